@@ -1,0 +1,3 @@
+module github.com/haivivi/giztoy
+
+go 1.26
