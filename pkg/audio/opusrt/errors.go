@@ -1,6 +1,9 @@
 package opusrt
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // The sentinel errors callers branch on. Errors returned by this package
 // wrap them with what was wrong, so test with errors.Is.
@@ -14,3 +17,9 @@ var (
 	// ErrDone reports a write to a buffer or writer that was closed.
 	ErrDone = errors.New("opusrt: done")
 )
+
+// errorf returns an error that wraps sentinel and reads
+// "opusrt: <sentinel's reason>: <details>".
+func errorf(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)
+}

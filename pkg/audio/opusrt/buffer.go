@@ -1,0 +1,349 @@
+package opusrt
+
+import (
+	"io"
+	"math"
+	"sync"
+	"time"
+)
+
+// Buffer is a jitter buffer: it takes timestamped frames in any order and
+// gives them back in stamp order, reporting each hole in the timeline as a
+// loss so the caller can conceal it.
+//
+// The buffer keeps a read position: the end of the last frame or loss that
+// Frame returned (none before the first call and after Reset). Append sorts
+// each frame into place, and rejects what can no longer be played:
+//
+//   - a frame that is not a valid Opus packet: ErrInvalidFrame;
+//   - a frame that starts before the read position (by more than
+//     StampTolerance): late, ErrDisorderedPacket;
+//   - a frame with the stamp of one already held: a duplicate, dropped,
+//     nil returned;
+//   - a frame more than the resync threshold (5 s) before the read
+//     position is taken for a sender that restarted: the buffer drops what
+//     it holds, forgets the read position and keeps the new frame;
+//   - when the held audio exceeds Duration, the oldest frames are dropped,
+//     and the reader sees their span as loss.
+//
+// A forward gap, however long, is reported as loss when the reader reaches
+// it: capping it is the caller's choice. Every frame is counted in Stats.
+//
+// Frames from Append are kept as given: the caller must not change them
+// afterwards. Frames from Write are copied into memory the buffer never
+// reuses, so the frames Frame returns may be kept.
+//
+// A Buffer is safe for concurrent use. Frame never blocks; see
+// RealtimeBuffer for playout at real-time pace.
+type Buffer struct {
+	// Duration is the most audio the buffer holds, in milliseconds; 0 or
+	// less means DefaultMaxDuration. Set it before use.
+	Duration EpochMillis
+
+	mu       sync.Mutex
+	clock    Clock
+	base     time.Time // clock reading that arrival times count from
+	resyncUs int64
+
+	queue      frameQueue
+	bufferedUs int64
+	hasPos     bool
+	posUs      int64 // the read position, µs since the epoch
+	lastDurUs  int64 // duration of the last frame played, for loss estimates
+	epoch      uint64
+	slab       []byte // memory that Write copies frames into
+
+	jitter jitterEstimator
+	stats  Stats
+}
+
+// Internal units: timeline positions and durations in microseconds.
+const (
+	toleranceUs    = int64(StampTolerance / time.Microsecond)
+	defaultFrameUs = int64(20 * time.Millisecond / time.Microsecond)
+	maxStampMillis = 1 << 52 // |stamp| beyond this is rejected: µs would overflow
+	slabSize       = 4096
+	slabLargeFrame = slabSize / 4
+	usPerMilli     = 1000
+)
+
+// NewBuffer returns a jitter buffer that holds at most d of audio (0 or less
+// means DefaultMaxDuration). Options: WithClock, WithResyncThreshold.
+func NewBuffer(d time.Duration, opts ...Option) *Buffer {
+	cfg := newConfig(opts)
+	if cfg.clock == nil {
+		cfg.clock = SystemClock()
+	}
+	if cfg.resyncThreshold == 0 {
+		cfg.resyncThreshold = DefaultResyncThreshold
+	}
+	b := &Buffer{
+		Duration: FromDuration(d),
+		clock:    cfg.clock,
+		resyncUs: cfg.resyncThreshold.Microseconds(),
+	}
+	b.base = b.clock.Now()
+	return b
+}
+
+// init makes a zero Buffer usable.
+func (b *Buffer) initLocked() {
+	if b.clock == nil {
+		b.clock = SystemClock()
+		b.base = b.clock.Now()
+		b.resyncUs = DefaultResyncThreshold.Microseconds()
+	}
+}
+
+func (b *Buffer) maxDurationUs() int64 {
+	if b.Duration <= 0 {
+		return DefaultMaxDuration.Microseconds()
+	}
+	return int64(b.Duration) * usPerMilli
+}
+
+// Append adds frame, stamped with the time its audio starts. It keeps the
+// frame itself, not a copy. It returns ErrInvalidFrame for a frame that is
+// not a valid Opus packet (or a stamp beyond ±2⁵² ms), ErrDisorderedPacket
+// for a late frame; a duplicate is dropped with no error. Nothing of a
+// rejected frame is kept, and every outcome is counted in Stats.
+func (b *Buffer) Append(frame Frame, stamp EpochMillis) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.initLocked()
+	_, err := b.appendLocked(frame, stamp, false, b.clock.Now())
+	return err
+}
+
+// Write takes one stamped frame (see FromStamped), copies its frame and
+// appends it. It returns len(stamped) on success, (0, ErrInvalidFrame) for
+// data that does not parse, and (0, err) for any error of Append.
+func (b *Buffer) Write(stamped []byte) (int, error) {
+	frame, stamp, err := parseStamped(stamped)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.initLocked()
+	if err != nil {
+		b.stats.PacketsInvalid++
+		return 0, err
+	}
+	if _, err := b.appendLocked(frame, stamp, true, b.clock.Now()); err != nil {
+		return 0, err
+	}
+	return len(stamped), nil
+}
+
+// appendLocked is Append; copyFrame asks for the frame to be copied into
+// the slab once it is accepted, and now is its arrival time. It reports
+// whether the buffer resynced.
+func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, now time.Time) (resynced bool, err error) {
+	if err := frame.validate(); err != nil {
+		b.stats.PacketsInvalid++
+		return false, err
+	}
+	if stamp > maxStampMillis || stamp < -maxStampMillis {
+		b.stats.PacketsInvalid++
+		return false, errorf(ErrInvalidFrame, "stamp %d ms out of range", stamp)
+	}
+	e := entry{
+		start:   int64(stamp) * usPerMilli,
+		dur:     frame.Duration().Microseconds(),
+		arrival: int64(now.Sub(b.base)),
+	}
+	b.stats.PacketsReceived++
+
+	if b.hasPos && e.start < b.posUs-toleranceUs {
+		if b.posUs-e.start <= b.resyncUs {
+			b.jitter.observe(e.arrival, e.start)
+			b.stats.PacketsLate++
+			return false, errorf(ErrDisorderedPacket, "frame at %d ms starts %v before the read position",
+				stamp, time.Duration(b.posUs-e.start)*time.Microsecond)
+		}
+		b.resyncLocked()
+		resynced = true
+	}
+	b.jitter.observe(e.arrival, e.start)
+	if copyFrame {
+		frame = b.copyToSlab(frame)
+	}
+	e.frame = frame
+	if !b.queue.insert(e) {
+		b.stats.PacketsDuplicated++
+		return resynced, nil
+	}
+	b.bufferedUs += e.dur
+	b.dropOverflowLocked()
+	return resynced, nil
+}
+
+// resyncLocked starts a new timeline: what is held is dropped and the read
+// position forgotten.
+func (b *Buffer) resyncLocked() {
+	b.stats.Resyncs++
+	b.stats.PacketsResynced += uint64(b.queue.len())
+	b.queue.clear()
+	b.bufferedUs = 0
+	b.hasPos = false
+	b.jitter.reset()
+	b.epoch++
+}
+
+// dropOverflowLocked drops the oldest frames while the held audio exceeds
+// the maximum. The read position stays where it is (or is set to the start
+// of the first dropped frame), so the reader sees their span as loss.
+func (b *Buffer) dropOverflowLocked() {
+	limit := b.maxDurationUs()
+	for b.bufferedUs > limit && b.queue.len() > 0 {
+		e := b.queue.popFront()
+		if !b.hasPos {
+			b.hasPos, b.posUs = true, e.start
+		}
+		b.bufferedUs -= e.dur
+		b.stats.PacketsDropped++
+	}
+}
+
+// copyToSlab copies f into memory the buffer never reuses, carving small
+// frames from shared chunks so that copying costs well under one
+// allocation per frame.
+func (b *Buffer) copyToSlab(f Frame) Frame {
+	n := len(f)
+	if n > slabLargeFrame {
+		return f.Clone()
+	}
+	if cap(b.slab)-len(b.slab) < n {
+		b.slab = make([]byte, 0, slabSize)
+	}
+	start := len(b.slab)
+	b.slab = append(b.slab, f...)
+	return Frame(b.slab[start : start+n : start+n])
+}
+
+// Frame returns the next frame in stamp order with loss 0; or, when the next
+// held frame starts after the read position by more than StampTolerance,
+// (nil, gap, nil) and moves the read position to that frame; or
+// (nil, 0, io.EOF) when nothing is held — more may be appended later.
+func (b *Buffer) Frame() (Frame, time.Duration, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.initLocked()
+	now := b.clock.Now()
+	return b.frameLocked(now)
+}
+
+// frameLocked is Frame; now is the clock's reading, for the delay statistics.
+func (b *Buffer) frameLocked(now time.Time) (Frame, time.Duration, error) {
+	for b.queue.len() > 0 {
+		e := b.queue.front()
+		if b.hasPos && e.start < b.posUs-toleranceUs {
+			// Held but overlapping what was already played.
+			b.bufferedUs -= e.dur
+			b.queue.popFront()
+			b.stats.PacketsLate++
+			continue
+		}
+		if b.hasPos && e.start > b.posUs+toleranceUs {
+			gap := e.start - b.posUs
+			b.reportLossLocked(gap, e.dur)
+			b.posUs = e.start
+			return nil, time.Duration(gap) * time.Microsecond, nil
+		}
+		played := b.queue.popFront()
+		b.bufferedUs -= played.dur
+		b.hasPos, b.posUs = true, played.end()
+		b.lastDurUs = played.dur
+		b.stats.PacketsPlayed++
+		b.stats.PlayedDuration += time.Duration(played.dur) * time.Microsecond
+		b.stats.JitterBufferDelay += time.Duration(int64(now.Sub(b.base)) - played.arrival)
+		b.stats.JitterBufferEmittedCount++
+		return played.frame, 0, nil
+	}
+	return nil, 0, io.EOF
+}
+
+// reportLossLocked counts a loss of gapUs; nextUs is the duration of the
+// frame after it, used for the count when no frame was played yet.
+func (b *Buffer) reportLossLocked(gapUs, nextUs int64) {
+	frameUs := b.lastDurUs
+	if frameUs == 0 {
+		frameUs = nextUs
+	}
+	if frameUs == 0 {
+		frameUs = defaultFrameUs
+	}
+	b.stats.ConcealmentEvents++
+	b.stats.LostDuration += time.Duration(gapUs) * time.Microsecond
+	b.stats.PacketsLost += uint64(max(1, int64(math.Round(float64(gapUs)/float64(frameUs)))))
+}
+
+// Len returns the number of frames held.
+func (b *Buffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.queue.len()
+}
+
+// Buffered returns the audio held: the sum of the held frames' durations.
+func (b *Buffer) Buffered() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return time.Duration(b.bufferedUs) * time.Microsecond
+}
+
+// Reset drops every held frame (counted as PacketsCleared) and forgets the
+// read position. The statistics are kept.
+func (b *Buffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.resetLocked()
+}
+
+func (b *Buffer) resetLocked() {
+	b.stats.PacketsCleared += uint64(b.queue.len())
+	b.queue.clear()
+	b.bufferedUs = 0
+	b.hasPos = false
+	b.lastDurUs = 0
+	b.jitter.reset()
+	b.epoch++
+}
+
+// Stats returns the buffer's counters and current state.
+func (b *Buffer) Stats() Stats {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.statsLocked()
+}
+
+func (b *Buffer) statsLocked() Stats {
+	s := b.stats
+	s.PacketsDiscarded = s.PacketsLate + s.PacketsDuplicated + s.PacketsDropped + s.PacketsResynced + s.PacketsCleared
+	s.BufferedPackets = b.queue.len()
+	s.Buffered = time.Duration(b.bufferedUs) * time.Microsecond
+	s.Jitter = b.jitter.value()
+	return s
+}
+
+// jitterEstimator is the interarrival jitter of RFC 3550 §6.4.1:
+// J += (|D| − J)/16, where D is the change in transit time (arrival minus
+// stamp) between consecutive arrivals.
+type jitterEstimator struct {
+	valid       bool
+	lastTransit int64   // µs
+	jitter      float64 // µs
+}
+
+func (j *jitterEstimator) observe(arrivalNs, startUs int64) {
+	transit := arrivalNs/1000 - startUs
+	if j.valid {
+		d := float64(transit - j.lastTransit)
+		j.jitter += (math.Abs(d) - j.jitter) / 16
+	}
+	j.valid, j.lastTransit = true, transit
+}
+
+func (j *jitterEstimator) reset() { j.valid = false }
+
+func (j *jitterEstimator) value() time.Duration {
+	return time.Duration(j.jitter) * time.Microsecond
+}

@@ -1,0 +1,313 @@
+package opusrt
+
+import (
+	"io"
+	"sync"
+	"time"
+)
+
+// RealtimeBuffer plays a Buffer out at real-time pace: Frame blocks until
+// the next frame or loss is due on the clock, so a consumer that writes
+// each result to a speaker hears the stream as it was sent.
+//
+// The schedule is anchored at the arrival of the first frame: that frame is
+// due one playout delay (WithPlayoutDelay, DefaultPlayoutDelay) after its
+// Write, and every later stamp s is due at anchor + (s − first stamp). Due
+// times come from the anchor, never from summed waits, so the schedule does
+// not drift. A frame put straight into the Buffer anchors at the next Frame.
+//
+// At each due time Frame returns the frame at the playout position (the end
+// of all it has returned, frames and losses); else, if a later frame is
+// held, the loss up to it; else, while input is open, a loss of one frame's
+// duration (the last frame's, 20 ms before any), so that a player gets a
+// steady cadence of losses to conceal during an underrun. A frame that
+// arrives after its slot was played is late: Write returns
+// ErrDisorderedPacket.
+//
+// A stamp that jumps more than the resync threshold away from the playout
+// position — forward (a sender's clock jumped) or back (it restarted) —
+// starts a new timeline: what is held is dropped (PacketsResynced), no loss
+// is reported for the jump, and the jumped-to frame is due one playout delay
+// after its arrival.
+//
+// RealtimeBuffer starts no goroutine. Write, Frame, CloseWrite, Close and
+// Reset may be called from different goroutines; concurrent Frame calls
+// take turns.
+type RealtimeBuffer struct {
+	buf   *Buffer
+	clock Clock
+	delay time.Duration
+
+	reading sync.Mutex    // serialises Frame calls, which own timer
+	timer   Timer         // created on the first wait
+	wake    chan struct{} // a token wakes a waiting Frame to look again
+	done    chan struct{} // closed by Close
+
+	// Guarded by buf.mu.
+	anchored    bool
+	anchorEpoch uint64    // buf.epoch when anchored; a change means resync or Reset
+	anchorTime  time.Time // when the anchor position is due
+	anchorPosUs int64     // the timeline position (µs) the anchor stands for
+	writeClosed bool
+	closed      bool
+}
+
+// RealtimeFrom returns a RealtimeBuffer that paces the reading of buf.
+// Options: WithPlayoutDelay, WithResyncThreshold (default: buf's), WithClock
+// (default: buf's clock; a clock given here becomes buf's too, so arrivals
+// and playout share one clock). buf should not be read directly afterwards.
+func RealtimeFrom(buf *Buffer, opts ...Option) *RealtimeBuffer {
+	cfg := newConfig(opts)
+	buf.mu.Lock()
+	defer buf.mu.Unlock()
+	buf.initLocked()
+	if cfg.clock != nil {
+		buf.clock = cfg.clock
+		buf.base = cfg.clock.Now()
+	}
+	if cfg.resyncThreshold > 0 {
+		buf.resyncUs = cfg.resyncThreshold.Microseconds()
+	}
+	return &RealtimeBuffer{
+		buf:   buf,
+		clock: buf.clock,
+		delay: cfg.playoutDelay,
+		wake:  make(chan struct{}, 1),
+		done:  make(chan struct{}),
+	}
+}
+
+// Buffer returns the Buffer this RealtimeBuffer reads.
+func (r *RealtimeBuffer) Buffer() *Buffer { return r.buf }
+
+// Write takes one stamped frame (see FromStamped) as it arrives, as
+// Buffer.Write does; after CloseWrite or Close it returns ErrDone.
+func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
+	frame, stamp, parseErr := parseStamped(stamped)
+	b := r.buf
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if r.closed || r.writeClosed {
+		return 0, errorf(ErrDone, "write after close")
+	}
+	if parseErr != nil {
+		b.stats.PacketsInvalid++
+		return 0, parseErr
+	}
+	now := r.clock.Now()
+	if r.jumpsForwardLocked(stamp) {
+		b.resyncLocked()
+	}
+	if _, err := b.appendLocked(frame, stamp, true, now); err != nil {
+		return 0, err
+	}
+	if !r.anchoredLocked() {
+		// The first frame, or the first after a resync or Reset: a new
+		// schedule, which a waiting Frame must learn of.
+		r.anchorLocked(now, int64(stamp)*usPerMilli)
+		r.signal()
+	}
+	return len(stamped), nil
+}
+
+// jumpsForwardLocked reports whether a frame stamped stamp lies more than
+// the resync threshold beyond the timeline: the playout position, or the
+// end of the newest held frame when nothing was played yet.
+func (r *RealtimeBuffer) jumpsForwardLocked(stamp EpochMillis) bool {
+	b := r.buf
+	if stamp > maxStampMillis || stamp < -maxStampMillis {
+		return false // appendLocked rejects it
+	}
+	var refUs int64
+	switch {
+	case b.hasPos:
+		refUs = b.posUs
+	case b.queue.len() > 0:
+		refUs = b.queue.back().end()
+	default:
+		return false
+	}
+	startUs := int64(stamp) * usPerMilli
+	return startUs > refUs && startUs-refUs > b.resyncUs
+}
+
+// anchoredLocked reports whether the schedule stands; a resync or Reset of
+// the Buffer since it was set undoes it.
+func (r *RealtimeBuffer) anchoredLocked() bool {
+	return r.anchored && r.anchorEpoch == r.buf.epoch
+}
+
+func (r *RealtimeBuffer) anchorLocked(arrival time.Time, posUs int64) {
+	r.anchored = true
+	r.anchorEpoch = r.buf.epoch
+	r.anchorTime = arrival.Add(r.delay)
+	r.anchorPosUs = posUs
+}
+
+// signal wakes a waiting Frame call, if any.
+func (r *RealtimeBuffer) signal() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Frame waits until the next event is due and returns it: a frame with loss
+// 0, or (nil, loss, nil) for audio to conceal. It returns io.EOF after Close,
+// and after CloseWrite once every held frame was played.
+func (r *RealtimeBuffer) Frame() (Frame, time.Duration, error) {
+	r.reading.Lock()
+	defer r.reading.Unlock()
+	b := r.buf
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for {
+		if r.closed {
+			return nil, 0, io.EOF
+		}
+		now := r.clock.Now()
+		if !r.anchoredLocked() {
+			if b.queue.len() == 0 {
+				if r.writeClosed {
+					return nil, 0, io.EOF
+				}
+				r.waitLocked(-1)
+				continue
+			}
+			start := b.queue.front().start
+			if b.hasPos {
+				start = b.posUs
+			}
+			r.anchorLocked(now, start)
+		}
+		due, _ := r.dueLocked()
+		if now.Before(due) {
+			if r.writeClosed && b.queue.len() == 0 {
+				return nil, 0, io.EOF
+			}
+			r.waitLocked(due.Sub(now))
+			continue
+		}
+		if b.queue.len() > 0 {
+			if f, loss, err := b.frameLocked(now); err == nil {
+				return f, loss, nil
+			}
+		}
+		if r.writeClosed {
+			return nil, 0, io.EOF
+		}
+		// Underrun: report one frame's worth of loss and move on.
+		step := b.lastDurUs
+		if step == 0 {
+			step = defaultFrameUs
+		}
+		pos := r.positionLocked()
+		b.reportLossLocked(step, step)
+		b.hasPos, b.posUs = true, pos+step
+		return nil, time.Duration(step) * time.Microsecond, nil
+	}
+}
+
+// positionLocked returns where the next event starts on the timeline.
+func (r *RealtimeBuffer) positionLocked() int64 {
+	b := r.buf
+	switch {
+	case b.hasPos:
+		return b.posUs
+	case b.queue.len() > 0:
+		return b.queue.front().start
+	default:
+		return r.anchorPosUs
+	}
+}
+
+// dueLocked returns when the next event is due; ok is false when no
+// schedule stands.
+func (r *RealtimeBuffer) dueLocked() (time.Time, bool) {
+	if !r.anchoredLocked() {
+		return time.Time{}, false
+	}
+	offset := time.Duration(r.positionLocked()-r.anchorPosUs) * time.Microsecond
+	return r.anchorTime.Add(offset), true
+}
+
+// waitLocked releases the lock and waits until d has passed on the clock
+// (forever if d < 0), a Write, CloseWrite or Reset signals, or Close.
+func (r *RealtimeBuffer) waitLocked(d time.Duration) {
+	r.buf.mu.Unlock()
+	defer r.buf.mu.Lock()
+	var expired <-chan time.Time
+	if d >= 0 {
+		if r.timer == nil {
+			r.timer = r.clock.NewTimer(d)
+		} else {
+			r.timer.Reset(d)
+		}
+		expired = r.timer.C()
+		defer r.timer.Stop()
+	}
+	select {
+	case <-expired:
+	case <-r.wake:
+	case <-r.done:
+	}
+}
+
+// NextDue reports when the next call of Frame will return: the due time of
+// the next frame or loss. ok is false when no schedule stands yet (Frame
+// would wait for the first frame) or the buffer is closed. A simulation on a
+// manual clock uses it to interleave arrivals with playout.
+func (r *RealtimeBuffer) NextDue() (due time.Time, ok bool) {
+	b := r.buf
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if r.closed {
+		return time.Time{}, false
+	}
+	if !r.anchoredLocked() {
+		if b.queue.len() == 0 {
+			return time.Time{}, false
+		}
+		return r.clock.Now().Add(r.delay), true
+	}
+	return r.dueLocked()
+}
+
+// CloseWrite says no more input will come: Frame plays out what is held at
+// pace, gaps still reported, then returns io.EOF at once instead of
+// underrun losses. Later writes return ErrDone. It is idempotent.
+func (r *RealtimeBuffer) CloseWrite() error {
+	r.buf.mu.Lock()
+	defer r.buf.mu.Unlock()
+	r.writeClosed = true
+	r.signal()
+	return nil
+}
+
+// Close ends playout at once: a blocked Frame and every later one return
+// io.EOF, and writes return ErrDone. Held frames stay counted in Stats as
+// buffered. It is idempotent.
+func (r *RealtimeBuffer) Close() error {
+	r.buf.mu.Lock()
+	defer r.buf.mu.Unlock()
+	if !r.closed {
+		r.closed = true
+		close(r.done)
+	}
+	return nil
+}
+
+// Reset empties the buffer (PacketsCleared), forgets the playout position
+// and the anchor: the next frame written anchors a new schedule. It does
+// not reopen a closed buffer.
+func (r *RealtimeBuffer) Reset() {
+	r.buf.mu.Lock()
+	defer r.buf.mu.Unlock()
+	r.buf.resetLocked()
+	r.anchored = false
+	r.signal()
+}
+
+// Stats returns the counters and state of the underlying Buffer, which
+// include the losses reported during underruns.
+func (r *RealtimeBuffer) Stats() Stats { return r.buf.Stats() }

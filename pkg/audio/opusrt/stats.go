@@ -1,0 +1,82 @@
+package opusrt
+
+import "time"
+
+// Stats are a buffer's lifetime counters and its current state, as returned
+// by Buffer.Stats and RealtimeBuffer.Stats. Names follow the W3C
+// webrtc-stats RTCInboundRtpStreamStats where it has the same thing; a
+// "packet" is one Opus packet, the Frame of this package.
+//
+// Every valid frame received is accounted for exactly once:
+//
+//	PacketsReceived = PacketsPlayed + PacketsLate + PacketsDuplicated +
+//	                  PacketsDropped + PacketsResynced + PacketsCleared +
+//	                  BufferedPackets
+type Stats struct {
+	// PacketsReceived counts the valid frames given to Append or Write,
+	// whatever became of them.
+	PacketsReceived uint64
+	// PacketsPlayed counts the frames Frame returned.
+	PacketsPlayed uint64
+	// PlayedDuration is the audio of the frames Frame returned.
+	PlayedDuration time.Duration
+	// PacketsLost estimates the frames missing in the losses Frame
+	// reported: each loss divided by the duration of the frame before it
+	// (20 ms before any), rounded, at least one.
+	PacketsLost uint64
+	// LostDuration is the audio Frame reported lost, in total.
+	LostDuration time.Duration
+	// ConcealmentEvents counts the losses Frame reported: each is one run
+	// of audio a decoder must conceal.
+	ConcealmentEvents uint64
+	// PacketsLate counts frames that arrived after their place in the
+	// timeline was played or reported lost (ErrDisorderedPacket), and held
+	// frames found overlapping what was already played.
+	PacketsLate uint64
+	// PacketsDuplicated counts frames dropped because a frame with the
+	// same stamp was held.
+	PacketsDuplicated uint64
+	// PacketsDropped counts frames dropped because the buffer held more
+	// than its maximum duration.
+	PacketsDropped uint64
+	// PacketsResynced counts held frames dropped by a resync.
+	PacketsResynced uint64
+	// PacketsCleared counts held frames dropped by Reset.
+	PacketsCleared uint64
+	// PacketsDiscarded is the sum of the frames received but never played:
+	// late, duplicated, dropped, resynced and cleared (WebRTC's meaning:
+	// discarded by the jitter buffer).
+	PacketsDiscarded uint64
+	// PacketsInvalid counts data rejected with ErrInvalidFrame: not a valid
+	// Opus packet, a stamped frame that does not parse, a stamp out of range.
+	// These are not in PacketsReceived.
+	PacketsInvalid uint64
+	// Resyncs counts the times the buffer took a stamp jump for a restarted
+	// sender and started a new timeline.
+	Resyncs uint64
+
+	// BufferedPackets is the number of frames held now.
+	BufferedPackets int
+	// Buffered is the audio held now.
+	Buffered time.Duration
+
+	// Jitter is the interarrival jitter of RFC 3550 §6.4.1, from arrival
+	// times on the buffer's clock and the frames' stamps; millisecond
+	// resolution.
+	Jitter time.Duration
+	// JitterBufferDelay is the total time the played frames spent between
+	// arrival and Frame returning them (WebRTC's jitterBufferDelay). Divide
+	// by JitterBufferEmittedCount for the mean.
+	JitterBufferDelay time.Duration
+	// JitterBufferEmittedCount counts the frames behind JitterBufferDelay.
+	JitterBufferEmittedCount uint64
+}
+
+// MeanJitterBufferDelay returns the mean time a played frame spent in the
+// buffer, or 0 before any.
+func (s Stats) MeanJitterBufferDelay() time.Duration {
+	if s.JitterBufferEmittedCount == 0 {
+		return 0
+	}
+	return s.JitterBufferDelay / time.Duration(s.JitterBufferEmittedCount)
+}
