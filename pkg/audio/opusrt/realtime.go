@@ -24,11 +24,14 @@ import (
 // arrives after its slot was played is late: Write returns
 // ErrDisorderedPacket.
 //
-// A stamp that jumps more than the resync threshold away from the playout
-// position — forward (a sender's clock jumped) or back (it restarted) —
-// starts a new timeline: what is held is dropped (PacketsResynced), no loss
-// is reported for the jump, and the jumped-to frame is due one playout delay
-// after its arrival.
+// A stamp that jumps more than the resync threshold forward (a sender's
+// clock jumped) starts a new timeline instead of being waited out: the
+// frames held before it still play on their schedule, then the jumped-to
+// frame follows, due one playout delay after its arrival (or right after
+// them, if they end later), and no loss is reported for the jump. A jump back
+// by more than the threshold (the sender restarted) resyncs as in the
+// Buffer: what is held is dropped (PacketsResynced) and the new frame is due
+// one playout delay after its arrival. Both count in Stats.Resyncs.
 //
 // RealtimeBuffer starts no goroutine. Write, Frame, CloseWrite, Close and
 // Reset may be called from different goroutines; concurrent Frame calls
@@ -50,6 +53,12 @@ type RealtimeBuffer struct {
 	anchorPosUs int64     // the timeline position (µs) the anchor stands for
 	writeClosed bool
 	closed      bool
+
+	// A forward stamp jump waiting for the frames before it to play out.
+	jumpPending bool
+	jumpEpoch   uint64
+	jumpPosUs   int64     // the jumped-to frame's start
+	jumpDue     time.Time // its arrival plus the playout delay
 }
 
 // RealtimeFrom returns a RealtimeBuffer that paces the reading of buf.
@@ -95,24 +104,28 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 		return 0, parseErr
 	}
 	now := r.clock.Now()
-	if r.jumpsForwardLocked(stamp) {
-		b.resyncLocked()
-	}
+	jump := r.jumpsForwardLocked(stamp)
 	if _, err := b.appendLocked(frame, stamp, true, now); err != nil {
 		return 0, err
+	}
+	if jump && r.anchoredLocked() {
+		b.stats.Resyncs++
+		b.jitter.reset()
+		r.jumpPending, r.jumpEpoch = true, b.epoch
+		r.jumpPosUs, r.jumpDue = int64(stamp)*usPerMilli, now.Add(r.delay)
 	}
 	if !r.anchoredLocked() {
 		// The first frame, or the first after a resync or Reset: a new
 		// schedule, which a waiting Frame must learn of.
-		r.anchorLocked(now, int64(stamp)*usPerMilli)
+		r.anchorLocked(now.Add(r.delay), int64(stamp)*usPerMilli)
 		r.signal()
 	}
 	return len(stamped), nil
 }
 
 // jumpsForwardLocked reports whether a frame stamped stamp lies more than
-// the resync threshold beyond the timeline: the playout position, or the
-// end of the newest held frame when nothing was played yet.
+// the resync threshold beyond the timeline: the end of the newest held
+// frame, or the playout position when nothing is held.
 func (r *RealtimeBuffer) jumpsForwardLocked(stamp EpochMillis) bool {
 	b := r.buf
 	if stamp > maxStampMillis || stamp < -maxStampMillis {
@@ -120,10 +133,10 @@ func (r *RealtimeBuffer) jumpsForwardLocked(stamp EpochMillis) bool {
 	}
 	var refUs int64
 	switch {
-	case b.hasPos:
-		refUs = b.posUs
 	case b.queue.len() > 0:
 		refUs = b.queue.back().end()
+	case b.hasPos:
+		refUs = b.posUs
 	default:
 		return false
 	}
@@ -137,10 +150,11 @@ func (r *RealtimeBuffer) anchoredLocked() bool {
 	return r.anchored && r.anchorEpoch == r.buf.epoch
 }
 
-func (r *RealtimeBuffer) anchorLocked(arrival time.Time, posUs int64) {
+// anchorLocked sets the schedule: timeline position posUs is due at due.
+func (r *RealtimeBuffer) anchorLocked(due time.Time, posUs int64) {
 	r.anchored = true
 	r.anchorEpoch = r.buf.epoch
-	r.anchorTime = arrival.Add(r.delay)
+	r.anchorTime = due
 	r.anchorPosUs = posUs
 }
 
@@ -178,8 +192,9 @@ func (r *RealtimeBuffer) Frame() (Frame, time.Duration, error) {
 			if b.hasPos {
 				start = b.posUs
 			}
-			r.anchorLocked(now, start)
+			r.anchorLocked(now.Add(r.delay), start)
 		}
+		r.takeJumpLocked()
 		due, _ := r.dueLocked()
 		if now.Before(due) {
 			if r.writeClosed && b.queue.len() == 0 {
@@ -206,6 +221,29 @@ func (r *RealtimeBuffer) Frame() (Frame, time.Duration, error) {
 		b.hasPos, b.posUs = true, pos+step
 		return nil, time.Duration(step) * time.Microsecond, nil
 	}
+}
+
+// takeJumpLocked moves the schedule onto the timeline of a forward stamp
+// jump once the frames before it have played: the jumped-to frame becomes
+// the anchor, due at its own due time or when the old timeline ends,
+// whichever is later, with no loss between.
+func (r *RealtimeBuffer) takeJumpLocked() {
+	b := r.buf
+	if !r.jumpPending {
+		return
+	}
+	if r.jumpEpoch != b.epoch || b.queue.len() == 0 {
+		r.jumpPending = false // resynced, reset, or the frame was dropped
+		return
+	}
+	head := b.queue.front().start
+	if head < r.jumpPosUs {
+		return // frames of the old timeline still to play
+	}
+	due, _ := r.dueLocked() // when the old timeline ends
+	r.anchorLocked(latest(due, r.jumpDue), head)
+	b.hasPos, b.posUs = true, head
+	r.jumpPending = false
 }
 
 // positionLocked returns where the next event starts on the timeline.
@@ -311,3 +349,10 @@ func (r *RealtimeBuffer) Reset() {
 // Stats returns the counters and state of the underlying Buffer, which
 // include the losses reported during underruns.
 func (r *RealtimeBuffer) Stats() Stats { return r.buf.Stats() }
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
