@@ -27,8 +27,9 @@ const (
 	Speech = "speech.opus"
 	// Frames10ms is mono speech in 10 ms frames.
 	Frames10ms = "mono-10ms.opus"
-	// Frames60ms is mono speech in 60 ms frames (a few of its packets are
-	// 40 ms, or 60 ms made of three 20 ms CELT frames in a code 3 packet).
+	// Frames60ms is mono speech in 60 ms packets: the first three are code 3
+	// packets of three 20 ms hybrid frames, the rest single 60 ms SILK
+	// frames, the last one 40 ms.
 	Frames60ms = "mono-60ms.opus"
 	// Frames5ms is mono speech in 5 ms CELT frames.
 	Frames5ms = "mono-5ms.opus"
