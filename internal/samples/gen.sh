@@ -136,7 +136,8 @@ opusenc_ long-12k.opus 11 --bitrate 12 --framesize 20 "$work/long.wav"
 describe long-12k.opus "a minute of speech, mono, 20 ms frames, 12 kbit/s (benchmark workload)"
 
 # ffmpeg's Ogg muxer and libopus wrapper: bitexact leaves out version tags
-# and fixes the serial number (serial_offset + stream index).
+# and fixes the serial number (serial_offset + stream index). -fflags must
+# come after -i to apply to the output; before it, the serial is random.
 speak "$work/ffmpeg.wav" 16000 en-gb "This file was encoded by F F M peg, with lib opus."
 ffmpeg -nostdin -hide_banner -loglevel error -i "$work/ffmpeg.wav" -fflags +bitexact \
 	-map_metadata -1 -c:a libopus -flags:a +bitexact -b:a 16k -application voip -frame_duration 20 \
