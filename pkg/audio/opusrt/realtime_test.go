@@ -343,3 +343,5 @@ func TestRealtimeSystemClockSmoke(t *testing.T) {
 		t.Fatalf("played %d frames, want 100", n)
 	}
 }
+
+func fakeclockAt(d time.Duration) *fakeclock.Clock { return fakeclock.New(t0.Add(d)) }

@@ -1,0 +1,58 @@
+// Package opusrt moves Opus audio in real time: timestamped frames arriving
+// from a network in any order, a jitter buffer that puts them back in order
+// and reports the gaps as loss, a playout buffer that hands frames out at
+// real-time pace, and Ogg Opus files read and written as RFC 7845 says.
+//
+// # Frames and stamps
+//
+// A Frame is one Opus packet (RFC 6716 §3). A stamped frame is the wire
+// form: the stamp, when its audio starts in milliseconds since the epoch
+// (EpochMillis), as 8 big-endian bytes, then the packet. ToStamped and
+// FromStamped convert; FromStamped also accepts the versioned header that
+// some devices send (0x01 and a 7-byte stamp).
+//
+// # Buffer: order and loss
+//
+// A Buffer keeps frames sorted by stamp and a read position, the end of
+// what Frame last returned. Frame returns the next frame, or (nil, loss)
+// when the next frame starts later than the read position: the caller
+// conceals that much audio (a decoder's PLC). In-order arrival costs O(1)
+// and steady state allocates nothing.
+//
+//	what arrives                              Append/Write returns    counted in Stats as
+//	a frame in any order, ahead of the reader nil                     PacketsReceived
+//	a frame with the stamp of a held one      nil (dropped)           PacketsDuplicated
+//	a frame before the read position (>2 ms)  ErrDisorderedPacket     PacketsLate
+//	a frame > 5 s before the read position    nil (resync: held       Resyncs, PacketsResynced
+//	                                          frames dropped)
+//	more audio than Buffer.Duration           nil (oldest dropped,    PacketsDropped, then
+//	                                          read as loss)           LostDuration
+//	bytes that are not a valid Opus packet    ErrInvalidFrame         PacketsInvalid
+//
+// A forward gap of any length is reported as loss; capping it is the
+// caller's choice.
+//
+// # RealtimeBuffer: playout
+//
+// A RealtimeBuffer paces a Buffer by a Clock: the first frame is due one
+// playout delay after it arrives, every later one at that anchor plus the
+// difference of stamps. Frame blocks until the next event is due and
+// returns the frame, the gap before the next held frame, or during an
+// underrun a loss of one frame's duration at each frame's due time, so a
+// speaker is fed a steady cadence. Stamp jumps of more than 5 s (either way)
+// start a new timeline instead of being waited out or reported late. It
+// starts no goroutine; tests pass a manual clock (package fakeclock).
+//
+// # Ogg Opus
+//
+// OggWriter writes RFC 7845 files that opusinfo accepts without warnings and
+// any player opens; OggReader reads them packet by packet, reporting damage
+// as loss. Buffer, RealtimeBuffer and OggReader all have the same
+// Frame() (Frame, time.Duration, error) method, so any of them can feed an
+// OggWriter with loss filled.
+//
+// # Errors
+//
+// Errors wrap the sentinels ErrInvalidFrame, ErrDisorderedPacket and ErrDone
+// with what was wrong; test them with errors.Is. No input panics.
+package opusrt
