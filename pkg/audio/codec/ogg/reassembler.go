@@ -1,0 +1,268 @@
+package ogg
+
+import (
+	"errors"
+	"fmt"
+)
+
+// DefaultMaxPacketSize is the MaxPacketSize a Reassembler uses when its own
+// is 0: 16 MiB, room for any real codec packet, cover art included.
+const DefaultMaxPacketSize = 16 << 20
+
+// ErrSerial reports a page given to a Reassembler of another stream.
+var ErrSerial = errors.New("ogg: page of another logical stream")
+
+// Packet is one packet of a logical stream, as a Reassembler returns it.
+type Packet struct {
+	// Data is the packet. It aliases the page it was read from or the
+	// Reassembler's buffer, and is valid only until the next call to
+	// PageIn or Packet: copy what you keep.
+	Data []byte
+	// Granule is the page's granule position when this packet is the last
+	// one completed on its page, and -1 otherwise (as libogg reports it).
+	Granule int64
+	// Sequence is the sequence number of the page the packet completes on.
+	Sequence uint32
+	// BOS reports that the packet completes on the stream's first page.
+	BOS bool
+	// EOS reports that the packet is the last one completed on the
+	// stream's last page.
+	EOS bool
+	// Hole reports that data of the stream was lost just before this
+	// packet: a page sequence gap, or a packet dropped because its start
+	// was lost, it was cut short, or it grew past MaxPacketSize.
+	Hole bool
+}
+
+// ReassemblerStats counts what a Reassembler has seen.
+type ReassemblerStats struct {
+	// Pages is the number of pages given to PageIn.
+	Pages int64
+	// Packets is the number of packets completed.
+	Packets int64
+	// Holes is the number of places where data was found missing.
+	Holes int64
+	// Dropped is the number of packets, or parts of packets, dropped:
+	// continued packets whose start was lost or that were cut short, and
+	// packets larger than MaxPacketSize.
+	Dropped int64
+}
+
+// Reassembler puts back together the packets of one logical stream from
+// its pages, in the order they are given to PageIn. A packet continued
+// across pages is copied into the Reassembler's buffer; any other is
+// returned in place, aliasing its page.
+//
+// Where data is missing — a gap in the page sequence numbers, a continued
+// page whose packet start was lost, a packet cut short by a page that does
+// not continue it — the incomplete packet is dropped and the next packet
+// returned is flagged Hole. Memory is bounded by MaxPacketSize.
+//
+// It is not safe for concurrent use.
+type Reassembler struct {
+	// MaxPacketSize is the largest packet kept; a packet that grows past it
+	// is dropped and counted, and the packet after it flagged Hole. 0
+	// means DefaultMaxPacketSize. It may be changed between pages.
+	MaxPacketSize int
+
+	serial  uint32
+	started bool   // a page was seen
+	nextSeq uint32 // the sequence number expected next
+
+	// A packet continued across pages: its bytes so far in partial.
+	partial    []byte
+	inPartial  bool
+	discarding bool // the packet in progress is being dropped
+	spare      []byte
+
+	hole bool // flag the next packet Hole
+
+	// The packets completed on the current page.
+	packets [MaxSegments]Packet
+	n, next int
+
+	stats ReassemblerStats
+}
+
+// NewReassembler returns a Reassembler for the logical stream with the given
+// serial number.
+func NewReassembler(serial uint32) *Reassembler {
+	return &Reassembler{serial: serial}
+}
+
+// Serial returns the serial number of the stream.
+func (ra *Reassembler) Serial() uint32 { return ra.serial }
+
+// Stats returns the counts so far.
+func (ra *Reassembler) Stats() ReassemblerStats { return ra.stats }
+
+// Partial reports whether a packet continued across pages is in progress:
+// at the end of the input, it means the stream was cut short.
+func (ra *Reassembler) Partial() bool { return ra.inPartial || ra.discarding }
+
+// Reset forgets any packet in progress and the expected sequence number,
+// so the next page is taken as the stream's first one seen.
+func (ra *Reassembler) Reset() {
+	ra.started = false
+	ra.inPartial = false
+	ra.discarding = false
+	ra.partial = ra.partial[:0]
+	ra.hole = false
+	ra.n, ra.next = 0, 0
+}
+
+func (ra *Reassembler) maxPacket() int {
+	if ra.MaxPacketSize > 0 {
+		return ra.MaxPacketSize
+	}
+	return DefaultMaxPacketSize
+}
+
+// drop abandons the packet in progress, if any, and flags a hole. A packet
+// already being discarded was counted when that began.
+func (ra *Reassembler) drop() {
+	if ra.inPartial {
+		ra.stats.Dropped++
+	}
+	if ra.inPartial || ra.discarding {
+		ra.setHole()
+	}
+	ra.inPartial = false
+	ra.discarding = false
+	ra.partial = ra.partial[:0]
+}
+
+func (ra *Reassembler) setHole() {
+	if !ra.hole {
+		ra.stats.Holes++
+	}
+	ra.hole = true
+}
+
+// PageIn takes the next page of the stream and splits it into packets,
+// which Packet then returns. Packets of the previous page not yet taken
+// are discarded. The page's bytes must stay unchanged until those packets
+// have been taken. A page of another serial number is an error wrapping
+// ErrSerial.
+func (ra *Reassembler) PageIn(pg *Page) error {
+	if pg.Serial != ra.serial {
+		return fmt.Errorf("%w: page of stream %#x given to stream %#x", ErrSerial, pg.Serial, ra.serial)
+	}
+	ra.n, ra.next = 0, 0
+	ra.stats.Pages++
+	if ra.started && pg.Sequence != ra.nextSeq {
+		ra.setHole()
+		ra.drop()
+	}
+	if !pg.Continued() && (ra.inPartial || ra.discarding) {
+		// The packet in progress was never finished.
+		ra.drop()
+	} else if pg.Continued() && !ra.inPartial && !ra.discarding && len(pg.Lacing) > 0 {
+		// The page goes on with a packet whose start is lost.
+		ra.discarding = true
+		ra.stats.Dropped++
+		ra.setHole()
+	}
+	ra.started = true
+	ra.nextSeq = pg.Sequence + 1
+
+	// The last completed packet gets the page's granule and EOS flag.
+	last := -1
+	for i, v := range pg.Lacing {
+		if v < MaxSegmentSize {
+			last = i
+		}
+	}
+	max := ra.maxPacket()
+	body, start := pg.Body, 0 // start of the packet being read in body
+	off := 0
+	for i, v := range pg.Lacing {
+		off += int(v)
+		if off > len(body) {
+			// A lacing/body mismatch (a page built by hand): stop.
+			break
+		}
+		if v == MaxSegmentSize {
+			continue
+		}
+		// A packet ends at off.
+		var data []byte
+		switch {
+		case ra.discarding:
+			ra.discarding = false
+			start = off
+			continue
+		case ra.inPartial:
+			if len(ra.partial)+off-start > max {
+				ra.drop()
+				start = off
+				continue
+			}
+			// Complete it in the buffer it grew in, and keep growing the
+			// next one in the spare buffer; data stays valid until the
+			// next call.
+			data = append(ra.partial, body[start:off]...)
+			ra.partial, ra.spare = ra.spare[:0], data
+			ra.inPartial = false
+		default:
+			if off-start > max {
+				ra.stats.Dropped++
+				ra.setHole()
+				start = off
+				continue
+			}
+			data = body[start:off:off]
+		}
+		ra.packets[ra.n] = Packet{
+			Data:     data,
+			Granule:  -1,
+			Sequence: pg.Sequence,
+			BOS:      pg.BOS(),
+			Hole:     ra.hole,
+		}
+		if i == last {
+			ra.packets[ra.n].Granule = pg.Granule
+			ra.packets[ra.n].EOS = pg.EOS()
+		}
+		ra.hole = false
+		ra.stats.Packets++
+		ra.n++
+		start = off
+	}
+	if off > len(body) {
+		off = len(body)
+	}
+	// What follows the last packet end goes on in the next page.
+	if start < off && !ra.discarding {
+		if !ra.inPartial {
+			ra.inPartial = true
+			ra.partial = ra.partial[:0]
+		}
+		if len(ra.partial)+off-start > max {
+			ra.inPartial = false
+			ra.partial = ra.partial[:0]
+			ra.discarding = true
+			ra.stats.Dropped++
+			ra.setHole()
+		} else {
+			ra.partial = append(ra.partial, body[start:off]...)
+		}
+	}
+	if pg.EOS() {
+		// Nothing can continue the stream's last packet.
+		ra.drop()
+	}
+	return nil
+}
+
+// Packet returns the next packet completed on the page last given to
+// PageIn, and false when there is none left.
+func (ra *Reassembler) Packet() (Packet, bool) {
+	if ra.next >= ra.n {
+		return Packet{}, false
+	}
+	p := ra.packets[ra.next]
+	ra.packets[ra.next] = Packet{}
+	ra.next++
+	return p, true
+}
