@@ -42,6 +42,7 @@ type Buffer struct {
 
 	mu       sync.Mutex
 	clock    Clock
+	system   bool      // clock is SystemClock: read the monotonic clock alone
 	base     time.Time // clock reading that arrival times count from
 	resyncUs int64
 
@@ -79,20 +80,33 @@ func NewBuffer(d time.Duration, opts ...Option) *Buffer {
 	}
 	b := &Buffer{
 		Duration: FromDuration(d),
-		clock:    cfg.clock,
 		resyncUs: cfg.resyncThreshold.Microseconds(),
 	}
-	b.base = b.clock.Now()
+	b.setClockLocked(cfg.clock)
 	return b
 }
 
-// init makes a zero Buffer usable.
+// initLocked makes a zero Buffer usable.
 func (b *Buffer) initLocked() {
 	if b.clock == nil {
-		b.clock = SystemClock()
-		b.base = b.clock.Now()
+		b.setClockLocked(SystemClock())
 		b.resyncUs = DefaultResyncThreshold.Microseconds()
 	}
+}
+
+func (b *Buffer) setClockLocked(c Clock) {
+	b.clock = c
+	_, b.system = c.(systemClock)
+	b.base = c.Now()
+}
+
+// sinceBaseLocked returns the clock's time since base. The system clock is
+// read through its monotonic part alone, which costs half of time.Now.
+func (b *Buffer) sinceBaseLocked() time.Duration {
+	if b.system {
+		return time.Since(b.base)
+	}
+	return b.clock.Now().Sub(b.base)
 }
 
 func (b *Buffer) maxDurationUs() int64 {
@@ -111,7 +125,7 @@ func (b *Buffer) Append(frame Frame, stamp EpochMillis) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.initLocked()
-	_, err := b.appendLocked(frame, stamp, false, b.clock.Now())
+	_, err := b.appendLocked(frame, stamp, false, b.sinceBaseLocked())
 	return err
 }
 
@@ -127,16 +141,16 @@ func (b *Buffer) Write(stamped []byte) (int, error) {
 		b.stats.PacketsInvalid++
 		return 0, err
 	}
-	if _, err := b.appendLocked(frame, stamp, true, b.clock.Now()); err != nil {
+	if _, err := b.appendLocked(frame, stamp, true, b.sinceBaseLocked()); err != nil {
 		return 0, err
 	}
 	return len(stamped), nil
 }
 
 // appendLocked is Append; copyFrame asks for the frame to be copied into
-// the slab once it is accepted, and now is its arrival time. It reports
-// whether the buffer resynced.
-func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, now time.Time) (resynced bool, err error) {
+// the slab once it is accepted, and arrival is its arrival time on the
+// clock, since base. It reports whether the buffer resynced.
+func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, arrival time.Duration) (resynced bool, err error) {
 	if err := frame.validate(); err != nil {
 		b.stats.PacketsInvalid++
 		return false, err
@@ -148,7 +162,7 @@ func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, no
 	e := entry{
 		start:   int64(stamp) * usPerMilli,
 		dur:     frame.Duration().Microseconds(),
-		arrival: int64(now.Sub(b.base)),
+		arrival: int64(arrival),
 	}
 	b.stats.PacketsReceived++
 
@@ -227,12 +241,12 @@ func (b *Buffer) Frame() (Frame, time.Duration, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.initLocked()
-	now := b.clock.Now()
-	return b.frameLocked(now)
+	return b.frameLocked(-1)
 }
 
-// frameLocked is Frame; now is the clock's reading, for the delay statistics.
-func (b *Buffer) frameLocked(now time.Time) (Frame, time.Duration, error) {
+// frameLocked is Frame. now, the clock's time since base, is for the delay
+// statistics; a negative now leaves them alone.
+func (b *Buffer) frameLocked(now time.Duration) (Frame, time.Duration, error) {
 	for b.queue.len() > 0 {
 		e := b.queue.front()
 		if b.hasPos && e.start < b.posUs-toleranceUs {
@@ -254,8 +268,10 @@ func (b *Buffer) frameLocked(now time.Time) (Frame, time.Duration, error) {
 		b.lastDurUs = played.dur
 		b.stats.PacketsPlayed++
 		b.stats.PlayedDuration += time.Duration(played.dur) * time.Microsecond
-		b.stats.JitterBufferDelay += time.Duration(int64(now.Sub(b.base)) - played.arrival)
-		b.stats.JitterBufferEmittedCount++
+		if now >= 0 {
+			b.stats.JitterBufferDelay += now - time.Duration(played.arrival)
+			b.stats.JitterBufferEmittedCount++
+		}
 		return played.frame, 0, nil
 	}
 	return nil, 0, io.EOF

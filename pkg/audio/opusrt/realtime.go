@@ -71,8 +71,7 @@ func RealtimeFrom(buf *Buffer, opts ...Option) *RealtimeBuffer {
 	defer buf.mu.Unlock()
 	buf.initLocked()
 	if cfg.clock != nil {
-		buf.clock = cfg.clock
-		buf.base = cfg.clock.Now()
+		buf.setClockLocked(cfg.clock)
 	}
 	if cfg.resyncThreshold > 0 {
 		buf.resyncUs = cfg.resyncThreshold.Microseconds()
@@ -105,7 +104,7 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 	}
 	now := r.clock.Now()
 	jump := r.jumpsForwardLocked(stamp)
-	if _, err := b.appendLocked(frame, stamp, true, now); err != nil {
+	if _, err := b.appendLocked(frame, stamp, true, now.Sub(b.base)); err != nil {
 		return 0, err
 	}
 	if jump && r.anchoredLocked() {
@@ -204,7 +203,7 @@ func (r *RealtimeBuffer) Frame() (Frame, time.Duration, error) {
 			continue
 		}
 		if b.queue.len() > 0 {
-			if f, loss, err := b.frameLocked(now); err == nil {
+			if f, loss, err := b.frameLocked(now.Sub(b.base)); err == nil {
 				return f, loss, nil
 			}
 		}

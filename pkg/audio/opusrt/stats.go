@@ -65,8 +65,10 @@ type Stats struct {
 	// resolution.
 	Jitter time.Duration
 	// JitterBufferDelay is the total time the played frames spent between
-	// arrival and Frame returning them (WebRTC's jitterBufferDelay). Divide
-	// by JitterBufferEmittedCount for the mean.
+	// arrival and a RealtimeBuffer's Frame returning them (WebRTC's
+	// jitterBufferDelay). Divide by JitterBufferEmittedCount for the mean. A
+	// Buffer read directly is read at the caller's pace, not played out,
+	// and leaves both at 0.
 	JitterBufferDelay time.Duration
 	// JitterBufferEmittedCount counts the frames behind JitterBufferDelay.
 	JitterBufferEmittedCount uint64

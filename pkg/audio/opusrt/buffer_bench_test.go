@@ -1,0 +1,97 @@
+package opusrt_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/haivivi/giztoy/pkg/audio/opusrt"
+)
+
+// benchFrames returns n valid 20 ms SILK wideband packets of the sizes a
+// 16–24 kbit/s voice stream has (40–60 bytes).
+func benchFrames(n int) []opusrt.Frame {
+	rng := rand.New(rand.NewPCG(1, 2))
+	frames := make([]opusrt.Frame, n)
+	for i := range frames {
+		f := make(opusrt.Frame, 40+rng.IntN(21))
+		f[0] = 9 << 3
+		for j := 1; j < len(f); j++ {
+			f[j] = byte(rng.Uint32())
+		}
+		frames[i] = f
+	}
+	return frames
+}
+
+// benchAppendFrame appends frames in the given stamp order, keeping held
+// frames in the buffer, and reads one for each appended: one op is one
+// Append plus one Frame in steady state.
+func benchAppendFrame(b *testing.B, held int, order func(i int) int) {
+	frames := benchFrames(1024)
+	buf := opusrt.NewBuffer(time.Hour)
+	for i := range held {
+		buf.Append(frames[i%len(frames)], opusrt.EpochMillis(20*order(i)))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		k := i + held
+		if err := buf.Append(frames[k%len(frames)], opusrt.EpochMillis(20*order(k))); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := buf.Frame(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func inOrder(i int) int { return i }
+
+// reorder10 swaps every tenth frame with the one after it: 10 % of frames
+// arrive one place late.
+func reorder10(i int) int {
+	switch i % 20 {
+	case 9:
+		return i + 1
+	case 10:
+		return i - 1
+	}
+	return i
+}
+
+func BenchmarkBufferAppendFrameInOrder(b *testing.B)   { benchAppendFrame(b, 5, inOrder) }
+func BenchmarkBufferAppendFrameReorder10(b *testing.B) { benchAppendFrame(b, 5, reorder10) }
+func BenchmarkBufferAppendFrameHeld100(b *testing.B)   { benchAppendFrame(b, 100, reorder10) }
+
+func BenchmarkBufferWrite(b *testing.B) {
+	frames := benchFrames(1024)
+	stamped := make([][]byte, len(frames))
+	buf := opusrt.NewBuffer(time.Hour)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frames[0]) + 8))
+	for i := range b.N {
+		if i%len(frames) == 0 {
+			for j := range frames {
+				stamped[j] = opusrt.AppendStamped(stamped[j][:0], frames[j], opusrt.EpochMillis(20*(i+j)))
+			}
+		}
+		if _, err := buf.Write(stamped[i%len(frames)]); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := buf.Frame(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFromStamped(b *testing.B) {
+	data := opusrt.ToStamped(benchFrames(1)[0], 1700000000000)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for range b.N {
+		if _, _, ok := opusrt.FromStamped(data); !ok {
+			b.Fatal("rejected")
+		}
+	}
+}
