@@ -345,3 +345,29 @@ func TestRealtimeSystemClockSmoke(t *testing.T) {
 }
 
 func fakeclockAt(d time.Duration) *fakeclock.Clock { return fakeclock.New(t0.Add(d)) }
+
+func TestRealtimeJitterBufferDelay(t *testing.T) {
+	clk := fakeclock.New(t0)
+	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), opusrt.WithClock(clk))
+	// Frame i arrives at 20i ms and is due at 20i+60 ms: interleave the
+	// arrivals and the playout in time order.
+	sent, played := 0, 0
+	for played < 10 {
+		due, ok := rtb.NextDue()
+		if sent < 10 && (!ok || t0.Add(ms(20*sent)).Before(due)) {
+			clk.Set(t0.Add(ms(20 * sent)))
+			rtb.Write(opusrt.ToStamped(voice(1), opusrt.EpochMillis(20*sent)))
+			sent++
+			continue
+		}
+		clk.Set(due)
+		if f, _, err := rtb.Frame(); f == nil || err != nil {
+			t.Fatalf("Frame %d: %x, %v", played, f, err)
+		}
+		played++
+	}
+	s := rtb.Stats()
+	if s.JitterBufferEmittedCount != 10 || s.MeanJitterBufferDelay() != opusrt.DefaultPlayoutDelay {
+		t.Fatalf("delay %v over %d, want %v over 10", s.MeanJitterBufferDelay(), s.JitterBufferEmittedCount, opusrt.DefaultPlayoutDelay)
+	}
+}
