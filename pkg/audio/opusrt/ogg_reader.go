@@ -1,0 +1,350 @@
+package opusrt
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/haivivi/giztoy/pkg/audio/codec/ogg"
+	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
+)
+
+// The errors NewOggReader fails with for input it cannot read as Ogg Opus;
+// errors returned wrap them.
+var (
+	// ErrNotOgg reports input with no valid Ogg page in its first 64 KiB.
+	ErrNotOgg = errors.New("opusrt: not an Ogg stream")
+	// ErrNotOpus reports an Ogg stream in which no logical stream is Opus.
+	ErrNotOpus = errors.New("opusrt: no Opus stream in Ogg")
+)
+
+const (
+	// oggSyncLimit is how far NewOggReader looks for a first page.
+	oggSyncLimit = 64 << 10
+	// maxOggOpusPacket bounds an audio packet (per Opus stream of a
+	// multistream packet): 48 frames of 1275 bytes with their lengths fit
+	// in 61,298 bytes; 64 KiB leaves room for padding.
+	maxOggOpusPacket = 64 << 10
+	// maxOggTagsPacket bounds the OpusTags packet, cover art included.
+	maxOggTagsPacket = 16 << 20
+	// oggSlabSize is the size of the chunks frames are carved from.
+	oggSlabSize = 64 << 10
+)
+
+// OggReaderStats counts what an OggReader has read, skipped and lost. The
+// counts cover every link of a chained stream.
+type OggReaderStats struct {
+	// Pages is the number of valid Ogg pages read, of every logical stream.
+	Pages int64
+	// BadPages is the number of pages skipped because their CRC did not
+	// match or the input ended inside them.
+	BadPages int64
+	// SkippedBytes is the number of bytes skipped while resynchronising:
+	// garbage between pages and the bytes of bad pages.
+	SkippedBytes int64
+	// Frames is the number of audio packets returned.
+	Frames int64
+	// InvalidFrames is the number of audio packets skipped because they
+	// are not valid Opus (RFC 6716 §3.4).
+	InvalidFrames int64
+	// DroppedPackets is the number of packets (or their parts) dropped
+	// because their start was lost, they were cut short, or they were
+	// larger than any Opus packet.
+	DroppedPackets int64
+	// Holes is the number of places where data was missing: a page
+	// sequence gap or a dropped packet.
+	Holes int64
+	// LossEvents is the number of losses Frame reported, and Lost their
+	// total duration.
+	LossEvents int64
+	Lost       time.Duration
+	// Links is the number of Opus logical streams read: more than one for
+	// a chained stream.
+	Links int
+}
+
+// oggItem is an audio packet waiting to be returned.
+type oggItem struct {
+	frame Frame
+	loss  time.Duration // reported before the frame
+}
+
+// OggReader reads the Opus packets of an Ogg Opus stream (RFC 7845).
+//
+// NewOggReader reads up to the end of the headers of the first Opus
+// logical stream; Header and Tags hold them. Frame then returns the audio
+// packets in order. Damage is skipped, not fatal: garbage between pages is
+// passed over by resynchronising on the next valid page, a page with a bad
+// CRC is dropped, a packet that is not valid Opus is skipped, and where
+// audio is missing (a page sequence gap, a dropped page) Frame reports the
+// loss, measured from granule positions, before the next packet.
+//
+// A chained stream (Ogg Opus files end to end) is read through: each new
+// link's headers are parsed, replacing Header and Tags, and not returned.
+// Other logical streams multiplexed with the Opus one are ignored; of
+// several Opus streams in one link only the first is read.
+//
+// Memory is bounded whatever the input: pages are read through a fixed
+// buffer and a packet larger than any Opus packet is dropped.
+//
+// An OggReader is not safe for concurrent use.
+type OggReader struct {
+	// Header is the OpusHead of the link being read.
+	Header OggHeader
+	// Tags is the OpusTags of the link being read.
+	Tags OggTags
+
+	pr *ogg.PageReader
+	ra *ogg.Reassembler // the Opus stream being read; nil before one
+
+	needTags bool // the next packet of the stream is OpusTags
+	nonBOS   bool // a non-BOS page was seen since the stream began
+	ended    bool // the stream's EOS page was seen
+	otherBOS bool // a BOS page of another codec was seen before any Opus
+
+	haveEnd bool  // end is known
+	end     int64 // granule at the end of the last packet processed
+
+	queue []oggItem
+	qi    int
+	ends  []int64 // scratch: packet ends on a page
+	pkts  []ogg.Packet
+	slab  []byte
+
+	err        error // what ends the stream, returned after the queue
+	unexpected bool  // io.ErrUnexpectedEOF was returned
+
+	stats    OggReaderStats
+	prevDrop int64 // DroppedPackets and Holes of earlier links
+	prevHole int64
+}
+
+// NewOggReader returns an OggReader that reads from r, after reading the
+// OpusHead and OpusTags headers of the first Opus logical stream. It fails
+// with an error wrapping ErrNotOgg when the first 64 KiB of r hold no valid
+// Ogg page, ErrNotOpus when the Ogg stream carries no Opus stream, ErrHeader
+// when the Opus headers are malformed, and io.ErrUnexpectedEOF when r ends
+// before the headers do.
+func NewOggReader(r io.Reader) (*OggReader, error) {
+	or := &OggReader{pr: ogg.NewPageReader(r)}
+	or.pr.SetSkipLimit(oggSyncLimit)
+	for or.ra == nil || or.needTags {
+		err := or.page()
+		if err == nil {
+			continue
+		}
+		st := or.pr.Stats()
+		switch {
+		case errors.Is(err, ogg.ErrNoPage):
+			return nil, fmt.Errorf("%w: no valid page in the first %d bytes", ErrNotOgg, oggSyncLimit)
+		case st.Pages == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF):
+			if st.Skipped == 0 {
+				return nil, fmt.Errorf("%w: empty input", ErrNotOgg)
+			}
+			return nil, fmt.Errorf("%w: no valid page in %d bytes", ErrNotOgg, st.Skipped)
+		case or.ra == nil && (err == io.EOF || err == io.ErrUnexpectedEOF):
+			return nil, fmt.Errorf("%w: %d pages, none begins an Opus stream", ErrNotOpus, st.Pages)
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return nil, fmt.Errorf("opusrt: Ogg Opus input ends inside its headers: %w", io.ErrUnexpectedEOF)
+		}
+		return nil, err
+	}
+	return or, nil
+}
+
+// Frame returns the next audio packet with loss 0, or, where audio is
+// missing before the next packet, a nil frame and the duration lost. The
+// frame is the caller's to keep: no later call overwrites it.
+//
+// At the end of the stream Frame returns io.EOF, also when the stream ends
+// on a page boundary without its end-of-stream flag (a recording cut
+// short). When the input ends inside a page or inside a packet continued
+// across pages, it first returns every complete packet, then
+// io.ErrUnexpectedEOF once, then io.EOF.
+func (or *OggReader) Frame() (Frame, time.Duration, error) {
+	for or.qi >= len(or.queue) {
+		or.queue, or.qi = or.queue[:0], 0
+		if or.err != nil {
+			return nil, 0, or.err
+		}
+		err := or.page()
+		switch {
+		case err == nil:
+			continue
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			or.err = io.EOF
+			if !or.unexpected && (err == io.ErrUnexpectedEOF || or.ra.Partial()) {
+				or.unexpected = true
+				return nil, 0, io.ErrUnexpectedEOF
+			}
+			return nil, 0, io.EOF
+		default:
+			or.err = err
+			return nil, 0, err
+		}
+	}
+	it := &or.queue[or.qi]
+	if it.loss > 0 {
+		loss := it.loss
+		it.loss = 0
+		or.stats.LossEvents++
+		or.stats.Lost += loss
+		return nil, loss, nil
+	}
+	or.qi++
+	or.stats.Frames++
+	return it.frame, 0, nil
+}
+
+// Stats returns the counts so far.
+func (or *OggReader) Stats() OggReaderStats {
+	s := or.stats
+	ps := or.pr.Stats()
+	s.Pages, s.BadPages, s.SkippedBytes = ps.Pages, ps.BadPages, ps.Skipped
+	s.DroppedPackets, s.Holes = or.prevDrop, or.prevHole
+	if or.ra != nil {
+		rs := or.ra.Stats()
+		s.DroppedPackets += rs.Dropped
+		s.Holes += rs.Holes
+	}
+	return s
+}
+
+// page reads one page and takes what it holds: a new Opus stream's
+// headers, or the current stream's packets into the queue.
+func (or *OggReader) page() error {
+	pg, err := or.pr.ReadPage()
+	if err != nil {
+		return err
+	}
+	or.pr.SetSkipLimit(0)
+	if or.ra == nil || pg.Serial != or.ra.Serial() {
+		switch {
+		case pg.BOS() && !pg.Continued() && bytes.HasPrefix(pg.Body, []byte(opusHeadMagic)) &&
+			(or.ra == nil || or.ended || or.nonBOS):
+			return or.beginLink(&pg)
+		case or.ra == nil && pg.BOS():
+			or.otherBOS = true
+		case or.ra == nil && or.otherBOS:
+			// Every stream of the first link began, none of them Opus.
+			return fmt.Errorf("%w: the first link's streams are of other codecs", ErrNotOpus)
+		case !pg.BOS():
+			or.nonBOS = true
+		}
+		return nil
+	}
+	if !pg.BOS() {
+		or.nonBOS = true
+	}
+	if pg.EOS() {
+		or.ended = true
+	}
+	if err := or.ra.PageIn(&pg); err != nil {
+		return err
+	}
+	or.pkts = or.pkts[:0]
+	for p, ok := or.ra.Packet(); ok; p, ok = or.ra.Packet() {
+		if or.needTags {
+			or.needTags = false
+			tags, err := parseOpusTags(p.Data)
+			if err != nil {
+				return err
+			}
+			or.Tags = tags
+			or.ra.MaxPacketSize = maxOggOpusPacket * max(1, or.Header.StreamCount)
+			continue
+		}
+		or.pkts = append(or.pkts, p)
+	}
+	if len(or.pkts) == 0 {
+		return nil
+	}
+	or.timePage()
+	return nil
+}
+
+// beginLink starts reading the Opus stream whose BOS page is pg.
+func (or *OggReader) beginLink(pg *ogg.Page) error {
+	if or.ra != nil {
+		rs := or.ra.Stats()
+		or.prevDrop += rs.Dropped
+		or.prevHole += rs.Holes
+	}
+	or.ra = ogg.NewReassembler(pg.Serial)
+	if err := or.ra.PageIn(pg); err != nil {
+		return err
+	}
+	p, ok := or.ra.Packet()
+	if !ok {
+		return fmt.Errorf("%w: OpusHead does not end on its page", ErrHeader)
+	}
+	h, err := parseOpusHead(p.Data)
+	if err != nil {
+		return err
+	}
+	or.Header = h
+	or.Tags = OggTags{}
+	or.ra.MaxPacketSize = maxOggTagsPacket
+	or.needTags = true
+	or.nonBOS, or.ended, or.haveEnd = false, pg.EOS(), false
+	or.stats.Links++
+	return nil
+}
+
+// timePage works out where each packet of the page just read ends, from
+// the page's granule position, reports the loss before a packet that
+// follows a hole, and queues the valid packets.
+func (or *OggReader) timePage() {
+	n := len(or.pkts)
+	or.ends = or.ends[:0]
+	for range n {
+		or.ends = append(or.ends, -1)
+	}
+	samples := func(i int) int64 { return int64(opus.PacketSamples(or.pkts[i].Data)) }
+	if g := or.pkts[n-1].Granule; g >= 0 {
+		e := g
+		for i := n - 1; i >= 0; i-- {
+			or.ends[i] = e
+			e -= samples(i)
+		}
+	} else if or.haveEnd {
+		e := or.end
+		for i := range n {
+			e += samples(i)
+			or.ends[i] = e
+		}
+	}
+	var loss time.Duration
+	multistream := or.Header.StreamCount > 1
+	for i, p := range or.pkts {
+		if p.Hole {
+			if or.haveEnd && or.ends[i] >= 0 {
+				if gap := or.ends[i] - samples(i) - or.end; gap > 0 {
+					loss += opus.SamplesDuration(int(gap))
+				}
+			}
+		}
+		if or.ends[i] >= 0 {
+			or.end, or.haveEnd = or.ends[i], true
+		}
+		valid := len(p.Data) > 0 && (multistream || opus.Valid(p.Data))
+		if !valid {
+			or.stats.InvalidFrames++
+			continue
+		}
+		or.queue = append(or.queue, oggItem{frame: or.keep(p.Data), loss: loss})
+		loss = 0
+	}
+}
+
+// keep copies p into the slab, where no later packet overwrites it.
+func (or *OggReader) keep(p []byte) Frame {
+	if len(p) > cap(or.slab)-len(or.slab) {
+		or.slab = make([]byte, 0, max(oggSlabSize, len(p)))
+	}
+	n := len(or.slab)
+	or.slab = append(or.slab, p...)
+	return Frame(or.slab[n : n+len(p) : n+len(p)])
+}
