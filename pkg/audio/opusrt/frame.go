@@ -46,7 +46,7 @@ func (f Frame) Valid() bool { return opus.Valid(f) }
 // validate returns nil for a valid frame and an error wrapping
 // ErrInvalidFrame that says what is wrong otherwise.
 func (f Frame) validate() error {
-	if _, err := opus.ParsePacket(f); err != nil {
+	if err := opus.Validate(f); err != nil {
 		return &frameError{err: err}
 	}
 	return nil

@@ -70,9 +70,17 @@ func ParsePacket(b []byte) (Packet, error) {
 }
 
 // Valid reports whether b is a packet that obeys R1–R7.
-func Valid(b []byte) bool {
+func Valid(b []byte) bool { return Validate(b) == nil }
+
+// Validate returns nil for a packet that obeys R1–R7, and otherwise the
+// error ParsePacket returns. Single-frame packets, the common case, are
+// checked without building a Packet.
+func Validate(b []byte) error {
+	if len(b) >= 1 && len(b) <= 1+MaxFrameSize && TOC(b[0]).Code() == 0 {
+		return nil
+	}
 	var p Packet
-	return p.parse(b) == nil
+	return p.parse(b)
 }
 
 func invalid(rule, format string, args ...any) error {

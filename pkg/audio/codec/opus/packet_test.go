@@ -190,10 +190,10 @@ func FuzzParsePacket(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := ParsePacket(b)
+		if (err == nil) != (Validate(b) == nil) || (err == nil) != Valid(b) {
+			t.Fatalf("ParsePacket: %v, Validate: %v, Valid: %v", err, Validate(b), Valid(b))
+		}
 		if err != nil {
-			if Valid(b) {
-				t.Fatal("Valid disagrees with ParsePacket")
-			}
 			return
 		}
 		total := 1
