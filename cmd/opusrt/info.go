@@ -1,0 +1,172 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func newInfoCmd(e *env) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "info FILE...",
+		Short: "Show what Ogg Opus files hold and every problem in them",
+		Long: `info reads Ogg Opus files and prints, for each: the header (channels, pre-skip,
+input rate, output gain, mapping family) and tags of every link of a chained
+file, the duration, packets, pages, bit rate (average, and the lowest and
+highest over one-second windows of audio), how many packets have each frame
+size and each TOC code, and every problem found (bad CRC, garbage, missing
+pages, truncation, invalid packets) with the byte offset where it is.
+
+"-" reads stdin. The exit status is 0 when every file is sound, 1 when a file
+has problems or cannot be read as Ogg Opus.`,
+		Example: `  opusrt info talk.opus
+  opusrt info --json a.opus b.opus | jq '.[] | {file, duration_seconds, problems}'
+  ffmpeg -i talk.wav -c:a libopus -f ogg - | opusrt info -`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("info needs at least one FILE (\"-\" for stdin)")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var reports []*fileReport
+			var firstErr error
+			for _, name := range args {
+				rep, err := infoFile(e, name)
+				if err != nil {
+					if !asJSON && len(args) > 1 {
+						fmt.Fprintln(e.stderr, "opusrt: "+trimPrefix(err))
+					}
+					if firstErr == nil {
+						firstErr = err
+					}
+					continue
+				}
+				reports = append(reports, rep)
+				if !asJSON {
+					if len(reports) > 1 {
+						fmt.Fprintln(e.stdout)
+					}
+					writeInfo(e.stdout, rep)
+				}
+			}
+			if asJSON {
+				if reports == nil {
+					reports = []*fileReport{}
+				}
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(reports); err != nil {
+					return err
+				}
+			}
+			if firstErr != nil {
+				if asJSON || len(args) == 1 {
+					return firstErr
+				}
+				return errProblems // already printed
+			}
+			for _, r := range reports {
+				if len(r.Problems) > 0 {
+					return errProblems
+				}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print a JSON array with one object per file, for scripts")
+	return c
+}
+
+func infoFile(e *env, name string) (*fileReport, error) {
+	in, err := openInput(e, name)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	label := name
+	if name == "-" {
+		label = "(stdin)"
+	}
+	return scan(label, in)
+}
+
+// writeInfo prints a report for people.
+func writeInfo(w io.Writer, r *fileReport) {
+	links := "1 link"
+	if len(r.Links) > 1 {
+		links = fmt.Sprintf("%d links (chained)", len(r.Links))
+	}
+	fmt.Fprintf(w, "%s: Ogg Opus, %s, %s, %d bytes\n", r.File, links, durationString(r.DurationSeconds), r.Bytes)
+	for i, l := range r.Links {
+		fmt.Fprintf(w, "  link %d: serial %08x at byte %d\n", i+1, l.Serial, l.Offset)
+		fmt.Fprintf(w, "    header:   %s, pre-skip %d, input rate %s, output gain %g dB, mapping family %d\n",
+			channelsString(l.Channels), l.PreSkip, rateString(l.InputRate), l.OutputGainDB, l.MappingFamily)
+		fmt.Fprintf(w, "    vendor:   %s\n", l.Vendor)
+		for _, c := range l.Comments {
+			fmt.Fprintf(w, "    tag:      %s\n", c)
+		}
+		eos := ""
+		if !l.EOS {
+			eos = ", no end-of-stream page"
+		}
+		fmt.Fprintf(w, "    audio:    %s, %d packets, %d pages, final granule %d%s\n",
+			durationString(l.DurationSeconds), l.Packets, l.Pages, l.FinalGranule, eos)
+	}
+	for _, o := range r.OtherStreams {
+		fmt.Fprintf(w, "  stream %08x: %s, ignored\n", o.Serial, o.Codec)
+	}
+	fmt.Fprintf(w, "  packets:  %d in %d pages, %d bytes of audio (%d samples at 48 kHz before trimming)\n", r.Packets, r.Pages, r.PayloadBytes, r.PacketSamples)
+	fmt.Fprintf(w, "  bitrate:  %.1f kbit/s average, %.2f kbit/s without the container; over %d one-second windows: min %.1f, max %.1f kbit/s\n",
+		r.Bitrate.AverageKbps, r.Bitrate.PayloadKbps, r.Bitrate.Windows, r.Bitrate.MinKbps, r.Bitrate.MaxKbps)
+	var sizes []string
+	for _, f := range r.FrameSizes {
+		sizes = append(sizes, fmt.Sprintf("%g ms ×%d", f.FrameMillis, f.Packets))
+	}
+	fmt.Fprintf(w, "  frames:   %s\n", strings.Join(sizes, ", "))
+	var codes []string
+	for i, n := range r.TOCCodes {
+		if n > 0 {
+			codes = append(codes, fmt.Sprintf("code %d (%s) ×%d", i, codeNames[i], n))
+		}
+	}
+	fmt.Fprintf(w, "  packing:  %s\n", strings.Join(codes, ", "))
+	if len(r.Problems) == 0 {
+		fmt.Fprintf(w, "  problems: none\n")
+		return
+	}
+	fmt.Fprintf(w, "  problems: %d\n", len(r.Problems))
+	for _, p := range r.Problems {
+		where := fmt.Sprintf("byte %d", p.Offset)
+		if p.Link > 0 {
+			where += fmt.Sprintf(", link %d", p.Link)
+		}
+		if p.Page >= 0 {
+			where += fmt.Sprintf(", page %d", p.Page)
+		}
+		fmt.Fprintf(w, "    %s: %s\n", where, p.Message)
+	}
+}
+
+var codeNames = [4]string{"1 frame", "2 equal frames", "2 frames", "n frames"}
+
+func channelsString(n int) string {
+	switch n {
+	case 1:
+		return "mono"
+	case 2:
+		return "stereo"
+	}
+	return fmt.Sprintf("%d channels", n)
+}
+
+func rateString(hz int) string {
+	if hz == 0 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%d Hz", hz)
+}

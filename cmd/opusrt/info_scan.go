@@ -1,0 +1,420 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/haivivi/giztoy/pkg/audio/codec/ogg"
+	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
+	"github.com/haivivi/giztoy/pkg/audio/opusrt"
+)
+
+// fileReport is what info finds in one file; it is also its JSON form.
+// Durations in samples are 48 kHz samples per channel, as Ogg Opus granule
+// positions count them.
+type fileReport struct {
+	File            string        `json:"file"`
+	Bytes           int64         `json:"bytes"`
+	DurationSeconds float64       `json:"duration_seconds"`
+	PlaybackSamples int64         `json:"playback_samples"`
+	PacketSamples   int64         `json:"packet_samples"`
+	Packets         int           `json:"packets"`
+	Pages           int           `json:"pages"`
+	PayloadBytes    int64         `json:"payload_bytes"`
+	Bitrate         bitrateReport `json:"bitrate"`
+	FrameSizes      []frameCount  `json:"frame_sizes"`
+	TOCCodes        [4]int        `json:"toc_codes"`
+	Links           []*linkReport `json:"links"`
+	OtherStreams    []otherStream `json:"other_streams,omitempty"`
+	Problems        []problem     `json:"problems"`
+}
+
+// bitrateReport gives bit rates in kbit/s: over the whole playback length,
+// with and without the container, and the lowest and highest of the payload
+// over one-second windows of audio.
+type bitrateReport struct {
+	AverageKbps float64 `json:"average_kbps"`
+	PayloadKbps float64 `json:"payload_kbps"`
+	MinKbps     float64 `json:"min_kbps"`
+	MaxKbps     float64 `json:"max_kbps"`
+	Windows     int     `json:"windows"`
+}
+
+// frameCount counts the packets whose frames last FrameMillis.
+type frameCount struct {
+	FrameMillis float64 `json:"frame_ms"`
+	Packets     int     `json:"packets"`
+}
+
+// linkReport describes one Opus logical stream: one link of a chain.
+type linkReport struct {
+	Serial          uint32   `json:"serial"`
+	Offset          int64    `json:"offset"`
+	Channels        int      `json:"channels"`
+	PreSkip         int      `json:"pre_skip"`
+	InputRate       int      `json:"input_rate"`
+	OutputGain      int      `json:"output_gain"`
+	OutputGainDB    float64  `json:"output_gain_db"`
+	MappingFamily   int      `json:"mapping_family"`
+	Vendor          string   `json:"vendor"`
+	Comments        []string `json:"comments"`
+	Pages           int      `json:"pages"`
+	Packets         int      `json:"packets"`
+	PayloadBytes    int64    `json:"payload_bytes"`
+	PacketSamples   int64    `json:"packet_samples"`
+	FinalGranule    int64    `json:"final_granule"`
+	PlaybackSamples int64    `json:"playback_samples"`
+	DurationSeconds float64  `json:"duration_seconds"`
+	EOS             bool     `json:"eos"`
+}
+
+// otherStream is a logical stream that is not Opus, ignored.
+type otherStream struct {
+	Serial uint32 `json:"serial"`
+	Codec  string `json:"codec"`
+}
+
+// problem is one thing wrong with a file, and where: a byte offset, and the
+// link and page sequence number when known (Link counts from 1; 0 means
+// not in a known link).
+type problem struct {
+	Offset  int64  `json:"offset"`
+	Link    int    `json:"link,omitempty"`
+	Page    int64  `json:"page"`
+	Message string `json:"message"`
+}
+
+// stream is the scanner's state for one logical stream.
+type stream struct {
+	serial  uint32
+	ra      *ogg.Reassembler
+	link    *linkReport // nil until known to be Opus, and for other codecs
+	linkNum int
+	other   bool
+	packets int // packets seen, headers included
+	head    []byte
+	offset  int64 // where the stream's first page is
+	nextSeq uint32
+	seen    bool
+	granule int64 // last granule position seen, -1 before any
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// scan reads an Ogg Opus stream and reports what it holds and what is wrong
+// with it. It fails only when the input is not Ogg Opus at all or cannot be
+// read; damage is reported as problems.
+func scan(name string, r io.Reader) (*fileReport, error) {
+	cr := &countReader{r: r}
+	pr := ogg.NewPageReader(cr)
+	pr.SetSkipLimit(64 << 10)
+	rep := &fileReport{File: name, Problems: []problem{}}
+	streams := map[uint32]*stream{}
+	var (
+		pageBytes int64           // bytes of the valid pages read
+		position  int64           // audio position in samples, across links
+		windows   []int64         // payload bytes per second of audio
+		sizes     = map[int]int{} // packets by frame samples
+		first     = true
+		lastSt    *stream
+	)
+	addProblem := func(off int64, st *stream, page int64, format string, args ...any) {
+		p := problem{Offset: off, Page: page, Message: fmt.Sprintf(format, args...)}
+		if st != nil {
+			p.Link = st.linkNum
+		}
+		rep.Problems = append(rep.Problems, p)
+	}
+	for {
+		before := pr.Stats()
+		pg, err := pr.ReadPage()
+		after := pr.Stats()
+		if first && errors.Is(err, ogg.ErrNoPage) || first && err == io.EOF {
+			return nil, fmt.Errorf("%s: not an Ogg file (no Ogg page in its first 64 KiB)", name)
+		}
+		if skipped := after.Skipped - before.Skipped; skipped > 0 && err == nil {
+			what := "garbage between pages"
+			if bad := after.BadPages - before.BadPages; bad > 0 {
+				what = "a page with a bad CRC"
+				if bad > 1 {
+					what = fmt.Sprintf("%d pages with a bad CRC", bad)
+				}
+			}
+			addProblem(pageBytes+before.Skipped, nil, -1, "%d bytes skipped: %s", skipped, what)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err == io.ErrUnexpectedEOF {
+			addProblem(pageBytes+before.Skipped, lastSt, -1, "file truncated: it ends inside a page (%d bytes of it lost)", after.Skipped-before.Skipped)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if first {
+			pr.SetSkipLimit(0)
+			first = false
+		}
+		offset := pageBytes + after.Skipped
+		pageBytes += int64(pg.Len())
+		rep.Pages++
+
+		st := streams[pg.Serial]
+		if st == nil {
+			st = &stream{serial: pg.Serial, ra: ogg.NewReassembler(pg.Serial), granule: -1}
+			streams[pg.Serial] = st
+			if !pg.BOS() {
+				st.other = true
+				addProblem(offset, nil, int64(pg.Sequence), "page of stream %08x, whose first page is missing: ignored", pg.Serial)
+			}
+		}
+		lastSt = st
+		if st.seen && pg.Sequence != st.nextSeq && !st.other {
+			if pg.Sequence > st.nextSeq {
+				if n := pg.Sequence - st.nextSeq; n == 1 {
+					addProblem(offset, st, int64(pg.Sequence), "page %d missing (sequence gap): audio lost", st.nextSeq)
+				} else {
+					addProblem(offset, st, int64(pg.Sequence), "%d pages missing, %d to %d (sequence gap): audio lost", n, st.nextSeq, pg.Sequence-1)
+				}
+			} else {
+				addProblem(offset, st, int64(pg.Sequence), "page sequence goes back from %d to %d", st.nextSeq-1, pg.Sequence)
+			}
+		}
+		st.seen = true
+		st.nextSeq = pg.Sequence + 1
+		if st.other {
+			continue
+		}
+		if st.link != nil {
+			st.link.Pages++
+		}
+		if err := st.ra.PageIn(&pg); err != nil {
+			addProblem(offset, st, int64(pg.Sequence), "%v", err)
+			continue
+		}
+		for {
+			pkt, ok := st.ra.Packet()
+			if !ok {
+				break
+			}
+			st.packets++
+			if pkt.Hole && st.link != nil && st.packets > 2 {
+				// A sequence gap is reported above; a packet dropped
+				// inside the stream only here.
+				if len(rep.Problems) == 0 || rep.Problems[len(rep.Problems)-1].Offset != offset {
+					addProblem(offset, st, int64(pg.Sequence), "data missing before this page's packets (a packet was cut or dropped)")
+				}
+			}
+			switch {
+			case st.packets == 1:
+				if !bytes.HasPrefix(pkt.Data, []byte("OpusHead")) {
+					st.other = true
+					rep.OtherStreams = append(rep.OtherStreams, otherStream{Serial: st.serial, Codec: codecName(pkt.Data)})
+					break
+				}
+				st.head = bytes.Clone(pkt.Data)
+				st.offset = offset
+			case st.packets == 2:
+				h, t, err := parseHeaders(st.head, pkt.Data)
+				if err != nil {
+					addProblem(offset, st, int64(pg.Sequence), "%v", err)
+					st.other = true
+					break
+				}
+				l := &linkReport{
+					Serial: st.serial, Offset: st.offset, Channels: h.Channels, PreSkip: h.PreSkip,
+					InputRate: h.InputSampleRate, OutputGain: int(h.OutputGain),
+					OutputGainDB: float64(h.OutputGain) / 256, MappingFamily: h.MappingFamily,
+					Vendor: t.Vendor, Comments: t.Comments, FinalGranule: -1,
+				}
+				if l.Comments == nil {
+					l.Comments = []string{}
+				}
+				// The header pages before this one.
+				l.Pages = int(pg.Sequence) + 1
+				st.link = l
+				rep.Links = append(rep.Links, l)
+				st.linkNum = len(rep.Links)
+			default:
+				if st.link == nil {
+					break
+				}
+				p, err := opus.ParsePacket(pkt.Data)
+				if err != nil {
+					addProblem(offset, st, int64(pg.Sequence), "packet %d is not valid Opus: %v", st.link.Packets+1, err)
+					continue
+				}
+				n := p.Samples()
+				st.link.Packets++
+				st.link.PayloadBytes += int64(len(pkt.Data))
+				st.link.PacketSamples += int64(n)
+				rep.TOCCodes[p.TOC.Code()]++
+				sizes[p.TOC.FrameSamples()]++
+				w := int(position / opus.SampleRate)
+				for len(windows) <= w {
+					windows = append(windows, 0)
+				}
+				windows[w] += int64(len(pkt.Data))
+				position += int64(n)
+			}
+		}
+		if st.link != nil && pg.Granule >= 0 {
+			if st.granule >= 0 && pg.Granule < st.granule {
+				addProblem(offset, st, int64(pg.Sequence), "granule position goes back from %d to %d", st.granule, pg.Granule)
+			}
+			st.granule = pg.Granule
+			st.link.FinalGranule = pg.Granule
+		}
+		if pg.EOS() && st.link != nil {
+			st.link.EOS = true
+		}
+	}
+	if len(rep.Links) == 0 {
+		if len(rep.OtherStreams) > 0 {
+			return nil, fmt.Errorf("%s: not Opus: the Ogg file holds %s", name, rep.OtherStreams[0].Codec)
+		}
+		return nil, fmt.Errorf("%s: no Opus stream found in the Ogg data", name)
+	}
+	rep.Bytes = cr.n
+
+	// Links in file order; the map gave each its number already.
+	for _, st := range streams {
+		l := st.link
+		if l == nil {
+			continue
+		}
+		if st.ra.Partial() {
+			addProblem(rep.Bytes, st, int64(st.nextSeq-1), "file truncated: the last packet is cut short")
+		}
+		if !l.EOS {
+			addProblem(rep.Bytes, st, int64(st.nextSeq-1), "no end-of-stream page: the stream was cut short (normal for a live recording)")
+		}
+		switch {
+		case l.FinalGranule < 0:
+			l.PlaybackSamples = l.PacketSamples
+		case l.FinalGranule < int64(l.PreSkip):
+			addProblem(rep.Bytes, st, -1, "final granule position %d is less than the pre-skip %d", l.FinalGranule, l.PreSkip)
+		default:
+			l.PlaybackSamples = l.FinalGranule - int64(l.PreSkip)
+			if l.PlaybackSamples > l.PacketSamples && !hasLinkProblem(rep, st.linkNum) {
+				addProblem(rep.Bytes, st, -1, "granule positions claim %d samples but the packets hold %d", l.PlaybackSamples, l.PacketSamples)
+			}
+		}
+		l.DurationSeconds = float64(l.PlaybackSamples) / opus.SampleRate
+	}
+	for _, l := range rep.Links {
+		rep.Packets += l.Packets
+		rep.PayloadBytes += l.PayloadBytes
+		rep.PacketSamples += l.PacketSamples
+		rep.PlaybackSamples += l.PlaybackSamples
+	}
+	rep.DurationSeconds = float64(rep.PlaybackSamples) / opus.SampleRate
+	if rep.DurationSeconds > 0 {
+		rep.Bitrate.AverageKbps = float64(rep.Bytes) * 8 / 1000 / rep.DurationSeconds
+		rep.Bitrate.PayloadKbps = float64(rep.PayloadBytes) * 8 / 1000 / rep.DurationSeconds
+	}
+	rep.Bitrate.MinKbps, rep.Bitrate.MaxKbps, rep.Bitrate.Windows = windowRates(windows, position)
+	for s, n := range sizes {
+		rep.FrameSizes = append(rep.FrameSizes, frameCount{FrameMillis: float64(s) / 48, Packets: n})
+	}
+	sort.Slice(rep.FrameSizes, func(i, j int) bool { return rep.FrameSizes[i].FrameMillis < rep.FrameSizes[j].FrameMillis })
+	sort.SliceStable(rep.Problems, func(i, j int) bool { return rep.Problems[i].Offset < rep.Problems[j].Offset })
+	return rep, nil
+}
+
+func hasLinkProblem(rep *fileReport, link int) bool {
+	for _, p := range rep.Problems {
+		if p.Link == link || p.Link == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// windowRates returns the lowest and highest payload bit rate, in kbit/s,
+// over the whole one-second windows of audio (the last, partial one only
+// when there is no whole one), and how many windows there were.
+func windowRates(windows []int64, samples int64) (lo, hi float64, n int) {
+	whole := int(samples / opus.SampleRate)
+	if whole == 0 && len(windows) > 0 {
+		secs := float64(samples) / opus.SampleRate
+		r := float64(windows[0]) * 8 / 1000 / secs
+		return r, r, 1
+	}
+	for i := 0; i < whole && i < len(windows); i++ {
+		r := float64(windows[i]) * 8 / 1000
+		if n == 0 || r < lo {
+			lo = r
+		}
+		if n == 0 || r > hi {
+			hi = r
+		}
+		n++
+	}
+	return lo, hi, n
+}
+
+// parseHeaders parses an OpusHead and OpusTags packet with the library's
+// own parser, by handing it the two header pages.
+func parseHeaders(head, tags []byte) (opusrt.OggHeader, opusrt.OggTags, error) {
+	var b bytes.Buffer
+	pw := ogg.NewPageWriter(&b, 1)
+	pw.WritePacket(head, 0)
+	pw.EndPage()
+	pw.WritePacket(tags, 0)
+	pw.Close()
+	r, err := opusrt.NewOggReader(&b)
+	if err != nil {
+		return opusrt.OggHeader{}, opusrt.OggTags{}, fmt.Errorf("bad Opus header: %v", trimPrefix(err))
+	}
+	return r.Header, r.Tags, nil
+}
+
+// codecName guesses the codec of a logical stream from its first packet.
+func codecName(p []byte) string {
+	for _, c := range []struct{ magic, name string }{
+		{"\x01vorbis", "Vorbis"}, {"\x7fFLAC", "FLAC"}, {"Speex   ", "Speex"},
+		{"\x80theora", "Theora"}, {"fishead\x00", "Skeleton"}, {"OpusHead", "Opus"},
+	} {
+		if bytes.HasPrefix(p, []byte(c.magic)) {
+			return c.name
+		}
+	}
+	return "an unknown codec"
+}
+
+func trimPrefix(err error) string {
+	s := err.Error()
+	if len(s) > 8 && s[:8] == "opusrt: " {
+		return s[8:]
+	}
+	return s
+}
+
+// durationString formats seconds as opusinfo does, m:ss.mmm, with hours
+// when there are any.
+func durationString(sec float64) string {
+	d := time.Duration(sec * float64(time.Second)).Truncate(time.Millisecond)
+	h := d / time.Hour
+	m := (d % time.Hour) / time.Minute
+	s := float64(d%time.Minute) / float64(time.Second)
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%06.3f", h, m, s)
+	}
+	return fmt.Sprintf("%d:%06.3f", m, s)
+}

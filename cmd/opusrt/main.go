@@ -1,0 +1,43 @@
+// Command opusrt inspects Ogg Opus files and shows what a jitter buffer does
+// to a stream on a bad network, with the opusrt library.
+//
+// Usage:
+//
+//	opusrt info FILE...                         what a file holds and what is wrong with it
+//	opusrt simulate [IN.opus] [-o OUT.opus]     play a file through a simulated network
+//	opusrt send IN.opus --to HOST:PORT          stream a file over UDP in real time
+//	opusrt recv --listen HOST:PORT -o OUT.opus  record a UDP stream through a jitter buffer
+//	opusrt completion bash|zsh|fish|powershell  shell completion
+//
+// With no input, simulate plays the embedded speech sample, so
+//
+//	go run ./cmd/opusrt simulate
+//
+// works on a fresh checkout. "-" names stdin or stdout wherever a file is
+// expected, so opusrt pipes with opusenc, opusdec and ffmpeg:
+//
+//	opusenc voice.wav - | opusrt simulate - --loss 10 --burst 3 -o - | opusdec - out.wav
+//
+// The network options, shared by simulate and send: --loss (percent),
+// --burst (mean loss burst, Gilbert–Elliott), --delay, --jitter and
+// --jitter-dist (uniform, normal, pareto, lognormal), --reorder,
+// --duplicate (percent) and --seed. Run "opusrt help COMMAND" for each
+// command's flags and examples.
+//
+// Errors are one line on stderr, "opusrt: ...", and a non-zero exit status:
+// 1 for a failure or a damaged file found by info, 2 for bad usage.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
