@@ -48,8 +48,8 @@ func WithChannels(n int) OggOption { return func(c *oggConfig) { c.channels = n 
 
 // WithPreSkip sets the pre-skip recorded in OpusHead, in 48 kHz samples
 // (0 to 65535): how much decoded audio a player drops from the start. The
-// default, DefaultPreSkip, suits packets from libopus; use 0 for packets
-// whose first samples are all wanted.
+// default, DefaultPreSkip, suits packets from libopus. opusinfo warns of a
+// pre-skip below 120 (2.5 ms) as implausible for any Opus encoder.
 func WithPreSkip(samples int) OggOption { return func(c *oggConfig) { c.preSkip = samples } }
 
 // WithMaxPageDuration sets the most audio one page holds; a page is also
@@ -78,8 +78,11 @@ func WithTags(vendor string, comments ...string) OggOption {
 // WithChannels sets it. OpusHead goes alone on the first page, OpusTags on
 // its own page, then the audio packs many packets per page: a page ends at
 // 255 packets or WithMaxPageDuration of audio. A page's granule position is
-// the pre-skip plus the 48 kHz samples of every packet up to the last one
-// completed on it, every frame of a multi-frame packet counted.
+// the 48 kHz samples of every packet up to the last one completed on it,
+// every frame of a multi-frame packet counted: the stream starts at
+// granule 0 and its pre-skip is inside the first packets, as libopusenc
+// and ffmpeg write it (RFC 7845 §4), so players output the packets' length
+// less the pre-skip.
 //
 // The last page is held back until Close, which flags it end-of-stream, so
 // the file is complete on any io.Writer, seekable or not. Flush writes what
@@ -96,7 +99,7 @@ type OggWriter struct {
 	closed     bool  // Close called
 	err        error // sticky write error
 
-	granule   int64 // pre-skip + samples written
+	granule   int64 // 48 kHz samples written
 	pageStart int64 // granule where the page being built started
 	maxPage   int64 // most samples a page holds
 
@@ -156,13 +159,8 @@ func NewOggWriter(w io.Writer, sampleRate int, opts ...OggOption) (*OggWriter, e
 func (ow *OggWriter) Serial() uint32 { return ow.cfg.serial }
 
 // Granule returns the granule position after the last packet written:
-// the pre-skip plus the 48 kHz samples written so far.
-func (ow *OggWriter) Granule() int64 {
-	if !ow.started {
-		return int64(ow.cfg.preSkip)
-	}
-	return ow.granule
-}
+// the 48 kHz samples written so far, pre-skip included.
+func (ow *OggWriter) Granule() int64 { return ow.granule }
 
 // Write adds a frame to the stream. An invalid frame (RFC 6716 §3.4) is an
 // error wrapping ErrInvalidFrame, and nothing of it is written; after Close
@@ -221,8 +219,7 @@ func (ow *OggWriter) start(channels int) error {
 	if err := ow.pw.EndPage(); err != nil {
 		return ow.fail(err)
 	}
-	ow.granule = int64(ow.cfg.preSkip)
-	ow.pageStart = ow.granule
+	ow.granule, ow.pageStart = 0, 0
 	return nil
 }
 
