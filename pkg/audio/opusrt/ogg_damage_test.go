@@ -2,8 +2,10 @@ package opusrt_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/haivivi/giztoy/internal/samples"
@@ -67,6 +69,7 @@ func TestOggReaderDamage(t *testing.T) {
 		{"cut on a page boundary, no EOS", pagesFrom(0, 6), 4 * perPage, nil, []error{io.EOF}, 0, 0},
 		{"cut inside a page", cat(pagesFrom(0, 6), page(6)[:50]), 4 * perPage, nil,
 			[]error{io.ErrUnexpectedEOF, io.EOF}, 1, 50},
+		{"OpusTags page lost", cat(pagesFrom(0, 1), pagesFrom(2, last)), len(frames), nil, []error{io.EOF}, 0, 0},
 		{"garbage at the end", cat(file, []byte("trailing")), len(frames), nil, []error{io.EOF}, 0, 8},
 	}
 	for _, tt := range tests {
@@ -111,6 +114,33 @@ func TestOggReaderDamage(t *testing.T) {
 				j++
 			}
 		})
+	}
+}
+
+// TestOggReaderReadError returns the underlying reader's error once, then
+// io.EOF, so the seed's loop that stops only on io.EOF ends.
+func TestOggReaderReadError(t *testing.T) {
+	data, _ := samples.ReadFile(samples.Speech)
+	boom := errors.New("boom")
+	or, err := opusrt.NewOggReader(io.MultiReader(bytes.NewReader(data[:3000]), iotest.ErrReader(boom)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs []error
+	for range 10000 {
+		_, _, err := or.Frame()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) != 1 || !errors.Is(errs[0], boom) {
+		t.Fatalf("errors %v, want boom once", errs)
+	}
+	if _, _, err := or.Frame(); err != io.EOF {
+		t.Fatalf("after the error: %v, want io.EOF", err)
 	}
 }
 

@@ -162,7 +162,9 @@ func NewOggReader(r io.Reader) (*OggReader, error) {
 // on a page boundary without its end-of-stream flag (a recording cut
 // short). When the input ends inside a page or inside a packet continued
 // across pages, it first returns every complete packet, then
-// io.ErrUnexpectedEOF once, then io.EOF.
+// io.ErrUnexpectedEOF once, then io.EOF. Any other error — the underlying
+// reader's, or a malformed header of a later link — is returned once, and
+// io.EOF after it.
 func (or *OggReader) Frame() (Frame, time.Duration, error) {
 	for or.qi >= len(or.queue) {
 		or.queue, or.qi = or.queue[:0], 0
@@ -181,7 +183,9 @@ func (or *OggReader) Frame() (Frame, time.Duration, error) {
 			}
 			return nil, 0, io.EOF
 		default:
-			or.err = err
+			// Returned once; then io.EOF, so a loop that stops only on
+			// io.EOF ends.
+			or.err = io.EOF
 			return nil, 0, err
 		}
 	}
@@ -190,7 +194,7 @@ func (or *OggReader) Frame() (Frame, time.Duration, error) {
 		loss := it.loss
 		it.loss = 0
 		or.stats.LossEvents++
-		or.stats.Lost += loss
+		or.stats.Lost = addSat(or.stats.Lost, loss)
 		return nil, loss, nil
 	}
 	or.qi++
@@ -248,6 +252,12 @@ func (or *OggReader) page() error {
 	for p, ok := or.ra.Packet(); ok; p, ok = or.ra.Packet() {
 		if or.needTags {
 			or.needTags = false
+			if p.Hole && !bytes.HasPrefix(p.Data, []byte(opusTagsMagic)) {
+				// The OpusTags page was lost: read on without tags.
+				or.ra.MaxPacketSize = maxOggOpusPacket * max(1, or.Header.StreamCount)
+				or.pkts = append(or.pkts, p)
+				continue
+			}
 			tags, err := parseOpusTags(p.Data)
 			if err != nil {
 				return err
@@ -322,7 +332,7 @@ func (or *OggReader) timePage() {
 		if p.Hole {
 			if or.haveEnd && or.ends[i] >= 0 {
 				if gap := or.ends[i] - samples(i) - or.end; gap > 0 {
-					loss += opus.SamplesDuration(int(gap))
+					loss = addSat(loss, granuleDuration(gap))
 				}
 			}
 		}
@@ -337,6 +347,26 @@ func (or *OggReader) timePage() {
 		or.queue = append(or.queue, oggItem{frame: or.keep(p.Data), loss: loss})
 		loss = 0
 	}
+}
+
+// granuleDuration converts a count of 48 kHz samples to a duration without
+// overflow: a bogus granule position (a corrupt or hostile file) gives a
+// long loss, never a negative one.
+func granuleDuration(samples int64) time.Duration {
+	const maxSamples = int64(1<<63-1) / int64(time.Second) * opus.SampleRate
+	if samples >= maxSamples {
+		return 1<<63 - 1
+	}
+	return time.Duration(samples/opus.SampleRate)*time.Second +
+		time.Duration(samples%opus.SampleRate)*time.Second/opus.SampleRate
+}
+
+// addSat adds two non-negative durations, saturating.
+func addSat(a, b time.Duration) time.Duration {
+	if a > 1<<63-1-b {
+		return 1<<63 - 1
+	}
+	return a + b
 }
 
 // keep copies p into the slab, where no later packet overwrites it.

@@ -150,17 +150,22 @@ func (ra *Reassembler) PageIn(pg *Page) error {
 	}
 	ra.n, ra.next = 0, 0
 	ra.stats.Pages++
+	gapDropped := false // a packet in progress was lost in a gap
 	if ra.started && pg.Sequence != ra.nextSeq {
 		ra.setHole()
+		gapDropped = ra.inPartial || ra.discarding
 		ra.drop()
 	}
 	if !pg.Continued() && (ra.inPartial || ra.discarding) {
 		// The packet in progress was never finished.
 		ra.drop()
 	} else if pg.Continued() && !ra.inPartial && !ra.discarding && len(pg.Lacing) > 0 {
-		// The page goes on with a packet whose start is lost.
+		// The page goes on with a packet whose start is lost; when that
+		// start was dropped at the gap, the packet is already counted.
 		ra.discarding = true
-		ra.stats.Dropped++
+		if !gapDropped {
+			ra.stats.Dropped++
+		}
 		ra.setHole()
 	}
 	ra.started = true

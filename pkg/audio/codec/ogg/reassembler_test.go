@@ -62,7 +62,7 @@ func TestReassembler(t *testing.T) {
 		{"sequence gap drops the packet in progress", []Page{
 			rawPage(0, 100, 0, 7, 255),
 			rawPage(Continued, 300, 2, 4, 9),
-		}, 0, []string{"7@100", "hole 9@300"}, 2, 1, false},
+		}, 0, []string{"7@100", "hole 9@300"}, 1, 1, false},
 		{"sequence gap between whole packets", []Page{
 			rawPage(0, 100, 0, 7),
 			rawPage(0, 300, 2, 9),
