@@ -62,7 +62,7 @@ type Buffer struct {
 const (
 	toleranceUs    = int64(StampTolerance / time.Microsecond)
 	defaultFrameUs = int64(20 * time.Millisecond / time.Microsecond)
-	maxStampMillis = 1 << 52 // |stamp| beyond this is rejected: µs would overflow
+	maxStampMillis = 1 << 42 // |stamp| beyond this is rejected, so that any gap fits a time.Duration
 	slabSize       = 4096
 	slabLargeFrame = slabSize / 4
 	usPerMilli     = 1000
@@ -118,7 +118,8 @@ func (b *Buffer) maxDurationUs() int64 {
 
 // Append adds frame, stamped with the time its audio starts. It keeps the
 // frame itself, not a copy. It returns ErrInvalidFrame for a frame that is
-// not a valid Opus packet (or a stamp beyond ±2⁵² ms), ErrDisorderedPacket
+// not a valid Opus packet (or a stamp beyond ±2⁴² ms, about 139 years either
+// side of 1970, so that any gap fits a time.Duration), ErrDisorderedPacket
 // for a late frame; a duplicate is dropped with no error. Nothing of a
 // rejected frame is kept, and every outcome is counted in Stats.
 func (b *Buffer) Append(frame Frame, stamp EpochMillis) error {

@@ -307,7 +307,11 @@ func (r *RealtimeBuffer) NextDue() (due time.Time, ok bool) {
 		}
 		return r.clock.Now().Add(r.delay), true
 	}
-	return r.dueLocked()
+	due, ok = r.dueLocked()
+	if r.jumpPending && r.jumpEpoch == b.epoch && b.queue.len() > 0 && b.queue.front().start >= r.jumpPosUs {
+		due = latest(due, r.jumpDue) // what takeJumpLocked will set
+	}
+	return due, ok
 }
 
 // CloseWrite says no more input will come: Frame plays out what is held at

@@ -21,8 +21,9 @@ type Stats struct {
 	// PlayedDuration is the audio of the frames Frame returned.
 	PlayedDuration time.Duration
 	// PacketsLost estimates the frames missing in the losses Frame
-	// reported: each loss divided by the duration of the frame before it
-	// (20 ms before any), rounded, at least one.
+	// reported: each loss divided by the duration of the last frame played
+	// (before any, the frame after the loss; 20 ms in an underrun before
+	// any frame), rounded, at least one.
 	PacketsLost uint64
 	// LostDuration is the audio Frame reported lost, in total.
 	LostDuration time.Duration
