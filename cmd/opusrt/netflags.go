@@ -44,8 +44,9 @@ func (n *netFlags) config() (netsim.Config, error) {
 	if !(n.burst >= 0) || n.burst > 1e6 {
 		return netsim.Config{}, usagef("--burst %v: want a mean burst length of 1 or more packets", n.burst)
 	}
-	if n.burst > 1 && n.loss >= 100 {
-		return netsim.Config{}, usagef("--burst needs --loss below 100")
+	burst := n.burst
+	if n.loss >= 100 {
+		burst = 0 // every packet is lost: there are no bursts to shape
 	}
 	for _, d := range []struct {
 		name string
@@ -56,7 +57,7 @@ func (n *netFlags) config() (netsim.Config, error) {
 		}
 	}
 	c := netsim.Config{
-		Loss: n.loss / 100, BurstLength: n.burst,
+		Loss: n.loss / 100, BurstLength: burst,
 		Delay: n.delay, Jitter: n.jitter, Distribution: dist,
 		Reorder: n.reorder / 100, ReorderDelay: n.reorderGap,
 		Duplicate: n.dup / 100, Seed: n.seed,

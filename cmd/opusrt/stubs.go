@@ -2,6 +2,5 @@ package main
 
 import "github.com/spf13/cobra"
 
-func newSimulateCmd(e *env) *cobra.Command { return &cobra.Command{Use: "simulate"} }
-func newSendCmd(e *env) *cobra.Command     { return &cobra.Command{Use: "send"} }
-func newRecvCmd(e *env) *cobra.Command     { return &cobra.Command{Use: "recv"} }
+func newSendCmd(e *env) *cobra.Command { return &cobra.Command{Use: "send"} }
+func newRecvCmd(e *env) *cobra.Command { return &cobra.Command{Use: "recv"} }

@@ -75,7 +75,9 @@ type Config struct {
 	Loss float64
 	// BurstLength is the mean number of packets lost in a row. At 1 or
 	// less losses are independent; above 1 they follow a two-state
-	// Gilbert–Elliott chain whose long-run loss rate is still Loss.
+	// Gilbert–Elliott chain whose long-run loss rate is still Loss. A
+	// high loss rate needs long bursts: the mean burst is at least
+	// Loss/(1−Loss) packets.
 	BurstLength float64
 	// Delay is the fixed one-way delay every packet takes.
 	Delay time.Duration
@@ -172,7 +174,10 @@ func New(c Config) (*Link, error) {
 		l.pBG = 1 / c.BurstLength
 		l.pGB = c.Loss * l.pBG / (1 - c.Loss)
 		if l.pGB > 1 {
+			// A loss rate this high forces longer bursts: enter one at
+			// every chance and stay as long as the rate needs.
 			l.pGB = 1
+			l.pBG = (1 - c.Loss) / c.Loss
 		}
 	}
 	return l, nil

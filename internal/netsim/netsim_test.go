@@ -169,3 +169,16 @@ func TestParseDistribution(t *testing.T) {
 		t.Error("ParseDistribution(cauchy) did not fail")
 	}
 }
+
+func TestHighLossKeepsRate(t *testing.T) {
+	const n = 100000
+	lost := 0
+	for _, a := range run(t, Config{Loss: 0.95, BurstLength: 2, Seed: 5}, n) {
+		if len(a) == 0 {
+			lost++
+		}
+	}
+	if r := float64(lost) / n; math.Abs(r-0.95) > 0.01 {
+		t.Errorf("loss rate %.3f, want 0.95", r)
+	}
+}

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/haivivi/giztoy/internal/samples"
+	"github.com/haivivi/giztoy/internal/tooltest"
+	"github.com/haivivi/giztoy/pkg/audio/codec/ogg"
+)
+
+// result is what one run of the command did.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// runOpusrt runs the command in-process, as a user would from a shell, with
+// stdin as its standard input.
+func runOpusrt(t *testing.T, stdin []byte, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, bytes.NewReader(stdin), &out, &errb)
+	return result{out.String(), errb.String(), code}
+}
+
+// sample writes the named sample to a temporary file and returns its path.
+func sample(t *testing.T, name string) string {
+	t.Helper()
+	data, err := samples.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tooltest.WriteTemp(t, name, data)
+}
+
+// checkOneLineError checks that a failed run said why in one line on
+// stderr ("opusrt: ..."), plus the usage hint for a usage error.
+func checkOneLineError(t *testing.T, r result, code int, want string) {
+	t.Helper()
+	if r.code != code {
+		t.Errorf("exit status %d, want %d (stderr %q)", r.code, code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+	if !strings.HasPrefix(lines[0], "opusrt: ") || !strings.Contains(lines[0], want) {
+		t.Errorf("stderr %q, want one line starting \"opusrt: \" saying %q", r.stderr, want)
+	}
+	wantLines := 1
+	if code == 2 {
+		wantLines = 2
+	}
+	if len(lines) != wantLines {
+		t.Errorf("stderr has %d lines, want %d: %q", len(lines), wantLines, r.stderr)
+	}
+}
+
+func TestInfoMatchesReference(t *testing.T) {
+	for _, name := range samples.Names() {
+		t.Run(name, func(t *testing.T) {
+			ref, err := samples.Reference(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := sample(t, name)
+			r := runOpusrt(t, nil, "info", "--json", path)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var reps []fileReport
+			if err := json.Unmarshal([]byte(r.stdout), &reps); err != nil {
+				t.Fatalf("bad JSON: %v\n%s", err, r.stdout)
+			}
+			if len(reps) != 1 {
+				t.Fatalf("%d reports, want 1", len(reps))
+			}
+			g := reps[0]
+			if g.Bytes != int64(ref.Bytes) || g.Pages != ref.Pages || g.Packets != ref.Packets ||
+				g.PayloadBytes != int64(ref.PayloadBytes) || g.PacketSamples != ref.PacketSamples ||
+				g.PlaybackSamples != ref.PlaybackSamples {
+				t.Errorf("got bytes %d pages %d packets %d payload %d packet samples %d playback %d,\nwant %d %d %d %d %d %d",
+					g.Bytes, g.Pages, g.Packets, g.PayloadBytes, g.PacketSamples, g.PlaybackSamples,
+					ref.Bytes, ref.Pages, ref.Packets, ref.PayloadBytes, ref.PacketSamples, ref.PlaybackSamples)
+			}
+			if len(g.Problems) != 0 {
+				t.Errorf("problems in a sound file: %+v", g.Problems)
+			}
+			if len(g.Links) != len(ref.Links) {
+				t.Fatalf("%d links, want %d", len(g.Links), len(ref.Links))
+			}
+			var codes [4]int
+			for i, rl := range ref.Links {
+				gl := g.Links[i]
+				if gl.Serial != rl.Serial || gl.Channels != rl.Channels || gl.PreSkip != rl.PreSkip ||
+					gl.InputRate != rl.InputRate || gl.OutputGain != rl.OutputGain || gl.MappingFamily != rl.MappingFamily ||
+					gl.Vendor != rl.Vendor || strings.Join(gl.Comments, "|") != strings.Join(rl.Comments, "|") ||
+					gl.Pages != rl.Pages || gl.Packets != rl.Packets || gl.PayloadBytes != int64(rl.PayloadBytes) ||
+					gl.PacketSamples != rl.PacketSamples || gl.FinalGranule != rl.FinalGranule ||
+					gl.PlaybackSamples != rl.PlaybackSamples || !gl.EOS {
+					t.Errorf("link %d:\n got %+v\nwant %+v", i+1, *gl, rl)
+				}
+				for c, n := range rl.TOCCodes {
+					codes[c] += n
+				}
+			}
+			if g.TOCCodes != codes {
+				t.Errorf("TOC codes %v, want %v", g.TOCCodes, codes)
+			}
+			n := 0
+			for _, f := range g.FrameSizes {
+				n += f.Packets
+			}
+			if n != ref.Packets {
+				t.Errorf("frame-size histogram counts %d packets, want %d", n, ref.Packets)
+			}
+			if g.Bitrate.Windows == 0 || g.Bitrate.MinKbps <= 0 || g.Bitrate.MinKbps > g.Bitrate.MaxKbps ||
+				g.Bitrate.PayloadKbps > g.Bitrate.AverageKbps {
+				t.Errorf("bitrate %+v", g.Bitrate)
+			}
+
+			// The text form says the same, with opusinfo's playback length.
+			r = runOpusrt(t, nil, "info", path)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			for i, rl := range ref.Links {
+				// opusinfo prints "0m:08.156s", info "0:08.156".
+				want := strings.TrimSuffix(strings.Replace(rl.OpusinfoPlayback, "m:", ":", 1), "s")
+				if !strings.Contains(r.stdout, "audio:    "+want+",") {
+					t.Errorf("link %d: text does not show playback length %s:\n%s", i+1, rl.OpusinfoPlayback, r.stdout)
+				}
+			}
+			for _, s := range []string{"problems: none", "packets:  " + itoa(ref.Packets) + " in " + itoa(ref.Pages) + " pages"} {
+				if !strings.Contains(r.stdout, s) {
+					t.Errorf("text lacks %q:\n%s", s, r.stdout)
+				}
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// pageOffsets returns where each page of data starts.
+func pageOffsets(t *testing.T, data []byte) []int {
+	t.Helper()
+	var offs []int
+	for off := 0; off < len(data); {
+		_, n, err := ogg.ParsePage(data[off:])
+		if err != nil {
+			t.Fatalf("page at %d: %v", off, err)
+		}
+		offs = append(offs, off)
+		off += n
+	}
+	return offs
+}
+
+func TestInfoFindsDamage(t *testing.T) {
+	data, _ := samples.ReadFile(samples.Speech)
+	p := pageOffsets(t, data)
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	badCRC := bytes.Clone(data)
+	badCRC[p[4]+100] ^= 0xff
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want []string
+	}{
+		{"bad-crc", badCRC, []string{"byte " + itoa(p[4]) + ": 1842 bytes skipped: a page with a bad CRC", "page 4 missing"}},
+		{"gap", cat(data[:p[5]], data[p[6]:]), []string{"link 1, page 6: page 5 missing (sequence gap)"}},
+		{"truncated", data[:p[7]+500], []string{"file truncated: it ends inside a page", "no end-of-stream page"}},
+		{"garbage", cat(data[:p[3]], []byte("not a page at all"), data[p[3]:]), []string{"byte " + itoa(p[3]) + ": 17 bytes skipped: garbage between pages"}},
+		{"cut-packet", cat(data[:p[9]], data[p[9]:p[9]+27]), []string{"no end-of-stream page"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := tooltest.WriteTemp(t, tc.name+".opus", tc.data)
+			r := runOpusrt(t, nil, "info", path)
+			if r.code != 1 {
+				t.Errorf("exit %d, want 1 for a damaged file", r.code)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("report lacks %q:\n%s", w, r.stdout)
+				}
+			}
+		})
+	}
+}
+
+func TestInfoStdinAndSeveralFiles(t *testing.T) {
+	data, _ := samples.ReadFile(samples.Stereo)
+	r := runOpusrt(t, data, "info", "-", sample(t, samples.Chained))
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "(stdin): Ogg Opus, 1 link") || !strings.Contains(r.stdout, "2 links (chained)") {
+		t.Errorf("output:\n%s", r.stdout)
+	}
+}
+
+func TestInfoBadInput(t *testing.T) {
+	dir := t.TempDir()
+	notOgg := filepath.Join(dir, "song.wav")
+	os.WriteFile(notOgg, append([]byte("RIFF"), make([]byte, 70000)...), 0o644)
+	var vorbis bytes.Buffer
+	pw := ogg.NewPageWriter(&vorbis, 3)
+	pw.WritePacket([]byte("\x01vorbis\x00\x00\x00\x00\x01\x44\xac\x00\x00"), 0)
+	pw.Close()
+	vorbisPath := filepath.Join(dir, "music.ogg")
+	os.WriteFile(vorbisPath, vorbis.Bytes(), 0o644)
+	empty := filepath.Join(dir, "empty.opus")
+	os.WriteFile(empty, nil, 0o644)
+	unreadable := filepath.Join(dir, "secret.opus")
+	os.WriteFile(unreadable, []byte("OggS"), 0o000)
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"missing", []string{"info", filepath.Join(dir, "nope.opus")}, 1, "nope.opus: no such file"},
+		{"not-ogg", []string{"info", notOgg}, 1, "not an Ogg file"},
+		{"vorbis", []string{"info", vorbisPath}, 1, "not Opus: the Ogg file holds Vorbis"},
+		{"empty", []string{"info", empty}, 1, "not an Ogg file"},
+		{"directory", []string{"info", dir}, 1, "is a directory"},
+		{"no-args", []string{"info"}, 2, "needs at least one FILE"},
+		{"bad-flag", []string{"info", "--color", "x"}, 2, "unknown flag: --color"},
+		{"unknown-command", []string{"play"}, 2, "unknown command"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkOneLineError(t, runOpusrt(t, nil, tc.args...), tc.code, tc.want)
+		})
+	}
+	if os.Geteuid() != 0 {
+		checkOneLineError(t, runOpusrt(t, nil, "info", unreadable), 1, "permission denied")
+	}
+}
+
+func TestHelpHasExamples(t *testing.T) {
+	for _, cmd := range []string{"info", "simulate", "send", "recv"} {
+		r := runOpusrt(t, nil, cmd, "--help")
+		if r.code != 0 || !strings.Contains(r.stdout, "Examples:") || !strings.Contains(r.stdout, "opusrt "+cmd) {
+			t.Errorf("%s --help (exit %d) has no example:\n%s", cmd, r.code, r.stdout)
+		}
+	}
+}

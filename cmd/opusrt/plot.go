@@ -1,0 +1,3 @@
+package main
+
+func plotTimeline(name string, r *simResult) error { return nil }

@@ -1,0 +1,515 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/haivivi/giztoy/internal/netsim"
+	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
+	"github.com/haivivi/giztoy/pkg/audio/opusrt"
+	"github.com/haivivi/giztoy/pkg/audio/opusrt/fakeclock"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+)
+
+// defaultNet is the network simulate and send use unless told otherwise:
+// a mobile link on a fair day, bad enough to show what the buffer does.
+var defaultNet = netFlags{loss: 3, burst: 2, delay: 40 * time.Millisecond, jitter: 10 * time.Millisecond, dist: "pareto", reorder: 1, dup: 0.5, seed: 1}
+
+// progressPackets is the input size from which simulate shows a progress
+// bar on a terminal: about ten minutes of 20 ms frames.
+const progressPackets = 30000
+
+func newSimulateCmd(e *env) *cobra.Command {
+	var (
+		nf      netFlags
+		out     string
+		plot    string
+		playout time.Duration
+		asJSON  bool
+	)
+	c := &cobra.Command{
+		Use:   "simulate [IN.opus]",
+		Short: "Play a file through a simulated network and the jitter buffer",
+		Long: `simulate sends the packets of IN.opus as stamped frames through a simulated
+network (loss, bursts of loss, delay, jitter, reordering, duplication) into the
+opusrt RealtimeBuffer, on a virtual clock: an hour of audio takes seconds.
+It prints what happened: packets sent, lost, received, played, late and
+duplicated, the audio concealed, the jitter and the latency from send to
+playout. The counts are the buffer's own statistics.
+
+With -o, what the buffer plays out is written to OUT.opus with every loss
+filled with packets a decoder conceals, so the file plays in any player and
+lasts as long as the input. Without -o nothing is written. With --plot, the
+timeline of every packet (sent, arrived, played; lost and late marked) is
+drawn to an SVG (or .png, .pdf) file.
+
+Without IN.opus, simulate plays the embedded speech sample. "-" reads stdin or
+writes stdout; the summary then goes to stderr. The same --seed gives the same
+run.`,
+		Example: `  opusrt simulate
+  opusrt simulate talk.opus -o heard.opus --plot timeline.svg
+  opusrt simulate --loss 10 --burst 4 --jitter 30ms --jitter-dist lognormal --seed 7
+  opusenc voice.wav - | opusrt simulate - --loss 5 -o - | opusdec - heard.wav`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usagef("simulate takes one input file, got %d", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := nf.config()
+			if err != nil {
+				return err
+			}
+			if playout < 0 {
+				return usagef("--playout-delay %v: must not be negative", playout)
+			}
+			name := ""
+			if len(args) == 1 {
+				name = args[0]
+			}
+			return simulate(e, simOptions{in: name, out: out, plot: plot, net: cfg, playout: playout, json: asJSON})
+		},
+	}
+	nf.add(c.Flags(), defaultNet)
+	c.Flags().StringVarP(&out, "output", "o", "", "write the played-out stream, losses filled, to this Ogg Opus file (\"-\" for stdout)")
+	c.Flags().StringVar(&plot, "plot", "", "draw the timeline to this file (.svg, .png or .pdf)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON, for scripts")
+	c.Flags().DurationVar(&playout, "playout-delay", opusrt.DefaultPlayoutDelay, "how long the buffer holds the first frame before playing it")
+	return c
+}
+
+type simOptions struct {
+	in, out, plot string
+	net           netsim.Config
+	playout       time.Duration
+	json          bool
+}
+
+// simPacket is one input packet and what became of it. Times are offsets
+// from the start of the simulation.
+type simPacket struct {
+	frame   opusrt.Frame
+	stamp   opusrt.EpochMillis
+	send    time.Duration
+	arrive  []time.Duration // none when lost; two when duplicated
+	playout time.Duration   // -1 when not played
+	late    bool            // a copy arrived after its slot was played
+	held    bool            // a copy is (or was) in the buffer
+}
+
+// simResult is what a simulation did.
+type simResult struct {
+	input     string
+	header    opusrt.OggHeader
+	packets   []simPacket
+	duration  time.Duration // of the input, input damage included
+	net       netsim.Config
+	playout   time.Duration
+	stats     opusrt.Stats
+	netLost   int
+	netDups   int
+	late      int
+	headTail  time.Duration // loss filled before the first and after the last played frame
+	played    int
+	latencies []time.Duration // send to playout of the played frames
+	delays    []time.Duration // send to arrival of every copy received
+	outName   string
+	outLength time.Duration
+}
+
+// simStart is the virtual time the simulation starts at; its stamps count
+// from it. A fixed time keeps runs identical.
+var simStart = time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+
+func simulate(e *env, o simOptions) error {
+	in, err := openInput(e, o.in)
+	if err != nil {
+		return err
+	}
+	res := &simResult{input: in.name, net: o.net, playout: o.playout}
+	if o.in == "-" {
+		res.input = "(stdin)"
+	}
+	err = readPackets(in, res)
+	in.Close()
+	if err != nil {
+		return err
+	}
+	if len(res.packets) == 0 {
+		return fmt.Errorf("%s: no audio packets to send", res.input)
+	}
+
+	var out *output
+	var ow *opusrt.OggWriter
+	if o.out != "" {
+		if out, err = createOutput(e, o.out); err != nil {
+			return err
+		}
+		ow, err = opusrt.NewOggWriter(out, res.header.InputSampleRate,
+			opusrt.WithChannels(min(max(res.header.Channels, 1), 2)),
+			opusrt.WithPreSkip(res.header.PreSkip),
+			opusrt.WithTags("", "ENCODER=opusrt simulate", "OPUSRT_NETWORK="+o.net.String()))
+		if err != nil {
+			out.Abort()
+			return err
+		}
+		res.outName = o.out
+	}
+	if err := runSimulation(e, res, ow); err != nil {
+		if out != nil {
+			out.Abort()
+		}
+		return err
+	}
+	if ow != nil {
+		if err := ow.Close(); err != nil {
+			out.Abort()
+			return err
+		}
+		if err := out.Commit(); err != nil {
+			return err
+		}
+		res.outLength = opus.SamplesDuration(int(ow.Granule()))
+	}
+	if o.plot != "" {
+		if err := plotTimeline(o.plot, res); err != nil {
+			return err
+		}
+	}
+	w := e.stdout
+	if o.out == "-" {
+		w = e.stderr
+	}
+	if o.json {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res.summary())
+	}
+	printSummary(w, res)
+	return nil
+}
+
+// simSummary is the JSON form of the summary. Durations are in
+// milliseconds; the packet counts are the buffer's Stats, and add up:
+// received = sent − lost_in_network + duplicated_by_network, and
+// received = played + late + duplicate + dropped + resynced + cleared +
+// buffered.
+type simSummary struct {
+	Input               string  `json:"input"`
+	Network             string  `json:"network"`
+	PlayoutDelayMs      float64 `json:"playout_delay_ms"`
+	Sent                int     `json:"sent"`
+	LostInNetwork       int     `json:"lost_in_network"`
+	DuplicatedByNetwork int     `json:"duplicated_by_network"`
+	Received            uint64  `json:"received"`
+	Played              uint64  `json:"played"`
+	Late                uint64  `json:"late"`
+	Duplicate           uint64  `json:"duplicate"`
+	Dropped             uint64  `json:"dropped"`
+	Resynced            uint64  `json:"resynced"`
+	Cleared             uint64  `json:"cleared"`
+	Buffered            int     `json:"buffered"`
+	Concealed           uint64  `json:"concealed_packets"`
+	ConcealmentEvents   uint64  `json:"concealment_events"`
+	ConcealedMs         float64 `json:"concealed_ms"`
+	FilledOutsideMs     float64 `json:"filled_before_after_ms"`
+	JitterMs            float64 `json:"jitter_ms"`
+	NetworkDelayMeanMs  float64 `json:"network_delay_mean_ms"`
+	NetworkDelayP95Ms   float64 `json:"network_delay_p95_ms"`
+	LatencyMeanMs       float64 `json:"latency_mean_ms"`
+	LatencyP95Ms        float64 `json:"latency_p95_ms"`
+	JitterBufferDelayMs float64 `json:"jitter_buffer_delay_mean_ms"`
+	InputMs             float64 `json:"input_ms"`
+	Output              string  `json:"output,omitempty"`
+	OutputMs            float64 `json:"output_ms,omitempty"`
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func (r *simResult) summary() simSummary {
+	s := r.stats
+	return simSummary{
+		Input: r.input, Network: r.net.String(), PlayoutDelayMs: ms(r.playout),
+		Sent: len(r.packets), LostInNetwork: r.netLost, DuplicatedByNetwork: r.netDups,
+		Received: s.PacketsReceived, Played: s.PacketsPlayed, Late: s.PacketsLate,
+		Duplicate: s.PacketsDuplicated, Dropped: s.PacketsDropped, Resynced: s.PacketsResynced,
+		Cleared: s.PacketsCleared, Buffered: s.BufferedPackets,
+		Concealed: s.PacketsLost, ConcealmentEvents: s.ConcealmentEvents, ConcealedMs: ms(s.LostDuration),
+		FilledOutsideMs: ms(r.headTail), JitterMs: ms(s.Jitter),
+		NetworkDelayMeanMs: ms(mean(r.delays)), NetworkDelayP95Ms: ms(percentile(r.delays, 95)),
+		LatencyMeanMs: ms(mean(r.latencies)), LatencyP95Ms: ms(percentile(r.latencies, 95)),
+		JitterBufferDelayMs: ms(s.MeanJitterBufferDelay()),
+		InputMs:             ms(r.duration), Output: r.outName, OutputMs: ms(r.outLength),
+	}
+}
+
+// readPackets reads every packet of the input, giving each its stamp and
+// send time: packets are sent back to back, each when its audio starts.
+// Damage in the input (reported as loss by the reader) leaves a gap in the
+// stamps, as a sender that lost audio would.
+func readPackets(in *input, res *simResult) error {
+	r, err := opusrt.NewOggReader(in)
+	if err != nil {
+		return fmt.Errorf("%s: %s", res.input, trimPrefix(err))
+	}
+	res.header = r.Header
+	var at time.Duration
+	for {
+		f, loss, err := r.Frame()
+		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			continue // truncated: every complete packet was returned
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %s", res.input, trimPrefix(err))
+		}
+		if f == nil {
+			at += loss
+			continue
+		}
+		res.packets = append(res.packets, simPacket{
+			frame: f, stamp: opusrt.FromTime(simStart.Add(at)), send: at, playout: -1,
+		})
+		at += f.Duration()
+	}
+	res.duration = at
+	return nil
+}
+
+// arrival is one copy of a packet reaching the receiver.
+type arrival struct {
+	at  time.Duration
+	idx int
+}
+
+// runSimulation sends every packet through the network and plays the
+// arrivals out through a RealtimeBuffer on a manual clock, in one goroutine:
+// whichever comes first, the next arrival or the buffer's next due time,
+// happens next.
+func runSimulation(e *env, res *simResult, ow *opusrt.OggWriter) error {
+	link, err := netsim.New(res.net)
+	if err != nil {
+		return usageError{err}
+	}
+	var arrivals []arrival
+	var buf []time.Time
+	for i := range res.packets {
+		p := &res.packets[i]
+		buf = link.AppendSend(buf[:0], simStart.Add(p.send))
+		switch len(buf) {
+		case 0:
+			res.netLost++
+		case 2:
+			res.netDups++
+		}
+		for _, t := range buf {
+			p.arrive = append(p.arrive, t.Sub(simStart))
+			res.delays = append(res.delays, t.Sub(simStart)-p.send)
+			arrivals = append(arrivals, arrival{at: t.Sub(simStart), idx: i})
+		}
+	}
+	sort.SliceStable(arrivals, func(i, j int) bool { return arrivals[i].at < arrivals[j].at })
+
+	var bar *progressbar.ProgressBar
+	if len(res.packets) >= progressPackets && isTerminal(e.stderr) {
+		bar = progressbar.NewOptions(len(arrivals), progressbar.OptionSetWriter(e.stderr),
+			progressbar.OptionSetDescription("simulating"), progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
+		defer bar.Finish()
+	}
+
+	clk := fakeclock.New(simStart)
+	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0, opusrt.WithClock(clk)), opusrt.WithPlayoutDelay(res.playout))
+	cursor := 0 // packets before it were played or passed over
+	first := true
+	stamped := make([]byte, 0, 8+1500)
+	next := 0
+	if len(arrivals) == 0 {
+		rtb.CloseWrite()
+	}
+	for {
+		due, ok := rtb.NextDue()
+		if next < len(arrivals) && (!ok || arrivals[next].at <= due.Sub(simStart)) {
+			a := arrivals[next]
+			next++
+			clk.Set(simStart.Add(a.at))
+			p := &res.packets[a.idx]
+			stamped = opusrt.AppendStamped(stamped[:0], p.frame, p.stamp)
+			_, err := rtb.Write(stamped)
+			switch {
+			case errors.Is(err, opusrt.ErrDisorderedPacket):
+				p.late = true
+				res.late++
+			case err != nil:
+				return fmt.Errorf("packet %d: %v", a.idx, err)
+			default:
+				p.held = true
+			}
+			if next == len(arrivals) {
+				rtb.CloseWrite()
+			}
+			if bar != nil && next%1024 == 0 {
+				bar.Set(next)
+			}
+			continue
+		}
+		if !ok && next < len(arrivals) {
+			continue // unreachable: an arrival is taken when nothing is due
+		}
+		if ok {
+			clk.Set(due)
+		}
+		f, _, err := rtb.Frame()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		now := clk.Now().Sub(simStart)
+		if f == nil {
+			// The loss is in the buffer's Stats; the output is filled up
+			// to the next frame played, from the packets' true positions
+			// (the buffer measures with whole-millisecond stamps, which
+			// for 2.5 ms frames are off by up to half a millisecond).
+			continue
+		}
+		// Frames come out in stamp order: the one played is the first held
+		// packet at or after the cursor.
+		i := cursor
+		for i < len(res.packets) && !(res.packets[i].held && res.packets[i].playout < 0 && slices.Equal(res.packets[i].frame, f)) {
+			i++
+		}
+		if i == len(res.packets) {
+			return fmt.Errorf("internal error: played a frame that was not sent")
+		}
+		p := &res.packets[i]
+		p.playout = now
+		cursor = i + 1
+		res.played++
+		res.latencies = append(res.latencies, now-p.send)
+		if ow != nil {
+			written := opus.SamplesDuration(int(ow.Granule()))
+			if gap := p.send - written; gap > 0 {
+				if first {
+					// The buffer's timeline starts at the first frame it
+					// got; what was lost before it is filled here.
+					res.headTail += gap
+				}
+				if err := ow.WriteLoss(gap); err != nil {
+					return err
+				}
+			}
+			if err := ow.Write(f); err != nil {
+				return err
+			}
+		}
+		first = false
+	}
+	res.stats = rtb.Stats()
+	if ow != nil {
+		// And what was lost after the last frame it got.
+		// Granule counts every sample written, the pre-skip's included.
+		written := opus.SamplesDuration(int(ow.Granule()))
+		if tail := res.duration - written; tail > 0 {
+			res.headTail += tail
+			if err := ow.WriteLoss(tail); err != nil {
+				return err
+			}
+		}
+		if first && res.duration > 0 && written == 0 {
+			res.headTail = res.duration
+		}
+	}
+	return nil
+}
+
+// percentile returns the p-th percentile (0–100) of ds, nearest rank.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	k := int(float64(len(s))*p/100+0.5) - 1
+	return s[min(max(k, 0), len(s)-1)]
+}
+
+func mean(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	var sum time.Duration
+	for _, d := range ds {
+		sum += d
+	}
+	return sum / time.Duration(len(ds))
+}
+
+func pct(n, of int) string {
+	if of == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(of))
+}
+
+// printSummary prints what the simulation did, as a table whose counts are
+// the buffer's statistics.
+func printSummary(w io.Writer, r *simResult) {
+	s := r.stats
+	sent := len(r.packets)
+	fd := r.packets[0].frame.TOC().FrameDuration()
+	fmt.Fprintf(w, "input:    %s, %d packets, %s of audio (%v frames)\n", r.input, sent, fmtDur(r.duration), fd)
+	fmt.Fprintf(w, "network:  %s\n", r.net)
+	fmt.Fprintf(w, "buffer:   RealtimeBuffer, playout delay %v, virtual clock\n\n", r.playout)
+	row := func(name string, v any, note string) { fmt.Fprintf(w, "  %-26s %9v  %s\n", name, v, note) }
+	left := row
+	row("sent", sent, "packets")
+	row("lost in the network", r.netLost, pct(r.netLost, sent))
+	row("duplicated by the network", r.netDups, pct(r.netDups, sent))
+	row("received", s.PacketsReceived, fmt.Sprintf("= sent - lost + duplicated = %d", sent-r.netLost+r.netDups))
+	row("played", s.PacketsPlayed, pct(int(s.PacketsPlayed), sent)+" of sent")
+	row("late", s.PacketsLate, "arrived after their slot was played")
+	row("duplicate", s.PacketsDuplicated, "second copies dropped")
+	other := s.PacketsDropped + s.PacketsResynced + s.PacketsCleared + uint64(s.BufferedPackets)
+	row("dropped/resynced/left", other, "")
+	row("check", s.PacketsPlayed+s.PacketsLate+s.PacketsDuplicated+other, fmt.Sprintf("= played + late + duplicate + dropped = received %d", s.PacketsReceived))
+	row("concealed", s.PacketsLost, fmt.Sprintf("packets in %d events, %s (not played: lost %d + late %d)", s.ConcealmentEvents, fmtDur(s.LostDuration), r.netLost, s.PacketsLate))
+	if r.headTail > 0 {
+		row("+ before/after the stream", fmtDur(r.headTail), "lost at the start or end, filled in the output")
+	}
+	left("jitter (RFC 3550)", fmtDur(s.Jitter), "")
+	left("network delay mean", fmtDur(mean(r.delays)), "send to arrival, received copies")
+	left("network delay p95", fmtDur(percentile(r.delays, 95)), "")
+	left("latency mean", fmtDur(mean(r.latencies)), "send to playout, played frames")
+	left("latency p95", fmtDur(percentile(r.latencies, 95)), "")
+	left("in buffer mean", fmtDur(s.MeanJitterBufferDelay()), "arrival to playout (JitterBufferDelay)")
+	if r.outName != "" {
+		same := "as long as the input"
+		if r.outLength != r.duration {
+			same = fmt.Sprintf("the input has %s", fmtDur(r.duration))
+		}
+		fmt.Fprintf(w, "\noutput:   %s: %s of packets, %s; losses filled with packets a decoder conceals\n", r.outName, fmtDur(r.outLength), same)
+	} else {
+		fmt.Fprintf(w, "\nAdd -o heard.opus to hear what the buffer played, --plot timeline.svg to see it.\n")
+	}
+}
+
+// fmtDur formats a duration for the summary: milliseconds below 10 s.
+func fmtDur(d time.Duration) string {
+	switch {
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	default:
+		return durationString(d.Seconds())
+	}
+}

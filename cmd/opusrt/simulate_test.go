@@ -1,0 +1,158 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/haivivi/giztoy/internal/samples"
+	"github.com/haivivi/giztoy/internal/tooltest"
+)
+
+func TestSimulateNoArguments(t *testing.T) {
+	r := runOpusrt(t, nil, "simulate")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"speech.opus", "sent", "409", "received", "played", "late", "duplicate", "concealed", "jitter", "latency mean", "latency p95", "Add -o"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+// checkCounts checks that a summary's counts add up.
+func checkCounts(t *testing.T, s simSummary) {
+	t.Helper()
+	if got := uint64(s.Sent - s.LostInNetwork + s.DuplicatedByNetwork); s.Received != got {
+		t.Errorf("received %d, want sent − lost + duplicated = %d", s.Received, got)
+	}
+	if got := s.Played + s.Late + s.Duplicate + s.Dropped + s.Resynced + s.Cleared + uint64(s.Buffered); got != s.Received {
+		t.Errorf("played+late+duplicate+dropped+resynced+cleared+buffered = %d, want received %d", got, s.Received)
+	}
+}
+
+func TestSimulateOutputDecodesToInputLength(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"default", nil},
+		{"bursty-heavy-tail", []string{"--loss", "15", "--burst", "4", "--jitter", "30ms", "--jitter-dist", "lognormal", "--reorder", "5", "--duplicate", "5", "--seed", "7"}},
+		{"first-and-last-lost", []string{"--loss", "60", "--burst", "20", "--seed", "2"}},
+		{"all-lost", []string{"--loss", "100"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "heard.opus")
+			in := sample(t, samples.Speech)
+			r := runOpusrt(t, nil, append([]string{"simulate", in, "-o", out, "--json"}, tc.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var s simSummary
+			if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+				t.Fatalf("bad JSON: %v\n%s", err, r.stdout)
+			}
+			checkCounts(t, s)
+			ref, _ := samples.Reference(samples.Speech)
+			if s.Sent != ref.Packets {
+				t.Errorf("sent %d, want %d", s.Sent, ref.Packets)
+			}
+			if s.OutputMs != s.InputMs {
+				t.Errorf("output %v ms, input %v ms", s.OutputMs, s.InputMs)
+			}
+			if rep := tooltest.OpusInfo(t, out); !rep.Clean() {
+				t.Errorf("opusinfo: %s", rep.Problems())
+			}
+			// opusdec drops the pre-skip; the input's end trimming (less
+			// than a frame) is not carried over.
+			dec := tooltest.OpusDec(t, out)
+			if want := int(ref.PacketSamples) - ref.PreSkip; dec.Samples != want {
+				t.Errorf("decoded %d samples, want %d (input playback %d)", dec.Samples, want, ref.PlaybackSamples)
+			}
+			if len(dec.Warnings) > 0 {
+				t.Errorf("opusdec warnings: %v", dec.Warnings)
+			}
+		})
+	}
+}
+
+func TestSimulateOtherFrameSizes(t *testing.T) {
+	for _, name := range []string{samples.Frames2500us, samples.Frames60ms, samples.FFmpeg120ms, samples.ChainedMixed} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "heard.opus")
+			r := runOpusrt(t, nil, "simulate", sample(t, name), "-o", out, "--json", "--loss", "10", "--reorder", "5")
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var s simSummary
+			if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+				t.Fatal(err)
+			}
+			if got := uint64(s.Sent - s.LostInNetwork + s.DuplicatedByNetwork); s.Received != got {
+				t.Errorf("received %d, want %d", s.Received, got)
+			}
+			ref, _ := samples.Reference(name)
+			dec := tooltest.OpusDec(t, out)
+			if want := int(ref.PacketSamples) - ref.PreSkip; abs(dec.Samples-want) > 48*3 {
+				t.Errorf("decoded %d samples, want %d", dec.Samples, want)
+			}
+		})
+	}
+}
+
+func abs(n int) int { return max(n, -n) }
+
+func TestSimulateSeedRepeats(t *testing.T) {
+	args := []string{"simulate", "--json", "--loss", "20", "--burst", "3", "--reorder", "10", "--seed", "99"}
+	a, b := runOpusrt(t, nil, args...), runOpusrt(t, nil, args...)
+	if a.code != 0 || a.stdout != b.stdout {
+		t.Errorf("two runs with one seed differ:\n%s\n%s", a.stdout, b.stdout)
+	}
+	c := runOpusrt(t, nil, append(args[:len(args)-1], "100")...)
+	if c.stdout == a.stdout {
+		t.Error("another seed gave the same run")
+	}
+}
+
+func TestSimulatePipes(t *testing.T) {
+	data, _ := samples.ReadFile(samples.Speech)
+	r := runOpusrt(t, data, "simulate", "-", "-o", "-")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.HasPrefix(r.stdout, "OggS") || !strings.Contains(r.stderr, "sent") {
+		t.Errorf("stdout should be Ogg and the summary on stderr; stderr:\n%s", r.stderr)
+	}
+	path := tooltest.WriteTemp(t, "piped.opus", []byte(r.stdout))
+	if rep := tooltest.OpusInfo(t, path); !rep.Clean() {
+		t.Errorf("opusinfo: %s", rep.Problems())
+	}
+}
+
+func TestSimulateBadInput(t *testing.T) {
+	dir := t.TempDir()
+	notOgg := filepath.Join(dir, "x.opus")
+	os.WriteFile(notOgg, []byte("hello"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"missing", []string{"simulate", filepath.Join(dir, "nope.opus")}, 1, "no such file"},
+		{"not-ogg", []string{"simulate", notOgg}, 1, "not an Ogg stream"},
+		{"loss-range", []string{"simulate", "--loss", "150"}, 2, "--loss 150"},
+		{"loss-word", []string{"simulate", "--loss", "lots"}, 2, "invalid argument"},
+		{"dist", []string{"simulate", "--jitter-dist", "cauchy"}, 2, "unknown distribution"},
+		{"negative-delay", []string{"simulate", "--delay", "-5ms"}, 2, "must not be negative"},
+		{"two-inputs", []string{"simulate", "a", "b"}, 2, "one input file"},
+		{"bad-output-dir", []string{"simulate", "-o", filepath.Join(dir, "no", "such", "dir.opus")}, 1, "no such file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkOneLineError(t, runOpusrt(t, nil, tc.args...), tc.code, tc.want)
+		})
+	}
+}
