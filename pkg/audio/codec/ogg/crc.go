@@ -6,12 +6,13 @@ package ogg
 
 const crcPoly = 0x04c11db7
 
-// crcTable[k][b] is the CRC of byte b followed by k zero bytes, so eight
-// input bytes fold into the CRC with eight lookups (slicing-by-8).
+// crcTable[k][b] is the CRC of byte b followed by k zero bytes, so sixteen
+// input bytes fold into the CRC with sixteen independent lookups
+// (slicing-by-16).
 var crcTable = makeCRCTable()
 
-func makeCRCTable() *[8][256]uint32 {
-	t := new([8][256]uint32)
+func makeCRCTable() *[16][256]uint32 {
+	t := new([16][256]uint32)
 	for i := range 256 {
 		c := uint32(i) << 24
 		for range 8 {
@@ -23,7 +24,7 @@ func makeCRCTable() *[8][256]uint32 {
 		}
 		t[0][i] = c
 	}
-	for k := 1; k < 8; k++ {
+	for k := 1; k < 16; k++ {
 		for i := range 256 {
 			c := t[k-1][i]
 			t[k][i] = c<<8 ^ t[0][c>>24]
@@ -39,11 +40,14 @@ func Checksum(b []byte) uint32 { return UpdateChecksum(0, b) }
 // followed by b: UpdateChecksum(Checksum(x), y) == Checksum(x+y).
 func UpdateChecksum(crc uint32, b []byte) uint32 {
 	t := crcTable
-	for len(b) >= 8 {
-		crc ^= uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-		crc = t[7][crc>>24] ^ t[6][crc>>16&0xff] ^ t[5][crc>>8&0xff] ^ t[4][crc&0xff] ^
-			t[3][b[4]] ^ t[2][b[5]] ^ t[1][b[6]] ^ t[0][b[7]]
-		b = b[8:]
+	for len(b) >= 16 {
+		p := b[:16]
+		crc ^= uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
+		crc = t[15][crc>>24] ^ t[14][crc>>16&0xff] ^ t[13][crc>>8&0xff] ^ t[12][crc&0xff] ^
+			t[11][p[4]] ^ t[10][p[5]] ^ t[9][p[6]] ^ t[8][p[7]] ^
+			t[7][p[8]] ^ t[6][p[9]] ^ t[5][p[10]] ^ t[4][p[11]] ^
+			t[3][p[12]] ^ t[2][p[13]] ^ t[1][p[14]] ^ t[0][p[15]]
+		b = b[16:]
 	}
 	for _, v := range b {
 		crc = crc<<8 ^ t[0][byte(crc>>24)^v]
