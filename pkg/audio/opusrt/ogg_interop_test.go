@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,6 +85,9 @@ func TestOggWriterInterop(t *testing.T) {
 		{"120 ms packets", nil, frameWrites(samples.FFmpeg120ms)},
 		{"2.5 ms frames, pages of 255 packets", nil, frameWrites(samples.Frames2500us)},
 		{"pre-skip 120, 100 ms pages", []opusrt.OggOption{opusrt.WithPreSkip(120), opusrt.WithMaxPageDuration(100 * time.Millisecond)},
+			frameWrites(samples.Speech)},
+		{"OpusTags over three pages", []opusrt.OggOption{opusrt.WithTags("",
+			"A="+strings.Repeat("x", 60000), "B="+strings.Repeat("y", 60000), "C="+strings.Repeat("z", 60000))},
 			frameWrites(samples.Speech)},
 		{"loss filled", nil, func(ow *opusrt.OggWriter) error {
 			frames := sampleFrames(t, samples.Speech)

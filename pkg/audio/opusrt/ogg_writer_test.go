@@ -466,3 +466,33 @@ func TestOggWriterAllocs(t *testing.T) {
 		t.Errorf("%v allocations per frame, want 0", n)
 	}
 }
+
+// TestOggTagsAcrossPages writes an OpusTags packet of four pages (cover
+// art does that) and reads it back.
+func TestOggTagsAcrossPages(t *testing.T) {
+	frames := sampleFrames(t, samples.Speech)
+	big := "PICTURE=" + string(bytes.Repeat([]byte("art!"), 50000))
+	out := writeAll(t, frames, opusrt.WithTags("v", big, "TITLE=t"))
+	pages := pagesOf(t, out)
+	// No packet ends on the first three tags pages (granule -1); the tags
+	// end on the fourth (granule 0), and audio starts on a page of its own.
+	for i, want := range []int64{-1, -1, -1, 0} {
+		if pg := pages[1+i]; pg.Granule != want || pg.Continued() != (i > 0) || (i == 3) != (pg.Packets() == 1) {
+			t.Errorf("tags page %d: granule %d continued %v packets %d", i, pg.Granule, pg.Continued(), pg.Packets())
+		}
+	}
+	if pages[5].Continued() || pages[5].Granule <= 0 {
+		t.Errorf("first audio page: %+v", pages[5])
+	}
+	or, err := opusrt.NewOggReader(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(or.Tags.Comments) != 2 || or.Tags.Comments[0] != big || or.Tags.Comments[1] != "TITLE=t" {
+		t.Errorf("tags read back: %d comments", len(or.Tags.Comments))
+	}
+	got, _, _ := readFrames(t, or)
+	if len(got) != len(frames) {
+		t.Errorf("%d frames, want %d", len(got), len(frames))
+	}
+}
