@@ -246,6 +246,27 @@ func TestOggReaderChainedHeaders(t *testing.T) {
 	}
 }
 
+// TestOggReaderChainSameSerial reads two files with the same serial number
+// concatenated (a device with a fixed serial): two links, no loss.
+func TestOggReaderChainSameSerial(t *testing.T) {
+	frames := sampleFrames(t, samples.Speech)
+	a := writeAll(t, frames, opusrt.WithSerial(5))
+	b := writeAll(t, frames[:30], opusrt.WithSerial(5), opusrt.WithChannels(2))
+	or, err := opusrt.NewOggReader(bytes.NewReader(cat(a, b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, losses, errs := readFrames(t, or)
+	st := or.Stats()
+	if len(got) != len(frames)+30 || len(losses) != 0 || errs[0] != io.EOF || st.Links != 2 ||
+		st.InvalidFrames != 0 || st.Holes != 0 {
+		t.Errorf("%d frames (want %d), losses %v, errors %v, stats %+v", len(got), len(frames)+30, losses, errs, st)
+	}
+	if or.Header.Channels != 2 {
+		t.Errorf("second link's header not read")
+	}
+}
+
 // TestOggReaderInvalidPackets puts packets that are not valid Opus in a
 // stream: they are skipped and counted; a TOC-only packet is returned.
 func TestOggReaderInvalidPackets(t *testing.T) {

@@ -224,11 +224,14 @@ func (or *OggReader) page() error {
 		return err
 	}
 	or.pr.SetSkipLimit(0)
+	if pg.BOS() && !pg.Continued() && bytes.HasPrefix(pg.Body, []byte(opusHeadMagic)) &&
+		(or.ra == nil || or.ended || or.nonBOS) {
+		// A new link, even with the serial number of the last one (files
+		// with a fixed serial concatenated).
+		return or.beginLink(&pg)
+	}
 	if or.ra == nil || pg.Serial != or.ra.Serial() {
 		switch {
-		case pg.BOS() && !pg.Continued() && bytes.HasPrefix(pg.Body, []byte(opusHeadMagic)) &&
-			(or.ra == nil || or.ended || or.nonBOS):
-			return or.beginLink(&pg)
 		case or.ra == nil && pg.BOS():
 			or.otherBOS = true
 		case or.ra == nil && or.otherBOS:
