@@ -1,3 +1,109 @@
 package main
 
-func plotTimeline(name string, r *simResult) error { return nil }
+import (
+	"fmt"
+	"image/color"
+	"path/filepath"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// maxPlotPackets bounds the packets drawn: beyond it the timeline shows the
+// first ones only, so the file stays small enough to open.
+const maxPlotPackets = 15000
+
+// plotTimeline draws what became of each packet: x is when it was sent, y
+// how long after that it arrived and was played. Lost packets sit on the
+// x axis as red crosses; late ones are orange triangles at their arrival.
+func plotTimeline(name string, r *simResult) error {
+	if err := checkPlotName(name); err != nil {
+		return err
+	}
+	pkts := r.packets
+	title := "opusrt simulate: " + r.net.String()
+	if len(pkts) > maxPlotPackets {
+		pkts = pkts[:maxPlotPackets]
+		title += fmt.Sprintf(" (first %d packets)", maxPlotPackets)
+	}
+	var arrived, played, lost, late plotter.XYs
+	for _, p := range pkts {
+		x := p.send.Seconds()
+		if len(p.arrive) == 0 {
+			lost = append(lost, plotter.XY{X: x, Y: 0})
+		}
+		for _, a := range p.arrive {
+			pt := plotter.XY{X: x, Y: ms(a - p.send)}
+			if p.late && p.playout < 0 {
+				late = append(late, pt)
+			} else {
+				arrived = append(arrived, pt)
+			}
+		}
+		if p.playout >= 0 {
+			played = append(played, plotter.XY{X: x, Y: ms(p.playout - p.send)})
+		}
+	}
+	pl := plot.New()
+	pl.Title.Text = title
+	pl.X.Label.Text = "send time (s)"
+	pl.Y.Label.Text = "time after send (ms)"
+	pl.Y.Min = 0
+	pl.Add(plotter.NewGrid())
+	add := func(name string, xys plotter.XYs, c color.Color, shape draw.GlyphDrawer, radius vg.Length) error {
+		if len(xys) == 0 {
+			return nil
+		}
+		s, err := plotter.NewScatter(xys)
+		if err != nil {
+			return err
+		}
+		s.GlyphStyle.Color = c
+		s.GlyphStyle.Shape = shape
+		s.GlyphStyle.Radius = radius
+		pl.Add(s)
+		pl.Legend.Add(fmt.Sprintf("%s (%d)", name, len(xys)), s)
+		return nil
+	}
+	if len(played) > 0 {
+		line, err := plotter.NewLine(played)
+		if err != nil {
+			return err
+		}
+		line.Color = color.RGBA{G: 150, A: 255}
+		line.Width = vg.Points(1.5)
+		pl.Add(line)
+		pl.Legend.Add(fmt.Sprintf("played (%d)", len(played)), line)
+	}
+	for _, err := range []error{
+		add("arrived", arrived, color.RGBA{B: 200, A: 255}, draw.CircleGlyph{}, vg.Points(1.5)),
+		add("late: arrived after its slot", late, color.RGBA{R: 240, G: 140, A: 255}, draw.TriangleGlyph{}, vg.Points(3)),
+		add("lost in the network", lost, color.RGBA{R: 220, A: 255}, draw.CrossGlyph{}, vg.Points(3)),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	pl.Legend.Top = true
+	pl.Y.Max *= 1.4 // room for the legend
+	width := 10 * vg.Inch
+	if secs := pkts[len(pkts)-1].send.Seconds(); secs > 60 {
+		width = vg.Length(min(secs/6, 40)) * vg.Inch
+	}
+	if err := pl.Save(width, 4*vg.Inch, name); err != nil {
+		return fmt.Errorf("--plot %s: %v", name, err)
+	}
+	return nil
+}
+
+// checkPlotName checks that gonum/plot can write a file of that name.
+func checkPlotName(name string) error {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".svg", ".png", ".pdf", ".eps", ".jpg", ".jpeg", ".tif", ".tiff":
+		return nil
+	}
+	return usagef("--plot %s: want a file name ending in .svg, .png or .pdf", name)
+}

@@ -70,6 +70,11 @@ run.`,
 			if playout < 0 {
 				return usagef("--playout-delay %v: must not be negative", playout)
 			}
+			if plot != "" {
+				if err := checkPlotName(plot); err != nil {
+					return err
+				}
+			}
 			name := ""
 			if len(args) == 1 {
 				name = args[0]

@@ -148,11 +148,30 @@ func TestSimulateBadInput(t *testing.T) {
 		{"loss-word", []string{"simulate", "--loss", "lots"}, 2, "invalid argument"},
 		{"dist", []string{"simulate", "--jitter-dist", "cauchy"}, 2, "unknown distribution"},
 		{"negative-delay", []string{"simulate", "--delay", "-5ms"}, 2, "must not be negative"},
+		{"plot-format", []string{"simulate", "--plot", "timeline.txt"}, 2, "--plot timeline.txt"},
 		{"two-inputs", []string{"simulate", "a", "b"}, 2, "one input file"},
 		{"bad-output-dir", []string{"simulate", "-o", filepath.Join(dir, "no", "such", "dir.opus")}, 1, "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkOneLineError(t, runOpusrt(t, nil, tc.args...), tc.code, tc.want)
 		})
+	}
+}
+
+func TestSimulatePlot(t *testing.T) {
+	dir := t.TempDir()
+	svg := filepath.Join(dir, "timeline.svg")
+	r := runOpusrt(t, nil, "simulate", "--plot", svg, "--loss", "10", "--reorder", "5")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(svg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "send time (s)", "lost in the network", "played ("} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("SVG lacks %q", want)
+		}
 	}
 }
