@@ -15,13 +15,13 @@ const (
 // thousands of consumers adding at once do not all hit one cache line.
 type histogram struct {
 	shard  [shards][buckets]atomic.Uint32
-	next   atomic.Uint32
 	maxVal atomic.Int64
 }
 
 func newHistogram() *histogram { return new(histogram) }
 
-func (h *histogram) add(d time.Duration) {
+// add counts d; shard spreads concurrent callers (a stream's index).
+func (h *histogram) add(shard int, d time.Duration) {
 	if d < 0 {
 		d = 0
 	}
@@ -32,10 +32,7 @@ func (h *histogram) add(d time.Duration) {
 		}
 	}
 	b := min(int(d/bucketWidth), buckets-1)
-	// Spread by a cheap per-call counter rather than by caller: the
-	// counts are summed anyway.
-	s := h.next.Add(1) % shards
-	h.shard[s][b].Add(1)
+	h.shard[shard%shards][b].Add(1)
 }
 
 func (h *histogram) merged() []uint64 {

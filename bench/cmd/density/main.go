@@ -76,6 +76,7 @@ type config struct {
 
 // stream is one live stream: its buffer and the sender's state for it.
 type stream struct {
+	id    int
 	rtb   *opusrt.RealtimeBuffer
 	start time.Time // when frame 0 is sent (before jitter)
 	next  int       // the next frame number to send
@@ -109,6 +110,7 @@ func run(cfg config) error {
 	ss := make([]*stream, cfg.streams)
 	for i := range ss {
 		ss[i] = &stream{
+			id:    i,
 			start: t0.Add(time.Duration(i) * framePeriod / time.Duration(cfg.streams)),
 			rng:   rand.New(rand.NewPCG(uint64(i), 7)),
 		}
@@ -120,13 +122,12 @@ func run(cfg config) error {
 
 	var consumers sync.WaitGroup
 	consumers.Add(len(ss))
-	for i, s := range ss {
+	for _, s := range ss {
 		if cfg.bare {
 			go func() { defer consumers.Done(); sleeper(s, hist, &measuring, &stop, measureTo) }()
 		} else {
 			go func() { defer consumers.Done(); consume(s, hist, &measuring) }()
 		}
-		_ = i
 	}
 	var senders sync.WaitGroup
 	if !cfg.bare {
@@ -265,7 +266,7 @@ func consume(s *stream, hist *histogram, measuring *atomic.Bool) {
 			return
 		}
 		if ok && measuring.Load() {
-			hist.add(time.Since(due))
+			hist.add(s.id, time.Since(due))
 		}
 	}
 }
@@ -282,7 +283,7 @@ func sleeper(s *stream, hist *histogram, measuring, stop *atomic.Bool, end time.
 		t.Reset(time.Until(due))
 		<-t.C
 		if measuring.Load() {
-			hist.add(time.Since(due))
+			hist.add(s.id, time.Since(due))
 		}
 	}
 }
