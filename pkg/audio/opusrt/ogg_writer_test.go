@@ -496,3 +496,76 @@ func TestOggTagsAcrossPages(t *testing.T) {
 		t.Errorf("%d frames, want %d", len(got), len(frames))
 	}
 }
+
+// FuzzOggWriter writes fuzzed frames and losses and reads the file back:
+// exactly the valid frames come back, in order, and the loss fill keeps
+// the timeline.
+func FuzzOggWriter(f *testing.F) {
+	f.Add([]byte{3, 0x48, 1, 2, 0, 20, 2, 0x4b, 3})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var buf bytes.Buffer
+		ow, err := opusrt.NewOggWriter(&buf, 0, opusrt.WithSerial(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []opusrt.Frame
+		var samples int64
+		// Each record: a length byte, then that many frame bytes; a
+		// length of 0 is a loss of the next byte's milliseconds.
+		for len(in) > 0 {
+			n := int(in[0])
+			in = in[1:]
+			if n == 0 {
+				if len(in) == 0 {
+					break
+				}
+				before := ow.Granule()
+				if err := ow.WriteLoss(time.Duration(in[0]) * time.Millisecond); err != nil {
+					t.Fatal(err)
+				}
+				samples += ow.Granule() - before
+				in = in[1:]
+				continue
+			}
+			n = min(n, len(in))
+			frame := opusrt.Frame(in[:n])
+			in = in[n:]
+			err := ow.Write(frame)
+			if frame.Valid() != (err == nil) {
+				t.Fatalf("Write(% x) = %v; valid %v", frame, err, frame.Valid())
+			}
+			if err == nil {
+				want = append(want, frame)
+				samples += int64(frame.Samples())
+			}
+		}
+		if err := ow.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if ow.Granule() != samples {
+			t.Fatalf("granule %d, want %d", ow.Granule(), samples)
+		}
+		or, err := opusrt.NewOggReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, losses, errs := readFrames(t, or)
+		if len(losses) != 0 || len(errs) != 1 || errs[0] != io.EOF {
+			t.Fatalf("losses %v errors %v", losses, errs)
+		}
+		j := 0
+		for _, g := range got {
+			switch {
+			case j < len(want) && bytes.Equal(g, want[j]):
+				j++
+			case len(g) == 1 || len(g) == 2 && g[0]&3 == 3:
+				// a loss packet
+			default:
+				t.Fatalf("frame %d differs: % x", j, g)
+			}
+		}
+		if j != len(want) {
+			t.Fatalf("%d frames back, want %d", j, len(want))
+		}
+	})
+}
