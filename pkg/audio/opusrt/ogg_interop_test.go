@@ -148,12 +148,19 @@ func TestOggWriterInterop(t *testing.T) {
 			if !rep.Clean() {
 				t.Errorf("opusinfo:\n%s", rep.Problems())
 			}
-			// opusinfo truncates the milliseconds of a float: allow 1 ms.
-			playback := opus.SamplesDuration(int(finalGranule(t, buf.Bytes())))
-			if len(rep.Streams) != 1 || rep.Streams[0].Playback > playback || rep.Streams[0].Playback < playback-time.Millisecond-time.Microsecond {
-				t.Errorf("opusinfo streams %+v; final granule less pre-skip %d", rep.Streams, finalGranule(t, buf.Bytes()))
-			}
+			// SPEC: final granule − pre-skip is the packets' total length.
 			want := decodedLength(t, buf.Bytes())
+			pages := pagesOf(t, buf.Bytes())
+			pre := int64(pages[0].Body[10]) | int64(pages[0].Body[11])<<8
+			if got := finalGranule(t, buf.Bytes()); got != want+pre {
+				t.Errorf("final granule less pre-skip %d, want the packets' %d samples", got, want+pre)
+			}
+			// Players output the packets less the pre-skip; opusinfo
+			// truncates the milliseconds of a float: allow 1 ms.
+			playback := opus.SamplesDuration(int(want))
+			if len(rep.Streams) != 1 || rep.Streams[0].Playback > playback || rep.Streams[0].Playback < playback-time.Millisecond-time.Microsecond {
+				t.Errorf("opusinfo streams %+v; want playback %v", rep.Streams, playback)
+			}
 			if got := tooltest.OpusDecSamples(t, path); int64(got) != want {
 				t.Errorf("opusdec decoded %d samples, want %d", got, want)
 			}

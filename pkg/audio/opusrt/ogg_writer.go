@@ -78,11 +78,13 @@ func WithTags(vendor string, comments ...string) OggOption {
 // WithChannels sets it. OpusHead goes alone on the first page, OpusTags on
 // its own page, then the audio packs many packets per page: a page ends at
 // 255 packets or WithMaxPageDuration of audio. A page's granule position is
-// the 48 kHz samples of every packet up to the last one completed on it,
-// every frame of a multi-frame packet counted: the stream starts at
-// granule 0 and its pre-skip is inside the first packets, as libopusenc
-// and ffmpeg write it (RFC 7845 §4), so players output the packets' length
-// less the pre-skip.
+// the pre-skip plus the 48 kHz samples of every packet up to the last one
+// completed on it, every frame of a multi-frame packet counted, so the
+// playback length (final granule − pre-skip, RFC 7845 §4) is the sum of the
+// packets' durations: a recording lasts exactly as long as the timeline it
+// holds, loss fill included. (libopusenc counts from 0 instead, because its
+// first packets hold the encoder's own pre-skip; players decode the same
+// samples either way and treat the offset as the stream's start time.)
 //
 // The last page is held back until Close, which flags it end-of-stream, so
 // the file is complete on any io.Writer, seekable or not. Flush writes what
@@ -99,7 +101,7 @@ type OggWriter struct {
 	closed     bool  // Close called
 	err        error // sticky write error
 
-	granule   int64 // 48 kHz samples written
+	granule   int64 // pre-skip + 48 kHz samples written
 	pageStart int64 // granule where the page being built started
 	maxPage   int64 // most samples a page holds
 
@@ -150,6 +152,8 @@ func NewOggWriter(w io.Writer, sampleRate int, opts ...OggOption) (*OggWriter, e
 		cfg:        cfg,
 		sampleRate: sampleRate,
 		maxPage:    max(maxPage, 1),
+		granule:    int64(cfg.preSkip),
+		pageStart:  int64(cfg.preSkip),
 		// Loss before any frame: 20 ms CELT fullband frames.
 		last: opus.MakeTOC(31, false, 0),
 	}, nil
@@ -158,9 +162,15 @@ func NewOggWriter(w io.Writer, sampleRate int, opts ...OggOption) (*OggWriter, e
 // Serial returns the stream's serial number.
 func (ow *OggWriter) Serial() uint32 { return ow.cfg.serial }
 
-// Granule returns the granule position after the last packet written:
-// the 48 kHz samples written so far, pre-skip included.
+// Granule returns the granule position after the last packet written: the
+// pre-skip plus the 48 kHz samples written so far.
 func (ow *OggWriter) Granule() int64 { return ow.granule }
+
+// Duration returns the audio written so far, loss fill included: the
+// playback length of the file once closed.
+func (ow *OggWriter) Duration() time.Duration {
+	return opus.SamplesDuration(int(ow.granule - int64(ow.cfg.preSkip)))
+}
 
 // Write adds a frame to the stream. An invalid frame (RFC 6716 §3.4) is an
 // error wrapping ErrInvalidFrame, and nothing of it is written; after Close
@@ -219,7 +229,7 @@ func (ow *OggWriter) start(channels int) error {
 	if err := ow.pw.EndPage(); err != nil {
 		return ow.fail(err)
 	}
-	ow.granule, ow.pageStart = 0, 0
+	ow.granule, ow.pageStart = int64(ow.cfg.preSkip), int64(ow.cfg.preSkip)
 	return nil
 }
 

@@ -46,7 +46,7 @@ func pagesOf(t testing.TB, b []byte) []ogg.Page {
 
 // checkLayout checks the RFC 7845 layout of a one-link file: OpusHead alone
 // on a BOS page, OpusTags on its own page, audio pages whose granules are
-// the samples of the packets completed so far (from 0), and EOS
+// the pre-skip plus the samples of the packets completed so far, and EOS
 // on the last page only. It returns the audio packets.
 func checkLayout(t testing.TB, b []byte, preSkip int, maxPage time.Duration) [][]byte {
 	t.Helper()
@@ -95,7 +95,7 @@ func checkLayout(t testing.TB, b []byte, preSkip int, maxPage time.Duration) [][
 		}
 		want := int64(-1)
 		if completed {
-			want = g
+			want = int64(preSkip) + g
 		}
 		if pg.Granule != want {
 			t.Errorf("page %d: granule %d, want %d", i, pg.Granule, want)
@@ -332,13 +332,13 @@ func TestOggWriterGranuleMultiFrame(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if g := ow.Granule(); g != 4*2880 {
-		t.Errorf("Granule() = %d, want %d", g, 4*2880)
+	if g := ow.Granule(); g != 100+4*2880 {
+		t.Errorf("Granule() = %d, want %d", g, 100+4*2880)
 	}
 	ow.Close()
 	pages := pagesOf(t, buf.Bytes())
-	if g := pages[len(pages)-1].Granule; g != 4*2880 {
-		t.Errorf("last granule %d, want %d", g, 4*2880)
+	if g := pages[len(pages)-1].Granule; g != 100+4*2880 {
+		t.Errorf("last granule %d, want %d", g, 100+4*2880)
 	}
 }
 
@@ -404,7 +404,7 @@ func TestOggWriterLossNoDrift(t *testing.T) {
 		sum += d
 		ow.WriteLoss(d)
 	}
-	got := opus.SamplesDuration(int(ow.Granule())) - 20*time.Millisecond
+	got := ow.Duration() - 20*time.Millisecond
 	if diff := got - sum; diff <= -10*time.Millisecond || diff >= 20*time.Millisecond {
 		t.Errorf("filled %v for %v of loss", got, sum)
 	}
@@ -509,7 +509,7 @@ func FuzzOggWriter(f *testing.F) {
 			t.Fatal(err)
 		}
 		var want []opusrt.Frame
-		var samples int64
+		samples := int64(opusrt.DefaultPreSkip)
 		// Each record: a length byte, then that many frame bytes; a
 		// length of 0 is a loss of the next byte's milliseconds.
 		for len(in) > 0 {
