@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 	"github.com/spf13/cobra"
 )
@@ -287,7 +286,7 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 		ConcealmentEvents: s.ConcealmentEvents - min(trailEvents, s.ConcealmentEvents),
 		ConcealedMs:       ms(s.LostDuration - pending),
 		JitterMs:          ms(s.Jitter), BufferDelayMs: ms(s.MeanJitterBufferDelay()), Output: o.out,
-		OutputMs: ms(opus.SamplesDuration(int(ow.Granule()))), Stopped: w,
+		OutputMs: ms(ow.Duration()), Stopped: w,
 	}
 	if rc.sender != nil {
 		sum.Sender = rc.sender.String()

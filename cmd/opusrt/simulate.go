@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/haivivi/giztoy/internal/netsim"
-	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt/fakeclock"
 	"github.com/schollz/progressbar/v3"
@@ -181,7 +180,7 @@ func simulate(e *env, o simOptions) error {
 		if err := out.Commit(); err != nil {
 			return err
 		}
-		res.outLength = opus.SamplesDuration(int(ow.Granule()))
+		res.outLength = ow.Duration()
 	}
 	if o.plot != "" {
 		if err := plotTimeline(o.plot, res); err != nil {
@@ -403,7 +402,7 @@ func runSimulation(e *env, res *simResult, ow *opusrt.OggWriter) error {
 		res.played++
 		res.latencies = append(res.latencies, now-p.send)
 		if ow != nil {
-			written := opus.SamplesDuration(int(ow.Granule()))
+			written := ow.Duration()
 			if gap := p.send - written; gap > 0 {
 				if first {
 					// The buffer's timeline starts at the first frame it
@@ -423,8 +422,8 @@ func runSimulation(e *env, res *simResult, ow *opusrt.OggWriter) error {
 	res.stats = rtb.Stats()
 	if ow != nil {
 		// And what was lost after the last frame it got.
-		// Granule counts every sample written, the pre-skip's included.
-		written := opus.SamplesDuration(int(ow.Granule()))
+		// Duration is the audio written so far: the packets, loss fill included.
+		written := ow.Duration()
 		if tail := res.duration - written; tail > 0 {
 			res.headTail += tail
 			if err := ow.WriteLoss(tail); err != nil {
