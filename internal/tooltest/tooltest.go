@@ -172,6 +172,7 @@ func parseOpusInfo(out string) Report {
 	r := Report{Output: out}
 	var cur *Stream
 	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, len(out)+1) // a comment line may be longer than 64 KiB
 	for sc.Scan() {
 		line := sc.Text()
 		switch {

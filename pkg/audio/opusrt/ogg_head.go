@@ -77,8 +77,9 @@ func appendOpusHead(dst []byte, h *OggHeader) []byte {
 	return dst
 }
 
-// parseOpusHead parses an OpusHead packet.
-func parseOpusHead(b []byte) (OggHeader, error) {
+// ParseOpusHead parses an OpusHead packet (RFC 7845 §5.1). An error wraps
+// ErrHeader. The mapping table of the result is a copy: b may be reused.
+func ParseOpusHead(b []byte) (OggHeader, error) {
 	var h OggHeader
 	if len(b) < 19 || string(b[:8]) != opusHeadMagic {
 		return h, fmt.Errorf("%w: OpusHead of %d bytes", ErrHeader, len(b))
@@ -133,10 +134,11 @@ func appendOpusTags(dst []byte, t *OggTags) []byte {
 	return dst
 }
 
-// parseOpusTags parses an OpusTags packet. Bytes after the last comment
+// ParseOpusTags parses an OpusTags packet (RFC 7845 §5.2); an error wraps
+// ErrHeader. Bytes after the last comment
 // (padding, or binary data whose first byte has its low bit set) are
 // ignored, as RFC 7845 §5.2 allows.
-func parseOpusTags(b []byte) (OggTags, error) {
+func ParseOpusTags(b []byte) (OggTags, error) {
 	var t OggTags
 	if len(b) < 16 || string(b[:8]) != opusTagsMagic {
 		return t, fmt.Errorf("%w: OpusTags of %d bytes", ErrHeader, len(b))

@@ -261,7 +261,7 @@ func (or *OggReader) page() error {
 				or.pkts = append(or.pkts, p)
 				continue
 			}
-			tags, err := parseOpusTags(p.Data)
+			tags, err := ParseOpusTags(p.Data)
 			if err != nil {
 				return err
 			}
@@ -293,7 +293,7 @@ func (or *OggReader) beginLink(pg *ogg.Page) error {
 	if !ok {
 		return fmt.Errorf("%w: OpusHead does not end on its page", ErrHeader)
 	}
-	h, err := parseOpusHead(p.Data)
+	h, err := ParseOpusHead(p.Data)
 	if err != nil {
 		return err
 	}
