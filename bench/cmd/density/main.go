@@ -17,7 +17,8 @@
 //
 // With -bare it measures the runtime's own floor instead: N goroutines
 // sleeping to absolute, staggered 20 ms deadlines on time.Timer, with no
-// buffer and no sender.
+// buffer and no sender. With -prefill every stream is written in full
+// before playout and no sender runs: the consumers' cost alone.
 package main
 
 import (
@@ -49,13 +50,14 @@ func main() {
 	delay := flag.Duration("delay", opusrt.DefaultPlayoutDelay, "playout delay of each RealtimeBuffer")
 	senders := flag.Int("senders", runtime.GOMAXPROCS(0), "sender goroutines sharing the streams")
 	bare := flag.Bool("bare", false, "measure bare goroutines sleeping to 20 ms deadlines instead")
+	prefill := flag.Bool("prefill", false, "write every frame before playout starts, no sender: the consumers' cost alone")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured window to this file")
 	flag.Parse()
 
 	cfg := config{
 		streams: *streams, duration: *duration, warmup: *warmup,
 		jitter: *jitter, loss: *loss, delay: *delay, senders: *senders,
-		bare: *bare, cpuprofile: *cpuprofile,
+		bare: *bare, prefill: *prefill, cpuprofile: *cpuprofile,
 	}
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "density:", err)
@@ -71,6 +73,7 @@ type config struct {
 	delay            time.Duration
 	senders          int
 	bare             bool
+	prefill          bool
 	cpuprofile       string
 }
 
@@ -120,6 +123,25 @@ func run(cfg config) error {
 		ss[i].at = ss[i].start.Add(ss[i].jitter(cfg.jitter))
 	}
 
+	if cfg.prefill && !cfg.bare {
+		// Each stream holds all its frames before the first is due. Its
+		// first Write anchors its schedule; the streams are written one
+		// after the other over a second or so, which spreads their
+		// phases across the 20 ms period.
+		frames := int((cfg.warmup+cfg.duration+3*time.Second)/framePeriod) + 1
+		var scratch []byte
+		base := opusrt.Now()
+		for _, s := range ss {
+			for k := range frames {
+				scratch = opusrt.AppendStamped(scratch[:0], pkts[k%len(pkts)], base+opusrt.EpochMillis(k*workload.FrameMillis))
+				if _, err := s.rtb.Write(scratch); err != nil {
+					return err
+				}
+			}
+		}
+		measureFrom = time.Now().Add(cfg.warmup)
+		measureTo = measureFrom.Add(cfg.duration)
+	}
 	var consumers sync.WaitGroup
 	consumers.Add(len(ss))
 	for _, s := range ss {
@@ -130,7 +152,7 @@ func run(cfg config) error {
 		}
 	}
 	var senders sync.WaitGroup
-	if !cfg.bare {
+	if !cfg.bare && !cfg.prefill {
 		for k := range cfg.senders {
 			var shard []*stream
 			for i := k; i < len(ss); i += cfg.senders {
