@@ -43,6 +43,7 @@ type Buffer struct {
 	mu       sync.Mutex
 	clock    Clock
 	system   bool      // clock is SystemClock: read the monotonic clock alone
+	untimed  bool      // WithoutArrivalTimes: Append and Write read no clock
 	base     time.Time // clock reading that arrival times count from
 	resyncUs int64
 
@@ -81,6 +82,7 @@ func NewBuffer(d time.Duration, opts ...Option) *Buffer {
 	b := &Buffer{
 		Duration: FromDuration(d),
 		resyncUs: cfg.resyncThreshold.Microseconds(),
+		untimed:  cfg.untimed,
 	}
 	b.setClockLocked(cfg.clock)
 	return b
@@ -98,6 +100,18 @@ func (b *Buffer) setClockLocked(c Clock) {
 	b.clock = c
 	_, b.system = c.(systemClock)
 	b.base = c.Now()
+}
+
+// noArrival stands for an arrival time not taken (WithoutArrivalTimes).
+const noArrival = time.Duration(math.MinInt64)
+
+// arrivalLocked returns the arrival time of a frame appended now, or
+// noArrival when the buffer does not time arrivals.
+func (b *Buffer) arrivalLocked() time.Duration {
+	if b.untimed {
+		return noArrival
+	}
+	return b.sinceBaseLocked()
 }
 
 // sinceBaseLocked returns the clock's time since base. The system clock is
@@ -126,7 +140,7 @@ func (b *Buffer) Append(frame Frame, stamp EpochMillis) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.initLocked()
-	_, err := b.appendLocked(frame, stamp, false, b.sinceBaseLocked())
+	_, err := b.appendLocked(frame, stamp, false, b.arrivalLocked())
 	return err
 }
 
@@ -142,7 +156,7 @@ func (b *Buffer) Write(stamped []byte) (int, error) {
 		b.stats.PacketsInvalid++
 		return 0, err
 	}
-	if _, err := b.appendLocked(frame, stamp, true, b.sinceBaseLocked()); err != nil {
+	if _, err := b.appendLocked(frame, stamp, true, b.arrivalLocked()); err != nil {
 		return 0, err
 	}
 	return len(stamped), nil
@@ -150,7 +164,7 @@ func (b *Buffer) Write(stamped []byte) (int, error) {
 
 // appendLocked is Append; copyFrame asks for the frame to be copied into
 // the slab once it is accepted, and arrival is its arrival time on the
-// clock, since base. It reports whether the buffer resynced.
+// clock, since base (or noArrival). It reports whether the buffer resynced.
 func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, arrival time.Duration) (resynced bool, err error) {
 	if err := frame.validate(); err != nil {
 		b.stats.PacketsInvalid++
@@ -169,7 +183,7 @@ func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, ar
 
 	if b.hasPos && e.start < b.posUs-toleranceUs {
 		if b.posUs-e.start <= b.resyncUs {
-			b.jitter.observe(e.arrival, e.start)
+			b.observeArrival(e)
 			b.stats.PacketsLate++
 			return false, errorf(ErrDisorderedPacket, "frame at %d ms starts %v before the read position",
 				stamp, time.Duration(b.posUs-e.start)*time.Microsecond)
@@ -177,7 +191,7 @@ func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, ar
 		b.resyncLocked()
 		resynced = true
 	}
-	b.jitter.observe(e.arrival, e.start)
+	b.observeArrival(e)
 	if copyFrame {
 		frame = b.copyToSlab(frame)
 	}
@@ -189,6 +203,12 @@ func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, ar
 	b.bufferedUs += e.dur
 	b.dropOverflowLocked()
 	return resynced, nil
+}
+
+func (b *Buffer) observeArrival(e entry) {
+	if e.arrival != int64(noArrival) {
+		b.jitter.observe(e.arrival, e.start)
+	}
 }
 
 // resyncLocked starts a new timeline: what is held is dropped and the read
@@ -269,7 +289,7 @@ func (b *Buffer) frameLocked(now time.Duration) (Frame, time.Duration, error) {
 		b.lastDurUs = played.dur
 		b.stats.PacketsPlayed++
 		b.stats.PlayedDuration += time.Duration(played.dur) * time.Microsecond
-		if now >= 0 {
+		if now >= 0 && played.arrival != int64(noArrival) {
 			b.stats.JitterBufferDelay += now - time.Duration(played.arrival)
 			b.stats.JitterBufferEmittedCount++
 		}
@@ -343,18 +363,22 @@ func (b *Buffer) statsLocked() Stats {
 
 // jitterEstimator is the interarrival jitter of RFC 3550 §6.4.1:
 // J += (|D| − J)/16, where D is the change in transit time (arrival minus
-// stamp) between consecutive arrivals.
+// stamp) between consecutive arrivals. As in RFC 3550 A.8 it keeps 16·J in
+// integers, so the update is a shift and an add.
 type jitterEstimator struct {
 	valid       bool
-	lastTransit int64   // µs
-	jitter      float64 // µs
+	lastTransit int64 // µs
+	jitter16    int64 // 16·J, µs
 }
 
 func (j *jitterEstimator) observe(arrivalNs, startUs int64) {
 	transit := arrivalNs/1000 - startUs
 	if j.valid {
-		d := float64(transit - j.lastTransit)
-		j.jitter += (math.Abs(d) - j.jitter) / 16
+		d := transit - j.lastTransit
+		if d < 0 {
+			d = -d
+		}
+		j.jitter16 += d - (j.jitter16+8)>>4
 	}
 	j.valid, j.lastTransit = true, transit
 }
@@ -362,5 +386,5 @@ func (j *jitterEstimator) observe(arrivalNs, startUs int64) {
 func (j *jitterEstimator) reset() { j.valid = false }
 
 func (j *jitterEstimator) value() time.Duration {
-	return time.Duration(j.jitter) * time.Microsecond
+	return time.Duration(j.jitter16>>4) * time.Microsecond
 }

@@ -27,9 +27,9 @@ func benchFrames(n int) []opusrt.Frame {
 // benchAppendFrame appends frames in the given stamp order, keeping held
 // frames in the buffer, and reads one for each appended: one op is one
 // Append plus one Frame in steady state.
-func benchAppendFrame(b *testing.B, held int, order func(i int) int) {
+func benchAppendFrame(b *testing.B, held int, order func(i int) int, opts ...opusrt.Option) {
 	frames := benchFrames(1024)
-	buf := opusrt.NewBuffer(time.Hour)
+	buf := opusrt.NewBuffer(time.Hour, opts...)
 	for i := range held {
 		buf.Append(frames[i%len(frames)], opusrt.EpochMillis(20*order(i)))
 	}
@@ -63,6 +63,12 @@ func reorder10(i int) int {
 func BenchmarkBufferAppendFrameInOrder(b *testing.B)   { benchAppendFrame(b, 5, inOrder) }
 func BenchmarkBufferAppendFrameReorder10(b *testing.B) { benchAppendFrame(b, 5, reorder10) }
 func BenchmarkBufferAppendFrameHeld100(b *testing.B)   { benchAppendFrame(b, 100, reorder10) }
+
+// Without arrival times the buffer reads no clock: the cost of the jitter
+// buffer itself.
+func BenchmarkBufferAppendFrameUntimed(b *testing.B) {
+	benchAppendFrame(b, 5, inOrder, opusrt.WithoutArrivalTimes())
+}
 
 func BenchmarkBufferWrite(b *testing.B) {
 	frames := benchFrames(1024)

@@ -28,6 +28,7 @@ type config struct {
 	clock           Clock         // nil: the default
 	resyncThreshold time.Duration // 0: the default
 	playoutDelay    time.Duration
+	untimed         bool
 }
 
 func newConfig(opts []Option) config {
@@ -64,3 +65,10 @@ func WithResyncThreshold(d time.Duration) Option {
 func WithPlayoutDelay(d time.Duration) Option {
 	return func(cfg *config) { cfg.playoutDelay = max(d, 0) }
 }
+
+// WithoutArrivalTimes makes a Buffer read no clock in Append and Write
+// (Buffer only): for offline use — reordering a capture, reading a file —
+// where arrival times mean nothing. Jitter then stays 0. It saves one clock
+// read per frame (about 25 ns on a VM). Frames written through a
+// RealtimeBuffer are still timed, since playout reads the clock anyway.
+func WithoutArrivalTimes() Option { return func(cfg *config) { cfg.untimed = true } }
