@@ -250,3 +250,18 @@ func mustAppend(t *testing.T, b *opusrt.Buffer, f opusrt.Frame, stamp opusrt.Epo
 		t.Fatalf("Append(%d): %v", stamp, err)
 	}
 }
+
+func TestBufferWithoutArrivalTimes(t *testing.T) {
+	clk := fakeclock.New(t0)
+	b := opusrt.NewBuffer(0, opusrt.WithClock(clk), opusrt.WithoutArrivalTimes())
+	for i := range 50 {
+		clk.Set(t0.Add(ms(i*20 + (i%2)*10)))
+		mustAppend(t, b, voice(1), opusrt.EpochMillis(i*20))
+	}
+	if got := drain(t, b); len(got) != 50 {
+		t.Fatalf("played %d frames", len(got))
+	}
+	if s := b.Stats(); s.Jitter != 0 || s.PacketsPlayed != 50 {
+		t.Fatalf("stats %+v: want no jitter measured", s)
+	}
+}
