@@ -66,13 +66,21 @@ type jitterImpl struct {
 }
 
 var jitterImpls = []jitterImpl{
-	{"opusrt", runOpusrt},
+	{"opusrt", func(b *testing.B, w jitterWorkload, out func(int, time.Duration)) {
+		runOpusrt(b, w, out, opusrt.NewBuffer(time.Hour))
+	}},
+	// Ours without the clock read per frame that timestamps arrivals for
+	// the jitter statistics: what pion and the heap do not do either.
+	{"opusrt-untimed", func(b *testing.B, w jitterWorkload, out func(int, time.Duration)) {
+		runOpusrt(b, w, out, opusrt.NewBuffer(time.Hour, opusrt.WithoutArrivalTimes()))
+	}},
 	{"pion", runPion},
 	{"heap", runHeap},
 }
 
 // BenchmarkJitter runs every workload on every implementation: ours
-// (opusrt.Buffer Append and Frame), pion's interceptor jitterbuffer (Push
+// (opusrt.Buffer Append and Frame, as configured by default and with
+// WithoutArrivalTimes), pion's interceptor jitterbuffer (Push
 // and Pop by RTP sequence number, the player skipping a missing number
 // with SetPlayoutHead) and the container/heap baseline.
 func BenchmarkJitter(b *testing.B) {
@@ -131,9 +139,8 @@ func TestJitterSameOutput(t *testing.T) {
 // frameNumber recovers the frame number from its stamp.
 func frameNumber(stampMillis int64) int { return int(stampMillis / workload.FrameMillis) }
 
-func runOpusrt(b *testing.B, w jitterWorkload, out func(int, time.Duration)) {
+func runOpusrt(b *testing.B, w jitterWorkload, out func(int, time.Duration), buf *opusrt.Buffer) {
 	pkts := workload.Packets()
-	buf := opusrt.NewBuffer(time.Hour)
 	// The frame a Frame call returns is matched to its number through the
 	// stamp we gave: kept in a side table only when out is set.
 	var stampOf map[*byte]int

@@ -5,7 +5,9 @@
 // Benchmarks are named Benchmark<Group>/work=<workload>/impl=<name>, and
 // impl=opusrt is ours. The time per unit is the ns/pkt metric where a
 // benchmark reports one (the Ogg benchmarks, one op being a whole file),
-// else ns/op (one op per frame). The k-th result of a benchmark belongs to
+// else ns/op (one op per frame). An impl named opusrt-<variant> is ours in
+// another configuration: the table shows the peers' speed-up over it in a
+// column of its own. The k-th result of a benchmark belongs to
 // round k; the ratio is taken within each round, so that a noisy moment
 // of a shared machine slows both sides of it, and the table shows the
 // median over rounds with the smallest and largest.
@@ -133,8 +135,24 @@ func parse(in io.Reader) ([]*series, error) {
 }
 
 func print(w io.Writer, works []*series) {
-	fmt.Fprintln(w, "| workload | peer | ours | peer | speed-up (peer ÷ ours) | rounds | allocs ours / peer | overhead ours / peer |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---|---:|---|---|")
+	var variants []string // ours in other configurations, in order seen
+	for _, s := range works {
+		for _, impl := range s.impls {
+			if strings.HasPrefix(impl, ours+"-") && !slices.Contains(variants, impl) {
+				variants = append(variants, impl)
+			}
+		}
+	}
+	fmt.Fprint(w, "| workload | peer | ours | peer | speed-up (peer ÷ ours) |")
+	for _, v := range variants {
+		fmt.Fprintf(w, " vs %s |", v)
+	}
+	fmt.Fprintln(w, " rounds | allocs ours / peer | overhead ours / peer |")
+	fmt.Fprint(w, "|---|---|---:|---:|---|")
+	for range variants {
+		fmt.Fprint(w, "---|")
+	}
+	fmt.Fprintln(w, "---:|---|---|")
 	for _, s := range works {
 		base := s.runs[ours]
 		if len(base) == 0 {
@@ -145,14 +163,13 @@ func print(w io.Writer, works []*series) {
 			unit = "ns/pkt"
 		}
 		for _, impl := range s.impls {
-			if impl == ours {
+			if impl == ours || strings.HasPrefix(impl, ours+"-") {
 				continue
 			}
 			peer := s.runs[impl]
-			n := min(len(base), len(peer))
-			var ratios, bt, pt, ba, pa []float64
+			ratios, n := paired(base, peer)
+			var bt, pt, ba, pa []float64
 			for k := range n {
-				ratios = append(ratios, peer[k].ns/base[k].ns)
 				bt, pt = append(bt, base[k].ns), append(pt, peer[k].ns)
 				ba, pa = append(ba, base[k].allocs), append(pa, peer[k].allocs)
 			}
@@ -160,12 +177,37 @@ func print(w io.Writer, works []*series) {
 			if _, ok := base[0].extra["overhead-%"]; ok {
 				over = fmt.Sprintf("%.1f %% / %.1f %%", base[0].extra["overhead-%"], peer[0].extra["overhead-%"])
 			}
-			fmt.Fprintf(w, "| %s | %s | %s %s | %s %s | **%.2f×** (%.2f–%.2f) | %d | %s / %s | %s |\n",
+			fmt.Fprintf(w, "| %s | %s | %s %s | %s %s | **%.2f×** (%.2f–%.2f) |",
 				s.work, impl, num(median(bt)), unit, num(median(pt)), unit,
-				median(ratios), slices.Min(ratios), slices.Max(ratios), n,
-				num(median(ba)), num(median(pa)), over)
+				median(ratios), slices.Min(ratios), slices.Max(ratios))
+			for _, v := range variants {
+				if vr, m := paired(s.runs[v], peer); m > 0 {
+					fmt.Fprintf(w, " %.2f× (%s %s) |", median(vr), num(medianNs(s.runs[v][:m])), unit)
+				} else {
+					fmt.Fprint(w, " |")
+				}
+			}
+			fmt.Fprintf(w, " %d | %s / %s | %s |\n", n, num(median(ba)), num(median(pa)), over)
 		}
 	}
+}
+
+// paired returns peer ÷ ours round by round, and the number of rounds.
+func paired(ours, peer []result) ([]float64, int) {
+	n := min(len(ours), len(peer))
+	r := make([]float64, n)
+	for k := range n {
+		r[k] = peer[k].ns / ours[k].ns
+	}
+	return r, n
+}
+
+func medianNs(rs []result) float64 {
+	v := make([]float64, len(rs))
+	for i, r := range rs {
+		v[i] = r.ns
+	}
+	return median(v)
 }
 
 func median(v []float64) float64 {
