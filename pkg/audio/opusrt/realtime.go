@@ -108,10 +108,7 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 		return 0, err
 	}
 	if jump && r.anchoredLocked() {
-		b.stats.Resyncs++
-		b.jitter.reset()
-		r.jumpPending, r.jumpEpoch = true, b.epoch
-		r.jumpPosUs, r.jumpDue = int64(stamp)*usPerMilli, now.Add(r.delay)
+		r.noteJumpLocked(int64(stamp)*usPerMilli, now.Add(r.delay))
 	}
 	if !r.anchoredLocked() {
 		// The first frame, or the first after a resync or Reset: a new
@@ -193,7 +190,7 @@ func (r *RealtimeBuffer) Frame() (Frame, time.Duration, error) {
 			}
 			r.anchorLocked(now.Add(r.delay), start)
 		}
-		r.takeJumpLocked()
+		r.takeJumpLocked(now)
 		due, _ := r.dueLocked()
 		if now.Before(due) {
 			if r.writeClosed && b.queue.len() == 0 {
@@ -222,26 +219,58 @@ func (r *RealtimeBuffer) Frame() (Frame, time.Duration, error) {
 	}
 }
 
-// takeJumpLocked moves the schedule onto the timeline of a forward stamp
-// jump once the frames before it have played: the jumped-to frame becomes
-// the anchor, due at its own due time or when the old timeline ends,
-// whichever is later, with no loss between.
-func (r *RealtimeBuffer) takeJumpLocked() {
+// noteJumpLocked remembers when the first frame of a forward-jumped timeline
+// (starting at posUs) is due, for takeJumpLocked. A frame of the same new
+// timeline that was sent earlier but arrives later moves the mark back and
+// keeps the earlier due time; a second jump while one is noted is left to
+// takeJumpLocked's fallback.
+func (r *RealtimeBuffer) noteJumpLocked(posUs int64, due time.Time) {
 	b := r.buf
-	if !r.jumpPending {
+	if r.jumpPending && r.jumpEpoch == b.epoch {
+		if posUs < r.jumpPosUs {
+			r.jumpPosUs = posUs
+		}
 		return
 	}
-	if r.jumpEpoch != b.epoch || b.queue.len() == 0 {
-		r.jumpPending = false // resynced, reset, or the frame was dropped
+	r.jumpPending, r.jumpEpoch = true, b.epoch
+	r.jumpPosUs, r.jumpDue = posUs, due
+}
+
+// jumpLocked reports whether the schedule must move onto a new timeline
+// now: the old one is played out and the next held frame lies more than the
+// resync threshold beyond the playout position. It returns the frame's
+// start and when it is due: its arrival plus the playout delay (now plus the
+// delay if that is not known), or when the old timeline ends, whichever is
+// later.
+func (r *RealtimeBuffer) jumpLocked(now time.Time) (headUs int64, due time.Time, ok bool) {
+	b := r.buf
+	if b.queue.len() == 0 || !b.hasPos || !r.anchoredLocked() {
+		return 0, time.Time{}, false
+	}
+	headUs = b.queue.front().start
+	if headUs-b.posUs <= b.resyncUs {
+		return 0, time.Time{}, false
+	}
+	jumpDue := now.Add(r.delay)
+	if r.jumpPending && r.jumpEpoch == b.epoch && headUs >= r.jumpPosUs-b.resyncUs && headUs <= r.jumpPosUs+b.resyncUs {
+		jumpDue = r.jumpDue
+	}
+	oldEnd, _ := r.dueLocked()
+	return headUs, latest(oldEnd, jumpDue), true
+}
+
+// takeJumpLocked moves the schedule onto the timeline of a forward stamp
+// jump once the frames before it have played, with no loss between.
+func (r *RealtimeBuffer) takeJumpLocked(now time.Time) {
+	headUs, due, ok := r.jumpLocked(now)
+	if !ok {
 		return
 	}
-	head := b.queue.front().start
-	if head < r.jumpPosUs {
-		return // frames of the old timeline still to play
-	}
-	due, _ := r.dueLocked() // when the old timeline ends
-	r.anchorLocked(latest(due, r.jumpDue), head)
-	b.hasPos, b.posUs = true, head
+	b := r.buf
+	r.anchorLocked(due, headUs)
+	b.hasPos, b.posUs = true, headUs
+	b.stats.Resyncs++
+	b.jitter.reset()
 	r.jumpPending = false
 }
 
@@ -307,11 +336,10 @@ func (r *RealtimeBuffer) NextDue() (due time.Time, ok bool) {
 		}
 		return r.clock.Now().Add(r.delay), true
 	}
-	due, ok = r.dueLocked()
-	if r.jumpPending && r.jumpEpoch == b.epoch && b.queue.len() > 0 && b.queue.front().start >= r.jumpPosUs {
-		due = latest(due, r.jumpDue) // what takeJumpLocked will set
+	if _, due, ok := r.jumpLocked(r.clock.Now()); ok {
+		return due, true // what takeJumpLocked will set
 	}
-	return due, ok
+	return r.dueLocked()
 }
 
 // CloseWrite says no more input will come: Frame plays out what is held at

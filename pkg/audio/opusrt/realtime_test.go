@@ -39,10 +39,11 @@ func (p played) String() string {
 // calls CloseWrite if closeWrite), and the test reads Frame until io.EOF or
 // limit events. Whenever both goroutines are blocked, the clock moves to the
 // earliest armed timer. It returns what was played and each Write's error.
-func sim(t *testing.T, arrivals []arrival, closeWrite bool, limit int, opts ...opusrt.Option) ([]played, []error) {
+func sim(t *testing.T, arrivals []arrival, closeWrite bool, limit int, opts ...opusrt.Option) ([]played, []error, opusrt.Stats) {
 	t.Helper()
 	var out []played
 	var errs []error
+	var stats opusrt.Stats
 	synctest.Test(t, func(t *testing.T) {
 		clk := fakeclock.New(t0)
 		buf := opusrt.NewBuffer(0)
@@ -97,8 +98,9 @@ func sim(t *testing.T, arrivals []arrival, closeWrite bool, limit int, opts ...o
 			out = append(out, p)
 		}
 		rtb.Close()
+		stats = rtb.Stats()
 	})
-	return out, errs
+	return out, errs, stats
 }
 
 // steady returns n frames of 20 ms sent every 20 ms from stamp, arriving
@@ -123,19 +125,19 @@ func expect(t *testing.T, got []played, want string) {
 }
 
 func TestRealtimeStartupDelayAndSteadyPlay(t *testing.T) {
-	got, _ := sim(t, steady(4, 5000, ms(3), 1), true, 100)
+	got, _, _ := sim(t, steady(4, 5000, ms(3), 1), true, 100)
 	expect(t, got, "63ms:#1 83ms:#2 103ms:#3 123ms:#4")
 }
 
 func TestRealtimePlayoutDelayOption(t *testing.T) {
-	got, _ := sim(t, steady(2, 5000, 0, 1), true, 100, opusrt.WithPlayoutDelay(ms(100)))
+	got, _, _ := sim(t, steady(2, 5000, 0, 1), true, 100, opusrt.WithPlayoutDelay(ms(100)))
 	expect(t, got, "100ms:#1 120ms:#2")
 }
 
 func TestRealtimeGapIsReportedAtItsTime(t *testing.T) {
 	as := steady(5, 0, 0, 1)
 	as = slices.Delete(as, 2, 4) // frames 3 and 4 never arrive
-	got, _ := sim(t, as, true, 100)
+	got, _, _ := sim(t, as, true, 100)
 	expect(t, got, "60ms:#1 80ms:#2 100ms:loss 40ms 140ms:#5")
 }
 
@@ -146,8 +148,11 @@ func TestRealtimeReorderingInsideTheDelay(t *testing.T) {
 		{at: ms(65), stamp: 20, id: 2}, // still before its due time, 80 ms
 		{at: ms(70), stamp: 60, id: 4},
 	}
-	got, errs := sim(t, as, true, 100)
+	got, errs, stats := sim(t, as, true, 100)
 	expect(t, got, "60ms:#1 80ms:#2 100ms:#3 120ms:#4")
+	if stats.PacketsLate != 0 || stats.PacketsPlayed != 4 {
+		t.Errorf("stats %+v", stats)
+	}
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("Write %d: %v", i, err)
@@ -161,8 +166,11 @@ func TestRealtimeLateFrame(t *testing.T) {
 		{at: ms(10), stamp: 40, id: 3},
 		{at: ms(90), stamp: 20, id: 2}, // its slot was 80 ms
 	}
-	got, errs := sim(t, as, true, 100)
+	got, errs, stats := sim(t, as, true, 100)
 	expect(t, got, "60ms:#1 80ms:loss 20ms 100ms:#3")
+	if stats.PacketsLate != 1 || stats.PacketsPlayed != 2 || stats.ConcealmentEvents != 1 {
+		t.Errorf("stats %+v", stats)
+	}
 	if !errors.Is(errs[2], opusrt.ErrDisorderedPacket) {
 		t.Errorf("late Write: %v, want ErrDisorderedPacket", errs[2])
 	}
@@ -171,7 +179,7 @@ func TestRealtimeLateFrame(t *testing.T) {
 func TestRealtimeUnderrunGivesSteadyLossCadence(t *testing.T) {
 	as := steady(2, 0, 0, 1)
 	as = append(as, arrival{at: ms(150), stamp: 100, id: 6}) // sender resumes
-	got, _ := sim(t, as, true, 100)
+	got, _, _ := sim(t, as, true, 100)
 	// After frame 2 (80 ms) nothing is held: a 20 ms loss every 20 ms, until
 	// frame 6 arrives at 150 ms for its slot at 160 ms.
 	expect(t, got, "60ms:#1 80ms:#2 100ms:loss 20ms 120ms:loss 20ms 140ms:loss 20ms 160ms:#6")
@@ -199,7 +207,7 @@ func TestRealtimeUnderrunStepIsLastFrameDuration(t *testing.T) {
 func TestRealtimeCloseWriteDrainsThenEOF(t *testing.T) {
 	as := steady(3, 0, 0, 1)
 	as = slices.Delete(as, 1, 2)
-	got, _ := sim(t, as, true, 100)
+	got, _, _ := sim(t, as, true, 100)
 	// Gap still reported, then io.EOF at once after the last held frame.
 	expect(t, got, "60ms:#1 80ms:loss 20ms 100ms:#3")
 }
@@ -271,10 +279,13 @@ func TestRealtimeResetForgetsAnchor(t *testing.T) {
 func TestRealtimeStampJumpForwardReanchors(t *testing.T) {
 	as := steady(2, 0, 0, 1)
 	as = append(as, steady(2, 600000, ms(40), 10)...) // sender clock jumps 10 minutes
-	got, errs := sim(t, as, true, 100)
+	got, errs, stats := sim(t, as, true, 100)
 	// The jumped-to frame is due one playout delay after it arrives (40+60),
 	// with no loss reported for the jump.
 	expect(t, got, "60ms:#1 80ms:#2 100ms:#10 120ms:#11")
+	if stats.Resyncs != 1 || stats.ConcealmentEvents != 0 || stats.PacketsPlayed != 4 {
+		t.Errorf("stats %+v: want one resync, no loss", stats)
+	}
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("Write %d: %v", i, err)
@@ -285,8 +296,11 @@ func TestRealtimeStampJumpForwardReanchors(t *testing.T) {
 func TestRealtimeStampJumpBackResyncs(t *testing.T) {
 	as := steady(3, 600000, 0, 1)
 	as = append(as, steady(2, 0, ms(210), 10)...) // sender restarted its clock
-	got, errs := sim(t, as, true, 100)
+	got, errs, stats := sim(t, as, true, 100)
 	expect(t, got, "60ms:#1 80ms:#2 100ms:#3 120ms:loss 20ms 140ms:loss 20ms 160ms:loss 20ms 180ms:loss 20ms 200ms:loss 20ms 270ms:#10 290ms:#11")
+	if stats.Resyncs != 1 || stats.PacketsResynced != 0 || stats.PacketsPlayed != 5 {
+		t.Errorf("stats %+v: want one resync", stats)
+	}
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("Write %d: %v", i, err)
@@ -369,5 +383,29 @@ func TestRealtimeJitterBufferDelay(t *testing.T) {
 	s := rtb.Stats()
 	if s.JitterBufferEmittedCount != 10 || s.MeanJitterBufferDelay() != opusrt.DefaultPlayoutDelay {
 		t.Fatalf("delay %v over %d, want %v over 10", s.MeanJitterBufferDelay(), s.JitterBufferEmittedCount, opusrt.DefaultPlayoutDelay)
+	}
+}
+
+// Two forward jumps within one playout delay: the second timeline must not
+// wait out its jump on the first's schedule.
+func TestRealtimeTwoStampJumpsForward(t *testing.T) {
+	as := []arrival{
+		{at: 0, stamp: 0, id: 1},
+		{at: ms(20), stamp: 20, id: 2},
+		{at: ms(30), stamp: 600000, id: 10},
+		{at: ms(35), stamp: 1200000, id: 20},
+	}
+	got, errs, stats := sim(t, as, true, 100)
+	// #10 is due 30+60 ms but the old timeline ends at 100 ms; #20's arrival
+	// is not known when its turn comes, so it is due a playout delay after
+	// #10 was played.
+	expect(t, got, "60ms:#1 80ms:#2 100ms:#10 160ms:#20")
+	if stats.Resyncs != 2 || stats.ConcealmentEvents != 0 || stats.PacketsPlayed != 4 {
+		t.Errorf("stats %+v: want two resyncs, no loss", stats)
+	}
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Write %d: %v", i, err)
+		}
 	}
 }
