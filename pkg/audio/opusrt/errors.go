@@ -16,6 +16,9 @@ var (
 	ErrInvalidFrame = errors.New("opusrt: invalid frame")
 	// ErrDone reports a write to a buffer or writer that was closed.
 	ErrDone = errors.New("opusrt: done")
+	// ErrNotDue is what RealtimeBuffer.TryFrame returns when nothing is due
+	// yet. It is returned as is, never wrapped.
+	ErrNotDue = errors.New("opusrt: not due yet")
 )
 
 // errorf returns an error that wraps sentinel and reads

@@ -53,6 +53,7 @@ type RealtimeBuffer struct {
 	anchorPosUs int64     // the timeline position (µs) the anchor stands for
 	writeClosed bool
 	closed      bool
+	notify      func() // set by a Player: the schedule may have changed
 
 	// A forward stamp jump waiting for the frames before it to play out.
 	jumpPending bool
@@ -154,11 +155,14 @@ func (r *RealtimeBuffer) anchorLocked(due time.Time, posUs int64) {
 	r.anchorPosUs = posUs
 }
 
-// signal wakes a waiting Frame call, if any.
+// signal wakes a waiting Frame call, if any, and tells a Player.
 func (r *RealtimeBuffer) signal() {
 	select {
 	case r.wake <- struct{}{}:
 	default:
+	}
+	if r.notify != nil {
+		r.notify()
 	}
 }
 
@@ -172,51 +176,75 @@ func (r *RealtimeBuffer) Frame() (Frame, time.Duration, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for {
-		if r.closed {
-			return nil, 0, io.EOF
+		f, loss, wait, err := r.nextLocked()
+		if err != ErrNotDue {
+			return f, loss, err
 		}
-		now := r.clock.Now()
-		if !r.anchoredLocked() {
-			if b.queue.len() == 0 {
-				if r.writeClosed {
-					return nil, 0, io.EOF
-				}
-				r.waitLocked(-1)
-				continue
-			}
-			start := b.queue.front().start
-			if b.hasPos {
-				start = b.posUs
-			}
-			r.anchorLocked(now.Add(r.delay), start)
-		}
-		r.takeJumpLocked(now)
-		due, _ := r.dueLocked()
-		if now.Before(due) {
-			if r.writeClosed && b.queue.len() == 0 {
-				return nil, 0, io.EOF
-			}
-			r.waitLocked(due.Sub(now))
-			continue
-		}
-		if b.queue.len() > 0 {
-			if f, loss, err := b.frameLocked(now.Sub(b.base)); err == nil {
-				return f, loss, nil
-			}
-		}
-		if r.writeClosed {
-			return nil, 0, io.EOF
-		}
-		// Underrun: report one frame's worth of loss and move on.
-		step := b.lastDurUs
-		if step == 0 {
-			step = defaultFrameUs
-		}
-		pos := r.positionLocked()
-		b.reportLossLocked(step, step)
-		b.hasPos, b.posUs = true, pos+step
-		return nil, time.Duration(step) * time.Microsecond, nil
+		r.waitLocked(wait)
 	}
+}
+
+// TryFrame is Frame without the wait: it returns the event due now, or
+// ErrNotDue when none is; NextDue then tells when to call again. It lets a
+// few goroutines play many buffers (see Player) instead of one goroutine
+// blocking in Frame per buffer. Do not mix it with a blocked Frame call on
+// the same buffer: they take turns.
+func (r *RealtimeBuffer) TryFrame() (Frame, time.Duration, error) {
+	r.reading.Lock()
+	defer r.reading.Unlock()
+	b := r.buf
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f, loss, _, err := r.nextLocked()
+	return f, loss, err
+}
+
+// nextLocked returns the event due now; or ErrNotDue and how long to wait
+// for the next (−1: until a Write, CloseWrite, Reset or Close).
+func (r *RealtimeBuffer) nextLocked() (f Frame, loss, wait time.Duration, err error) {
+	b := r.buf
+	if r.closed {
+		return nil, 0, 0, io.EOF
+	}
+	now := r.clock.Now()
+	if !r.anchoredLocked() {
+		if b.queue.len() == 0 {
+			if r.writeClosed {
+				return nil, 0, 0, io.EOF
+			}
+			return nil, 0, -1, ErrNotDue
+		}
+		start := b.queue.front().start
+		if b.hasPos {
+			start = b.posUs
+		}
+		r.anchorLocked(now.Add(r.delay), start)
+	}
+	r.takeJumpLocked(now)
+	due, _ := r.dueLocked()
+	if now.Before(due) {
+		if r.writeClosed && b.queue.len() == 0 {
+			return nil, 0, 0, io.EOF
+		}
+		return nil, 0, due.Sub(now), ErrNotDue
+	}
+	if b.queue.len() > 0 {
+		if f, loss, err := b.frameLocked(now.Sub(b.base)); err == nil {
+			return f, loss, 0, nil
+		}
+	}
+	if r.writeClosed {
+		return nil, 0, 0, io.EOF
+	}
+	// Underrun: report one frame's worth of loss and move on.
+	step := b.lastDurUs
+	if step == 0 {
+		step = defaultFrameUs
+	}
+	pos := r.positionLocked()
+	b.reportLossLocked(step, step)
+	b.hasPos, b.posUs = true, pos+step
+	return nil, time.Duration(step) * time.Microsecond, 0, nil
 }
 
 // noteJumpLocked remembers when the first frame of a forward-jumped timeline
@@ -362,6 +390,9 @@ func (r *RealtimeBuffer) Close() error {
 	if !r.closed {
 		r.closed = true
 		close(r.done)
+		if r.notify != nil {
+			r.notify()
+		}
 	}
 	return nil
 }
