@@ -51,13 +51,14 @@ func main() {
 	senders := flag.Int("senders", runtime.GOMAXPROCS(0), "sender goroutines sharing the streams")
 	bare := flag.Bool("bare", false, "measure bare goroutines sleeping to 20 ms deadlines instead")
 	prefill := flag.Bool("prefill", false, "write every frame before playout starts, no sender: the consumers' cost alone")
+	player := flag.Int("player", 0, "serve the streams from an opusrt.Player with this many Run goroutines instead of a goroutine per stream blocked in Frame")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured window to this file")
 	flag.Parse()
 
 	cfg := config{
 		streams: *streams, duration: *duration, warmup: *warmup,
 		jitter: *jitter, loss: *loss, delay: *delay, senders: *senders,
-		bare: *bare, prefill: *prefill, cpuprofile: *cpuprofile,
+		bare: *bare, prefill: *prefill, player: *player, cpuprofile: *cpuprofile,
 	}
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "density:", err)
@@ -74,6 +75,7 @@ type config struct {
 	senders          int
 	bare             bool
 	prefill          bool
+	player           int
 	cpuprofile       string
 }
 
@@ -88,6 +90,9 @@ type stream struct {
 
 	injected  int // frames the sender dropped, in the measured window
 	lateWrite int // writes refused as late, in the measured window
+
+	nextDue   time.Time // with -player: when the next delivery is due
+	nextDueOK bool
 }
 
 func run(cfg config) error {
@@ -144,7 +149,27 @@ func run(cfg config) error {
 	}
 	var consumers sync.WaitGroup
 	consumers.Add(len(ss))
+	var player *opusrt.Player
+	if cfg.player > 0 && !cfg.bare {
+		player = opusrt.NewPlayer()
+		for range cfg.player {
+			go player.Run()
+		}
+	}
 	for _, s := range ss {
+		if player != nil {
+			player.Add(s.rtb, func(_ opusrt.Frame, _ time.Duration, err error) {
+				if err != nil {
+					consumers.Done()
+					return
+				}
+				if s.nextDueOK && measuring.Load() {
+					hist.add(s.id, time.Since(s.nextDue))
+				}
+				s.nextDue, s.nextDueOK = s.rtb.NextDue()
+			})
+			continue
+		}
 		if cfg.bare {
 			go func() { defer consumers.Done(); sleeper(s, hist, &measuring, &stop, measureTo) }()
 		} else {
@@ -199,6 +224,9 @@ func run(cfg config) error {
 		}
 	}
 	consumers.Wait()
+	if player != nil {
+		player.Close()
+	}
 
 	var st opusrt.Stats
 	injected, lateWrites := 0, 0
@@ -213,9 +241,12 @@ func run(cfg config) error {
 			st.PacketsLate += x.PacketsLate
 		}
 	}
-	mode := "RealtimeBuffer"
-	if cfg.bare {
+	mode := "RealtimeBuffer, a goroutine per stream"
+	switch {
+	case cfg.bare:
 		mode = "bare timers"
+	case player != nil:
+		mode = fmt.Sprintf("RealtimeBuffer, Player with %d Run goroutines", cfg.player)
 	}
 	n := float64(cfg.streams)
 	fmt.Printf("streams %d (%s), %v measured after %v warm-up, GOMAXPROCS %d, %s\n",

@@ -1,7 +1,6 @@
 package opusrt
 
 import (
-	"container/heap"
 	"sync"
 	"time"
 )
@@ -20,6 +19,7 @@ import (
 // The Player and its streams must share one Clock.
 type Player struct {
 	clock Clock
+	epoch time.Time // due times are kept as offsets from it
 
 	mu      sync.Mutex
 	due     playQueue     // scheduled streams, earliest due first
@@ -35,9 +35,8 @@ type playStream struct {
 	rtb     *RealtimeBuffer
 	deliver func(Frame, time.Duration, error)
 	state   playState
-	again   bool      // notified while being served: look again
-	due     time.Time // when scheduled
-	index   int       // in Player.due while scheduled
+	again   bool   // notified while being served: look again
+	gen     uint32 // bumped when a scheduled stream is moved to ready
 }
 
 type playState uint8
@@ -63,6 +62,7 @@ func NewPlayer(opts ...Option) *Player {
 	}
 	return &Player{
 		clock: cfg.clock,
+		epoch: cfg.clock.Now(),
 		wake:  make(chan struct{}, 1),
 		done:  make(chan struct{}),
 	}
@@ -74,7 +74,7 @@ func NewPlayer(opts ...Option) *Player {
 // stream is forgotten. rtb must not be read otherwise while the Player
 // plays it.
 func (p *Player) Add(rtb *RealtimeBuffer, deliver func(f Frame, loss time.Duration, err error)) {
-	s := &playStream{rtb: rtb, deliver: deliver, state: playReady, index: -1}
+	s := &playStream{rtb: rtb, deliver: deliver, state: playReady}
 	p.mu.Lock()
 	p.streams++
 	p.ready = append(p.ready, s)
@@ -110,15 +110,19 @@ func (p *Player) Run() error {
 			batch = append(batch, p.ready[last])
 			p.ready = p.ready[:last]
 		}
-		for len(p.due) > 0 && !p.due[0].due.After(now) && len(batch) < maxPlayBatch {
-			batch = append(batch, heap.Pop(&p.due).(*playStream))
+		nowAt := now.Sub(p.epoch)
+		for len(p.due) > 0 && p.due[0].at <= nowAt && len(batch) < maxPlayBatch {
+			e := p.due.pop()
+			if e.gen == e.s.gen && e.s.state == playScheduled {
+				batch = append(batch, e.s)
+			} // else stale: the stream was notified and moved to ready
 		}
 		for _, s := range batch {
 			s.state = playServing
 		}
 		wait := time.Duration(-1)
 		if len(p.due) > 0 {
-			wait = p.due[0].due.Sub(now)
+			wait = max(p.due[0].at-nowAt, 0)
 		}
 		more := len(p.ready) > 0 || wait == 0
 		p.mu.Unlock()
@@ -154,8 +158,12 @@ func (p *Player) Run() error {
 // serve delivers what s has due, then schedules it for its next event or
 // leaves it to be notified.
 func (p *Player) serve(s *playStream) {
+	now := p.clock.Now()
+	var next time.Time
+	var scheduled bool
 	for {
-		f, loss, err := s.rtb.TryFrame()
+		f, loss, err, due, ok := s.rtb.poll(now)
+		next, scheduled = due, ok
 		if err == ErrNotDue {
 			break
 		}
@@ -164,8 +172,10 @@ func (p *Player) serve(s *playStream) {
 			p.finish(s)
 			return
 		}
+		if !ok || due.After(now) {
+			break
+		}
 	}
-	due, ok := s.rtb.NextDue()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
@@ -173,10 +183,9 @@ func (p *Player) serve(s *playStream) {
 		s.again = false
 		s.state = playReady
 		p.ready = append(p.ready, s)
-	case ok:
-		s.due = due
+	case scheduled:
 		s.state = playScheduled
-		heap.Push(&p.due, s)
+		p.due.push(playEntry{at: next.Sub(p.epoch), gen: s.gen, s: s})
 	default:
 		s.state = playIdle
 	}
@@ -200,7 +209,7 @@ func (p *Player) notify(s *playStream) {
 	case playServing:
 		s.again = true
 	case playScheduled:
-		heap.Remove(&p.due, s.index)
+		s.gen++ // its entry in p.due is stale now
 		fallthrough
 	case playIdle:
 		s.state = playReady
@@ -230,27 +239,55 @@ func (p *Player) Close() error {
 	return nil
 }
 
-// playQueue is a min-heap of scheduled streams by due time.
-type playQueue []*playStream
-
-func (q playQueue) Len() int           { return len(q) }
-func (q playQueue) Less(i, j int) bool { return q[i].due.Before(q[j].due) }
-func (q playQueue) Swap(i, j int) {
-	q[i], q[j] = q[j], q[i]
-	q[i].index, q[j].index = i, j
+// playEntry is a scheduled stream in a playQueue. The due time is kept in
+// the entry so that ordering the heap touches no stream's memory.
+type playEntry struct {
+	at  time.Duration // due, as an offset from Player.epoch
+	gen uint32        // the stream's gen when scheduled
+	s   *playStream
 }
 
-func (q *playQueue) Push(x any) {
-	s := x.(*playStream)
-	s.index = len(*q)
-	*q = append(*q, s)
+// playQueue is a binary min-heap of scheduled streams by due time, written
+// out rather than through container/heap so that pushing an entry does not
+// box it.
+type playQueue []playEntry
+
+func (q *playQueue) push(e playEntry) {
+	h := append(*q, e)
+	i := len(h) - 1
+	for i > 0 {
+		parent := (i - 1) / 2
+		if h[parent].at <= h[i].at {
+			break
+		}
+		h[parent], h[i] = h[i], h[parent]
+		i = parent
+	}
+	*q = h
 }
 
-func (q *playQueue) Pop() any {
-	old := *q
-	s := old[len(old)-1]
-	old[len(old)-1] = nil
-	*q = old[:len(old)-1]
-	s.index = -1
-	return s
+// pop removes and returns the earliest entry; q must not be empty.
+func (q *playQueue) pop() playEntry {
+	h := *q
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h[last] = playEntry{}
+	h = h[:last]
+	for i := 0; ; {
+		least, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && h[l].at < h[least].at {
+			least = l
+		}
+		if r < len(h) && h[r].at < h[least].at {
+			least = r
+		}
+		if least == i {
+			break
+		}
+		h[i], h[least] = h[least], h[i]
+		i = least
+	}
+	*q = h
+	return top
 }

@@ -202,11 +202,42 @@ func (r *RealtimeBuffer) TryFrame() (Frame, time.Duration, error) {
 // nextLocked returns the event due now; or ErrNotDue and how long to wait
 // for the next (−1: until a Write, CloseWrite, Reset or Close).
 func (r *RealtimeBuffer) nextLocked() (f Frame, loss, wait time.Duration, err error) {
+	return r.nextAtLocked(r.clock.Now())
+}
+
+// poll is TryFrame at the clock reading now, for a Player: it also returns
+// when the event after this one is due (ok false: when input arrives), so
+// that the Player need not ask again. For an event returned, next is where
+// the schedule stands; a forward stamp jump may move it later, which the
+// next poll finds.
+func (r *RealtimeBuffer) poll(now time.Time) (f Frame, loss time.Duration, err error, next time.Time, ok bool) {
+	r.reading.Lock()
+	defer r.reading.Unlock()
+	b := r.buf
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f, loss, wait, err := r.nextAtLocked(now)
+	switch {
+	case err == ErrNotDue:
+		if wait < 0 {
+			return nil, 0, err, time.Time{}, false
+		}
+		return nil, 0, err, now.Add(wait), true
+	case err != nil:
+		return nil, 0, err, time.Time{}, false
+	case r.writeClosed && b.queue.len() == 0:
+		return f, loss, nil, now, true // io.EOF comes at once
+	}
+	next, ok = r.dueLocked()
+	return f, loss, nil, next, ok
+}
+
+// nextAtLocked is nextLocked at the clock reading now.
+func (r *RealtimeBuffer) nextAtLocked(now time.Time) (f Frame, loss, wait time.Duration, err error) {
 	b := r.buf
 	if r.closed {
 		return nil, 0, 0, io.EOF
 	}
-	now := r.clock.Now()
 	if !r.anchoredLocked() {
 		if b.queue.len() == 0 {
 			if r.writeClosed {
