@@ -43,6 +43,10 @@
 // start a new timeline instead of being waited out or reported late. It
 // starts no goroutine; tests pass a manual clock (package fakeclock).
 //
+// A Player plays many RealtimeBuffers from a few goroutines on one
+// schedule, instead of one goroutine blocked in Frame per stream: the way to
+// carry thousands of live streams on one machine.
+//
 // # Ogg Opus
 //
 // OggWriter writes RFC 7845 files that opusinfo accepts without warnings and
