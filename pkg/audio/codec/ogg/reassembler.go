@@ -34,6 +34,13 @@ type Packet struct {
 	Hole bool
 }
 
+// span is a packet completed on the current page: body[start:end], or
+// joined for spans[0] when joined is not nil.
+type span struct {
+	start, end uint32
+	hole       bool
+}
+
 // ReassemblerStats counts what a Reassembler has seen.
 type ReassemblerStats struct {
 	// Pages is the number of pages given to PageIn.
@@ -77,9 +84,17 @@ type Reassembler struct {
 
 	hole bool // flag the next packet Hole
 
-	// The packets completed on the current page.
-	packets [MaxSegments]Packet
+	// The packets completed on the current page, as spans of its body
+	// (which, unlike Packet values, hold no pointers to copy); joined is
+	// the data of spans[0] when that packet was continued across pages.
+	body    []byte
+	joined  []byte
+	spans   [MaxSegments]span
 	n, next int
+	last    int // the span that ends at the page's last packet end, or -1
+	seq     uint32
+	flags   Flags
+	granule int64
 
 	stats ReassemblerStats
 }
@@ -109,6 +124,7 @@ func (ra *Reassembler) Reset() {
 	ra.partial = ra.partial[:0]
 	ra.hole = false
 	ra.n, ra.next = 0, 0
+	ra.body, ra.joined = nil, nil
 }
 
 func (ra *Reassembler) maxPacket() int {
@@ -148,7 +164,9 @@ func (ra *Reassembler) PageIn(pg *Page) error {
 	if pg.Serial != ra.serial {
 		return fmt.Errorf("%w: page of stream %#x given to stream %#x", ErrSerial, pg.Serial, ra.serial)
 	}
-	ra.n, ra.next = 0, 0
+	ra.n, ra.next, ra.last = 0, 0, -1
+	ra.body, ra.joined = pg.Body, nil
+	ra.seq, ra.flags, ra.granule = pg.Sequence, pg.Flags, pg.Granule
 	ra.stats.Pages++
 	gapDropped := false // a packet in progress was lost in a gap
 	if ra.started && pg.Sequence != ra.nextSeq {
@@ -172,11 +190,9 @@ func (ra *Reassembler) PageIn(pg *Page) error {
 	ra.nextSeq = pg.Sequence + 1
 
 	// The last completed packet gets the page's granule and EOS flag.
-	last := -1
-	for i, v := range pg.Lacing {
-		if v < MaxSegmentSize {
-			last = i
-		}
+	last := len(pg.Lacing) - 1
+	for last >= 0 && pg.Lacing[last] == MaxSegmentSize {
+		last--
 	}
 	max := ra.maxPacket()
 	body, start := pg.Body, 0 // start of the packet being read in body
@@ -191,7 +207,6 @@ func (ra *Reassembler) PageIn(pg *Page) error {
 			continue
 		}
 		// A packet ends at off.
-		var data []byte
 		switch {
 		case ra.discarding:
 			ra.discarding = false
@@ -204,10 +219,10 @@ func (ra *Reassembler) PageIn(pg *Page) error {
 				continue
 			}
 			// Complete it in the buffer it grew in, and keep growing the
-			// next one in the spare buffer; data stays valid until the
-			// next call.
-			data = append(ra.partial, body[start:off]...)
-			ra.partial, ra.spare = ra.spare[:0], data
+			// next one in the spare buffer; joined stays valid until the
+			// next call. It can only be the page's first packet.
+			ra.joined = append(ra.partial, body[start:off]...)
+			ra.partial, ra.spare = ra.spare[:0], ra.joined
 			ra.inPartial = false
 		default:
 			if off-start > max {
@@ -216,18 +231,10 @@ func (ra *Reassembler) PageIn(pg *Page) error {
 				start = off
 				continue
 			}
-			data = body[start:off:off]
 		}
-		ra.packets[ra.n] = Packet{
-			Data:     data,
-			Granule:  -1,
-			Sequence: pg.Sequence,
-			BOS:      pg.BOS(),
-			Hole:     ra.hole,
-		}
+		ra.spans[ra.n] = span{start: uint32(start), end: uint32(off), hole: ra.hole}
 		if i == last {
-			ra.packets[ra.n].Granule = pg.Granule
-			ra.packets[ra.n].EOS = pg.EOS()
+			ra.last = ra.n
 		}
 		ra.hole = false
 		ra.stats.Packets++
@@ -257,6 +264,9 @@ func (ra *Reassembler) PageIn(pg *Page) error {
 		// Nothing can continue the stream's last packet.
 		ra.drop()
 	}
+	if ra.n == 0 {
+		ra.body = nil
+	}
 	return nil
 }
 
@@ -266,8 +276,28 @@ func (ra *Reassembler) Packet() (Packet, bool) {
 	if ra.next >= ra.n {
 		return Packet{}, false
 	}
-	p := ra.packets[ra.next]
-	ra.packets[ra.next] = Packet{}
-	ra.next++
-	return p, true
+	i := ra.next
+	sp := ra.spans[i]
+	data := ra.body[sp.start:sp.end:sp.end]
+	if i == 0 && ra.joined != nil {
+		data = ra.joined
+	}
+	granule, eos := int64(-1), false
+	if i == ra.last {
+		granule, eos = ra.granule, ra.flags&EOS != 0
+	}
+	if ra.next++; ra.next == ra.n {
+		// Hold no reference to the page once its packets are taken.
+		ra.body, ra.joined = nil, nil
+	}
+	// Built in one expression: a Packet assembled field by field is read
+	// back from memory before its stores have landed, which is slow.
+	return Packet{
+		Data:     data,
+		Granule:  granule,
+		Sequence: ra.seq,
+		BOS:      ra.flags&BOS != 0,
+		EOS:      eos,
+		Hole:     sp.hole,
+	}, true
 }
