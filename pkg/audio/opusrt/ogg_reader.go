@@ -71,6 +71,15 @@ type oggItem struct {
 	loss  time.Duration // reported before the frame
 }
 
+// oggTiming is what timePage needs of an audio packet of the page just
+// read, valid or not: no pointers, so cheap to keep.
+type oggTiming struct {
+	end     int64 // granule at the packet's end, or -1 if unknown
+	samples int32
+	hole    bool
+	valid   bool // queued
+}
+
 // OggReader reads the Opus packets of an Ogg Opus stream (RFC 7845).
 //
 // NewOggReader reads up to the end of the headers of the first Opus
@@ -107,11 +116,10 @@ type OggReader struct {
 	haveEnd bool  // end is known
 	end     int64 // granule at the end of the last packet processed
 
-	queue []oggItem
-	qi    int
-	ends  []int64 // scratch: packet ends on a page
-	pkts  []ogg.Packet
-	slab  []byte
+	queue  []oggItem
+	qi     int
+	timing []oggTiming // scratch: the audio packets of a page
+	slab   []byte      // frames are carved from it; never overwritten
 
 	err        error // what ends the stream, returned after the queue
 	unexpected bool  // io.ErrUnexpectedEOF was returned
@@ -248,34 +256,78 @@ func (or *OggReader) page() error {
 	if pg.EOS() {
 		or.ended = true
 	}
+	// On a page that does not continue a packet, every packet completed
+	// aliases the page's body: copy the body into the slab once and those
+	// packets are the caller's to keep as they are. Otherwise each packet
+	// is copied alone.
+	whole := !pg.Continued() && len(pg.Body) > 0
+	if whole {
+		if len(pg.Body) > cap(or.slab)-len(or.slab) {
+			or.slab = make([]byte, 0, max(oggSlabSize, len(pg.Body)))
+		}
+		n := len(or.slab)
+		pg.Body = or.slab[n : n+copy(or.slab[n:cap(or.slab)], pg.Body)]
+	}
 	if err := or.ra.PageIn(&pg); err != nil {
 		return err
 	}
-	or.pkts = or.pkts[:0]
+	or.timing = or.timing[:0]
+	q := len(or.queue)
+	granule := int64(-1) // of the last packet taken
+	multistream := or.Header.StreamCount > 1
 	for p, ok := or.ra.Packet(); ok; p, ok = or.ra.Packet() {
 		if or.needTags {
 			or.needTags = false
-			if p.Hole && !bytes.HasPrefix(p.Data, []byte(opusTagsMagic)) {
-				// The OpusTags page was lost: read on without tags.
-				or.ra.MaxPacketSize = maxOggOpusPacket * max(1, or.Header.StreamCount)
-				or.pkts = append(or.pkts, p)
+			or.ra.MaxPacketSize = maxOggOpusPacket * max(1, or.Header.StreamCount)
+			if !p.Hole || bytes.HasPrefix(p.Data, []byte(opusTagsMagic)) {
+				tags, err := ParseOpusTags(p.Data)
+				if err != nil {
+					return err
+				}
+				or.Tags = tags
 				continue
 			}
-			tags, err := ParseOpusTags(p.Data)
-			if err != nil {
-				return err
-			}
-			or.Tags = tags
-			or.ra.MaxPacketSize = maxOggOpusPacket * max(1, or.Header.StreamCount)
+			// The OpusTags page was lost: read on without tags.
+		}
+		granule = p.Granule
+		valid := len(p.Data) > 0 && (multistream || opus.Valid(p.Data))
+		or.timing = append(or.timing, oggTiming{
+			samples: int32(opus.PacketSamples(p.Data)),
+			hole:    p.Hole,
+			valid:   valid,
+		})
+		if !valid {
+			or.stats.InvalidFrames++
 			continue
 		}
-		or.pkts = append(or.pkts, p)
+		f := Frame(p.Data)
+		if !whole {
+			f = or.keep(p.Data)
+		}
+		or.queue = append(or.queue, oggItem{frame: f})
 	}
-	if len(or.pkts) == 0 {
-		return nil
+	if whole && len(or.queue) > q {
+		// Keep the slab up to the end of the page's last packet.
+		or.slab = or.slab[:len(or.slab)+packetsEnd(pg.Lacing)]
 	}
-	or.timePage()
+	if len(or.timing) > 0 {
+		or.timePage(granule, q)
+	}
 	return nil
+}
+
+// packetsEnd returns the length of the body described by lacing up to the
+// end of its last complete packet.
+func packetsEnd(lacing []byte) int {
+	last := len(lacing) - 1
+	for last >= 0 && lacing[last] == ogg.MaxSegmentSize {
+		last--
+	}
+	n := 0
+	for _, v := range lacing[:last+1] {
+		n += int(v)
+	}
+	return n
 }
 
 // beginLink starts reading the Opus stream whose BOS page is pg.
@@ -306,49 +358,46 @@ func (or *OggReader) beginLink(pg *ogg.Page) error {
 	return nil
 }
 
-// timePage works out where each packet of the page just read ends, from
-// the page's granule position, reports the loss before a packet that
-// follows a hole, and queues the valid packets.
-func (or *OggReader) timePage() {
-	n := len(or.pkts)
-	or.ends = or.ends[:0]
-	for range n {
-		or.ends = append(or.ends, -1)
-	}
-	samples := func(i int) int64 { return int64(opus.PacketSamples(or.pkts[i].Data)) }
-	if g := or.pkts[n-1].Granule; g >= 0 {
-		e := g
-		for i := n - 1; i >= 0; i-- {
-			or.ends[i] = e
-			e -= samples(i)
+// timePage works out where each audio packet of the page just read ends,
+// from the granule position of the last one (or the end of the previous
+// page when that is -1), and sets the loss before the first valid packet
+// that follows a hole; the page's valid packets are or.queue[q:].
+func (or *OggReader) timePage(granule int64, q int) {
+	t := or.timing
+	switch {
+	case granule >= 0:
+		e := granule
+		for i := len(t) - 1; i >= 0; i-- {
+			t[i].end = e
+			e -= int64(t[i].samples)
 		}
-	} else if or.haveEnd {
+	case or.haveEnd:
 		e := or.end
-		for i := range n {
-			e += samples(i)
-			or.ends[i] = e
+		for i := range t {
+			e += int64(t[i].samples)
+			t[i].end = e
+		}
+	default:
+		for i := range t {
+			t[i].end = -1
 		}
 	}
 	var loss time.Duration
-	multistream := or.Header.StreamCount > 1
-	for i, p := range or.pkts {
-		if p.Hole {
-			if or.haveEnd && or.ends[i] >= 0 {
-				if gap := or.ends[i] - samples(i) - or.end; gap > 0 {
-					loss = addSat(loss, granuleDuration(gap))
-				}
+	for i := range t {
+		p := &t[i]
+		if p.hole && or.haveEnd && p.end >= 0 {
+			if gap := p.end - int64(p.samples) - or.end; gap > 0 {
+				loss = addSat(loss, granuleDuration(gap))
 			}
 		}
-		if or.ends[i] >= 0 {
-			or.end, or.haveEnd = or.ends[i], true
+		if p.end >= 0 {
+			or.end, or.haveEnd = p.end, true
 		}
-		valid := len(p.Data) > 0 && (multistream || opus.Valid(p.Data))
-		if !valid {
-			or.stats.InvalidFrames++
-			continue
+		if p.valid {
+			or.queue[q].loss = loss
+			q++
+			loss = 0
 		}
-		or.queue = append(or.queue, oggItem{frame: or.keep(p.Data), loss: loss})
-		loss = 0
 	}
 }
 
