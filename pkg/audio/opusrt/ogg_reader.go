@@ -271,6 +271,10 @@ func (or *OggReader) page() error {
 	if err := or.ra.PageIn(&pg); err != nil {
 		return err
 	}
+	if whole && !or.needTags && or.ra.MaxPacketSize >= ogg.MaxBodySize {
+		or.splitPage(&pg)
+		return nil
+	}
 	or.timing = or.timing[:0]
 	q := len(or.queue)
 	granule := int64(-1) // of the last packet taken
@@ -314,6 +318,49 @@ func (or *OggReader) page() error {
 		or.timePage(granule, q)
 	}
 	return nil
+}
+
+// splitPage queues the audio packets of a page that does not continue a
+// packet, once the Reassembler has taken it and its body is in the slab.
+// They are then the runs of segments up to each lacing value below 255,
+// all of them (none is larger than MaxPacketSize), and only the first can
+// follow a hole, so they are read straight from the lacing values rather
+// than one Packet at a time.
+func (or *OggReader) splitPage(pg *ogg.Page) {
+	first, ok := or.ra.Packet()
+	if !ok {
+		return // no packet ends on the page
+	}
+	hole := first.Hole
+	or.timing = or.timing[:0]
+	q := len(or.queue)
+	multistream := or.Header.StreamCount > 1
+	body, start, end := pg.Body, 0, 0
+	for _, v := range pg.Lacing {
+		end += int(v)
+		if v == ogg.MaxSegmentSize {
+			continue
+		}
+		p := body[start:end:end]
+		start = end
+		valid := len(p) > 0 && (multistream || opus.Valid(p))
+		or.timing = append(or.timing, oggTiming{
+			samples: int32(opus.PacketSamples(p)),
+			hole:    hole,
+			valid:   valid,
+		})
+		hole = false
+		if !valid {
+			or.stats.InvalidFrames++
+			continue
+		}
+		or.queue = append(or.queue, oggItem{frame: Frame(p)})
+	}
+	if len(or.queue) > q {
+		// Keep the slab up to the end of the page's last packet.
+		or.slab = or.slab[:len(or.slab)+start]
+	}
+	or.timePage(pg.Granule, q)
 }
 
 // packetsEnd returns the length of the body described by lacing up to the
