@@ -111,6 +111,7 @@ type OggWriter struct {
 
 	frames int64
 	loss   time.Duration
+	trim   int64 // TrimEnd's samples
 }
 
 // NewOggWriter returns an OggWriter that writes to w. sampleRate is the
@@ -354,6 +355,21 @@ func (ow *OggWriter) Flush() error {
 	return nil
 }
 
+// TrimEnd sets how many 48 kHz samples at the end of the stream players
+// must not play: the padding an encoder adds to fill its last frame and
+// flush its look-ahead (RFC 7845 §4.4, end trimming). Close applies it by
+// lowering the last page's granule position, by at most the samples that
+// end on that page and never below the pre-skip; it has no effect when a
+// Flush already wrote the last packet. A copy of a file keeps the original's
+// length by trimming what the original trimmed. Duration does not count it.
+func (ow *OggWriter) TrimEnd(samples int) error {
+	if samples < 0 {
+		return fmt.Errorf("opusrt: OggWriter.TrimEnd: negative trim %d", samples)
+	}
+	ow.trim = int64(samples)
+	return nil
+}
+
 // Close ends the stream: it writes the headers if nothing was written yet,
 // then the held page flagged end-of-stream (or, when Flush left nothing
 // held, an empty end-of-stream page). It does not close w. Calling Close
@@ -374,6 +390,13 @@ func (ow *OggWriter) Close() error {
 		if err := ow.start(ch); err != nil {
 			return err
 		}
+	}
+	if ow.trim > 0 {
+		if err := ow.pw.EndPage(); err != nil {
+			return ow.fail(err)
+		}
+		trim := min(ow.trim, ow.granule-ow.pageStart, ow.granule-int64(ow.cfg.preSkip))
+		ow.pw.SetHeldGranule(ow.granule - trim)
 	}
 	if err := ow.pw.Close(); err != nil {
 		return ow.fail(err)

@@ -1,6 +1,7 @@
 package ogg
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -156,6 +157,19 @@ func (pw *PageWriter) Close() error {
 	}
 	pw.err = errClosedOK
 	return nil
+}
+
+// SetHeldGranule sets the granule position of the held page — the last
+// completed one, not yet written — so that a writer can lower the final
+// granule for end trimming before Close. It reports false, changing
+// nothing, when no page is held or the held page has no granule (-1).
+func (pw *PageWriter) SetHeldGranule(granule int64) bool {
+	if len(pw.held) < HeaderSize || int64(binary.LittleEndian.Uint64(pw.held[6:])) < 0 {
+		return false
+	}
+	binary.LittleEndian.PutUint64(pw.held[6:], uint64(granule))
+	setChecksum(pw.held)
+	return true
 }
 
 // errClosedOK marks a PageWriter closed without error; WritePacket and the
