@@ -95,8 +95,8 @@ type oggTiming struct {
 // Other logical streams multiplexed with the Opus one are ignored; of
 // several Opus streams in one link only the first is read.
 //
-// Memory is bounded whatever the input: pages are read through a fixed
-// buffer and a packet larger than any Opus packet is dropped.
+// Memory is bounded whatever the input: pages are read through a buffer
+// of at most 128 KiB and a packet larger than any Opus packet is dropped.
 //
 // An OggReader is not safe for concurrent use.
 type OggReader struct {

@@ -11,9 +11,14 @@ import (
 // (see SetSkipLimit) without finding a valid page.
 var ErrNoPage = errors.New("ogg: no page found")
 
-// bufSize holds two pages, so a page can always be read whole after the
-// unread rest of the previous read.
-const bufSize = 1 << 17
+// The read buffer starts at minBufSize, room for a few pages of most
+// streams, and grows as a page needs it up to bufSize, two of the largest
+// pages. Starting small spares a reader of small pages most of the
+// buffer's allocation and clearing.
+const (
+	minBufSize = 16 << 10
+	bufSize    = 1 << 17
+)
 
 // PageReaderStats counts what a PageReader has read and skipped.
 type PageReaderStats struct {
@@ -32,8 +37,9 @@ type PageReaderStats struct {
 // whose CRC does not match, resynchronising on the next valid page; Stats
 // counts what it skipped.
 //
-// It reads in chunks into a fixed buffer of 128 KiB, whatever the input.
-// It is not safe for concurrent use.
+// It reads in chunks into a buffer of 16 KiB that grows, as pages need
+// it, to at most 128 KiB, whatever the input. It is not safe for
+// concurrent use.
 type PageReader struct {
 	r     io.Reader
 	buf   []byte
@@ -50,7 +56,7 @@ type PageReader struct {
 
 // NewPageReader returns a PageReader that reads pages from r.
 func NewPageReader(r io.Reader) *PageReader {
-	return &PageReader{r: r, buf: make([]byte, bufSize)}
+	return &PageReader{r: r, buf: make([]byte, minBufSize)}
 }
 
 // SetSkipLimit makes ReadPage fail with ErrNoPage once it has skipped more
@@ -162,8 +168,12 @@ func (pr *PageReader) skipBad(counted bool) {
 // input ends. need is at most MaxPageSize.
 func (pr *PageReader) fill(need int) {
 	if pr.start+need > len(pr.buf) {
-		pr.end = copy(pr.buf, pr.buf[pr.start:pr.end])
-		pr.start = 0
+		buf := pr.buf
+		if need > len(buf) {
+			buf = make([]byte, min(max(2*len(buf), need), bufSize))
+		}
+		pr.end = copy(buf, pr.buf[pr.start:pr.end])
+		pr.buf, pr.start = buf, 0
 	}
 	for empty := 0; pr.end-pr.start < need && pr.err == nil; {
 		n, err := pr.r.Read(pr.buf[pr.end:])
