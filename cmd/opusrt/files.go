@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/haivivi/giztoy/internal/samples"
 )
@@ -66,24 +67,50 @@ func fileError(name string, err error) error {
 }
 
 // output is an output file being written. Commit makes it final; Abort
-// removes a partly written file.
+// throws away what was written.
+//
+// A file written in one go (simulate) goes to a temporary file beside the
+// final one, renamed over it by Commit, so a run that fails leaves an
+// existing file as it was. A live recording (recv) is written in place, so
+// what was received is on disk as it comes.
 type output struct {
 	*bufio.Writer
-	name string
+	name string   // as the user gave it
+	tmp  string   // the temporary file's name, "" when writing in place
 	f    *os.File // nil for stdout
 }
 
-// createOutput creates name for writing; "-" is stdout. An existing file is
-// replaced.
-func createOutput(e *env, name string) (*output, error) {
+// createOutput opens name for writing; "-" is stdout. With atomic, the data
+// goes to a temporary file in the same directory until Commit; otherwise an
+// existing file is truncated at once.
+func createOutput(e *env, name string, atomic bool) (*output, error) {
 	if name == "-" {
 		return &output{Writer: bufio.NewWriterSize(e.stdout, 64<<10), name: "-"}, nil
 	}
-	f, err := os.Create(name)
+	dir := filepath.Dir(name)
+	if st, err := os.Stat(dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: directory %s does not exist", name, dir)
+		}
+		return nil, fileError(dir, err)
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("%s: %s is not a directory", name, dir)
+	}
+	if st, err := os.Stat(name); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory", name)
+	}
+	if !atomic {
+		f, err := os.Create(name)
+		if err != nil {
+			return nil, fileError(name, err)
+		}
+		return &output{Writer: bufio.NewWriterSize(f, 64<<10), name: name, f: f}, nil
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*.tmp")
 	if err != nil {
 		return nil, fileError(name, err)
 	}
-	return &output{Writer: bufio.NewWriterSize(f, 64<<10), name: name, f: f}, nil
+	return &output{Writer: bufio.NewWriterSize(f, 64<<10), name: name, tmp: f.Name(), f: f}, nil
 }
 
 // Sync writes what is buffered through to the file.
@@ -94,7 +121,9 @@ func (o *output) Sync() error {
 	return nil
 }
 
-// Commit flushes and closes the file.
+// Commit flushes and closes the file and, when it was written to a
+// temporary file, puts it in place: with the mode of the file it replaces,
+// or 0644 for a new one.
 func (o *output) Commit() error {
 	err := o.Flush()
 	if o.f != nil {
@@ -102,17 +131,43 @@ func (o *output) Commit() error {
 			err = cerr
 		}
 	}
+	if err == nil && o.tmp != "" {
+		mode := fs.FileMode(0o644)
+		if st, serr := os.Stat(o.name); serr == nil {
+			mode = st.Mode().Perm()
+		}
+		if err = os.Chmod(o.tmp, mode); err == nil {
+			err = os.Rename(o.tmp, o.name)
+		}
+	}
+	if err != nil {
+		o.removeTemp()
+	}
+	o.f, o.tmp = nil, "" // done: Abort does nothing now
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.name, err)
 	}
 	return nil
 }
 
-// Abort closes and removes a file that could not be completed.
+// Abort closes the file and throws away what was written: the temporary
+// file is removed (an existing file of the name is left alone); a file
+// written in place is removed.
 func (o *output) Abort() {
-	if o.f != nil {
-		o.f.Close()
-		os.Remove(o.name)
+	if o.f == nil {
+		return
+	}
+	o.f.Close()
+	if o.tmp != "" {
+		o.removeTemp()
+		return
+	}
+	os.Remove(o.name)
+}
+
+func (o *output) removeTemp() {
+	if o.tmp != "" {
+		os.Remove(o.tmp)
 	}
 }
 

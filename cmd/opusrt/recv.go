@@ -157,7 +157,7 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 		return fmt.Errorf("--listen %s: %v", o.listen, netErr(err))
 	}
 	defer conn.Close()
-	out, err := createOutput(e, o.out)
+	out, err := createOutput(e, o.out, false)
 	if err != nil {
 		return err
 	}

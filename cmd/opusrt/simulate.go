@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,33 +100,39 @@ type simOptions struct {
 // simPacket is one input packet and what became of it. Times are offsets
 // from the start of the simulation.
 type simPacket struct {
-	frame   opusrt.Frame
-	stamp   opusrt.EpochMillis
-	send    time.Duration
-	arrive  []time.Duration // none when lost; two when duplicated
-	playout time.Duration   // -1 when not played
-	late    bool            // a copy arrived after its slot was played
-	held    bool            // a copy is (or was) in the buffer
+	frame    opusrt.Frame
+	stamp    opusrt.EpochMillis
+	send     time.Duration
+	arrive   []time.Duration // none when lost; two when duplicated
+	playout  time.Duration   // -1 when not played
+	late     bool            // a copy arrived (or was found) after its slot was played
+	dropped  bool            // a copy was dropped because the buffer was full
+	resynced bool            // a copy was dropped by a resync
 }
 
 // simResult is what a simulation did.
 type simResult struct {
-	input     string
-	header    opusrt.OggHeader
-	packets   []simPacket
-	duration  time.Duration // of the input, input damage included
-	net       netsim.Config
-	playout   time.Duration
-	stats     opusrt.Stats
-	netLost   int
-	netDups   int
-	late      int
-	headTail  time.Duration // loss filled before the first and after the last played frame
-	played    int
-	latencies []time.Duration // send to playout of the played frames
-	delays    []time.Duration // send to arrival of every copy received
-	outName   string
-	outLength time.Duration
+	input    string
+	header   opusrt.OggHeader
+	packets  []simPacket
+	duration time.Duration // of the input, input damage included
+	net      netsim.Config
+	playout  time.Duration
+	stats    opusrt.Stats
+	netLost  int
+	netDups  int
+	late     int
+	headTail time.Duration // loss filled before the first and after the last played frame
+	played   int
+	// The losses reported after the last frame played: the underrun while
+	// waiting for the last arrivals, past the input's end (in Stats, not
+	// concealment).
+	trailEvents, trailPackets uint64
+	trailLoss                 time.Duration
+	latencies                 []time.Duration // send to playout of the played frames
+	delays                    []time.Duration // send to arrival of every copy received
+	outName                   string
+	outLength                 time.Duration
 }
 
 // simStart is the virtual time the simulation starts at; its stamps count
@@ -150,31 +157,31 @@ func simulate(e *env, o simOptions) error {
 		return fmt.Errorf("%s: no audio packets to send", res.input)
 	}
 
+	// Create the output first, so a bad name fails before the work; it
+	// is written to a temporary file, put in place only on success.
 	var out *output
-	var ow *opusrt.OggWriter
 	if o.out != "" {
-		if out, err = createOutput(e, o.out); err != nil {
+		if out, err = createOutput(e, o.out, true); err != nil {
 			return err
 		}
-		ow, err = opusrt.NewOggWriter(out, res.header.InputSampleRate,
+		defer out.Abort() // after Commit, a no-op
+		res.outName = o.out
+	}
+	if err := runSimulation(e, res); err != nil {
+		return err
+	}
+	if out != nil {
+		ow, err := opusrt.NewOggWriter(out, res.header.InputSampleRate,
 			opusrt.WithChannels(min(max(res.header.Channels, 1), 2)),
 			opusrt.WithPreSkip(res.header.PreSkip),
 			opusrt.WithTags("", "ENCODER=opusrt simulate", "OPUSRT_NETWORK="+o.net.String()))
 		if err != nil {
-			out.Abort()
 			return err
 		}
-		res.outName = o.out
-	}
-	if err := runSimulation(e, res, ow); err != nil {
-		if out != nil {
-			out.Abort()
+		if err := writeOutput(res, ow); err != nil {
+			return err
 		}
-		return err
-	}
-	if ow != nil {
 		if err := ow.Close(); err != nil {
-			out.Abort()
 			return err
 		}
 		if err := out.Commit(); err != nil {
@@ -218,6 +225,7 @@ type simSummary struct {
 	Duplicate           uint64  `json:"duplicate"`
 	Dropped             uint64  `json:"dropped"`
 	Resynced            uint64  `json:"resynced"`
+	Resyncs             uint64  `json:"resyncs"`
 	Cleared             uint64  `json:"cleared"`
 	Buffered            int     `json:"buffered"`
 	Concealed           uint64  `json:"concealed_packets"`
@@ -244,7 +252,7 @@ func (r *simResult) summary() simSummary {
 		Sent: len(r.packets), LostInNetwork: r.netLost, DuplicatedByNetwork: r.netDups,
 		Received: s.PacketsReceived, Played: s.PacketsPlayed, Late: s.PacketsLate,
 		Duplicate: s.PacketsDuplicated, Dropped: s.PacketsDropped, Resynced: s.PacketsResynced,
-		Cleared: s.PacketsCleared, Buffered: s.BufferedPackets,
+		Resyncs: s.Resyncs, Cleared: s.PacketsCleared, Buffered: s.BufferedPackets,
 		Concealed: s.PacketsLost, ConcealmentEvents: s.ConcealmentEvents, ConcealedMs: ms(s.LostDuration),
 		FilledOutsideMs: ms(r.headTail), JitterMs: ms(s.Jitter),
 		NetworkDelayMeanMs: ms(mean(r.delays)), NetworkDelayP95Ms: ms(percentile(r.delays, 95)),
@@ -299,7 +307,16 @@ type arrival struct {
 // arrivals out through a RealtimeBuffer on a manual clock, in one goroutine:
 // whichever comes first, the next arrival or the buffer's next due time,
 // happens next.
-func runSimulation(e *env, res *simResult, ow *opusrt.OggWriter) error {
+//
+// It follows what the buffer holds from its Stats after each Write, so it
+// knows which packet each played frame is whatever the buffer did: a late
+// packet refused, a duplicate dropped, the oldest frames dropped on
+// overflow, or a resync (a packet more than the resync threshold behind the
+// playout position is a restarted sender: what was held is dropped and the
+// new packet starts a new timeline). Frames then need not come out in stamp
+// order, so the output is written afterwards, in the input's order (see
+// writeOutput).
+func runSimulation(e *env, res *simResult) error {
 	link, err := netsim.New(res.net)
 	if err != nil {
 		return usageError{err}
@@ -333,10 +350,17 @@ func runSimulation(e *env, res *simResult, ow *opusrt.OggWriter) error {
 
 	clk := fakeclock.New(simStart)
 	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0, opusrt.WithClock(clk)), opusrt.WithPlayoutDelay(res.playout))
-	cursor := 0 // packets before it were played or passed over
-	first := true
+	// held mirrors the buffer: the packets it holds, in stamp order.
+	var held []int
 	stamped := make([]byte, 0, 8+1500)
 	next := 0
+	// The losses reported since the last frame played: after the last one
+	// they are the underrun while waiting for arrivals that bring nothing
+	// more to play, past the input's end, and not concealment.
+	var trail struct {
+		events, packets uint64
+		dur             time.Duration
+	}
 	if len(arrivals) == 0 {
 		rtb.CloseWrite()
 	}
@@ -348,7 +372,9 @@ func runSimulation(e *env, res *simResult, ow *opusrt.OggWriter) error {
 			clk.Set(simStart.Add(a.at))
 			p := &res.packets[a.idx]
 			stamped = opusrt.AppendStamped(stamped[:0], p.frame, p.stamp)
+			before := rtb.Stats()
 			_, err := rtb.Write(stamped)
+			after := rtb.Stats()
 			switch {
 			case errors.Is(err, opusrt.ErrDisorderedPacket):
 				p.late = true
@@ -356,7 +382,22 @@ func runSimulation(e *env, res *simResult, ow *opusrt.OggWriter) error {
 			case err != nil:
 				return fmt.Errorf("packet %d: %v", a.idx, err)
 			default:
-				p.held = true
+				if after.Resyncs != before.Resyncs {
+					// A resync on Write is a jump back: what was held
+					// is dropped. (A jump forward is taken in Frame and
+					// drops nothing.)
+					for _, i := range held {
+						res.packets[i].resynced = true
+					}
+					held = held[:0]
+				}
+				if after.PacketsDuplicated == before.PacketsDuplicated {
+					held = insertHeld(held, res, a.idx)
+				}
+				for range after.PacketsDropped - before.PacketsDropped {
+					res.packets[held[0]].dropped = true
+					held = held[1:]
+				}
 			}
 			if next == len(arrivals) {
 				rtb.CloseWrite()
@@ -366,13 +407,11 @@ func runSimulation(e *env, res *simResult, ow *opusrt.OggWriter) error {
 			}
 			continue
 		}
-		if !ok && next < len(arrivals) {
-			continue // unreachable: an arrival is taken when nothing is due
-		}
 		if ok {
 			clk.Set(due)
 		}
-		f, _, err := rtb.Frame()
+		before := rtb.Stats()
+		f, loss, err := rtb.Frame()
 		if err == io.EOF {
 			break
 		}
@@ -380,58 +419,79 @@ func runSimulation(e *env, res *simResult, ow *opusrt.OggWriter) error {
 			return err
 		}
 		now := clk.Now().Sub(simStart)
+		// Frame drops held packets found overlapping what was played,
+		// as late, before it returns anything.
+		for range rtb.Stats().PacketsLate - before.PacketsLate {
+			res.packets[held[0]].late = true
+			held = held[1:]
+		}
 		if f == nil {
-			// The loss is in the buffer's Stats; the output is filled up
-			// to the next frame played, from the packets' true positions
-			// (the buffer measures with whole-millisecond stamps, which
-			// for 2.5 ms frames are off by up to half a millisecond).
+			after := rtb.Stats()
+			trail.events += after.ConcealmentEvents - before.ConcealmentEvents
+			trail.packets += after.PacketsLost - before.PacketsLost
+			trail.dur += loss
 			continue
 		}
-		// Frames come out in stamp order: the one played is the first held
-		// packet at or after the cursor.
-		i := cursor
-		for i < len(res.packets) && !(res.packets[i].held && res.packets[i].playout < 0 && slices.Equal(res.packets[i].frame, f)) {
-			i++
-		}
-		if i == len(res.packets) {
+		trail.events, trail.packets, trail.dur = 0, 0, 0
+		// The frame played is the held packet with the earliest stamp.
+		if len(held) == 0 || !slices.Equal(res.packets[held[0]].frame, f) {
 			return fmt.Errorf("internal error: played a frame that was not sent")
 		}
-		p := &res.packets[i]
-		p.playout = now
-		cursor = i + 1
+		p := &res.packets[held[0]]
+		held = held[1:]
+		if p.playout < 0 {
+			p.playout = now
+		}
 		res.played++
 		res.latencies = append(res.latencies, now-p.send)
-		if ow != nil {
-			written := ow.Duration()
-			if gap := p.send - written; gap > 0 {
-				if first {
-					// The buffer's timeline starts at the first frame it
-					// got; what was lost before it is filled here.
-					res.headTail += gap
-				}
-				if err := ow.WriteLoss(gap); err != nil {
-					return err
-				}
+	}
+	res.stats = rtb.Stats()
+	res.trailEvents, res.trailPackets, res.trailLoss = trail.events, trail.packets, trail.dur
+	return nil
+}
+
+// insertHeld inserts packet i into held, the indices of the packets the
+// buffer holds in stamp order.
+func insertHeld(held []int, res *simResult, i int) []int {
+	stamp := res.packets[i].stamp
+	k, _ := slices.BinarySearchFunc(held, stamp, func(j int, s opusrt.EpochMillis) int {
+		return cmp.Compare(res.packets[j].stamp, s)
+	})
+	return slices.Insert(held, k, i)
+}
+
+// writeOutput writes the input's timeline to ow: each packet that was
+// played in its place, and every stretch of packets that were not (lost,
+// late, dropped or resynced) filled with loss a decoder conceals, so the
+// output lasts as long as the input whatever order the frames were played
+// in. A packet played twice (after a resync) is written once.
+func writeOutput(res *simResult, ow *opusrt.OggWriter) error {
+	first := true
+	for i := range res.packets {
+		p := &res.packets[i]
+		if p.playout < 0 {
+			continue
+		}
+		if gap := p.send - ow.Duration(); gap > 0 {
+			if first {
+				// The buffer's timeline starts at the first frame it
+				// played; what was lost before it is filled here.
+				res.headTail += gap
 			}
-			if err := ow.Write(f); err != nil {
+			if err := ow.WriteLoss(gap); err != nil {
 				return err
 			}
+		}
+		if err := ow.Write(p.frame); err != nil {
+			return err
 		}
 		first = false
 	}
-	res.stats = rtb.Stats()
-	if ow != nil {
-		// And what was lost after the last frame it got.
-		// Duration is the audio written so far: the packets, loss fill included.
-		written := ow.Duration()
-		if tail := res.duration - written; tail > 0 {
-			res.headTail += tail
-			if err := ow.WriteLoss(tail); err != nil {
-				return err
-			}
-		}
-		if first && res.duration > 0 && written == 0 {
-			res.headTail = res.duration
+	// And what was lost after the last frame played.
+	if tail := res.duration - ow.Duration(); tail > 0 {
+		res.headTail += tail
+		if err := ow.WriteLoss(tail); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -484,9 +544,15 @@ func printSummary(w io.Writer, r *simResult) {
 	row("played", s.PacketsPlayed, pct(int(s.PacketsPlayed), sent)+" of sent")
 	row("late", s.PacketsLate, "arrived after their slot was played")
 	row("duplicate", s.PacketsDuplicated, "second copies dropped")
-	other := s.PacketsDropped + s.PacketsResynced + s.PacketsCleared + uint64(s.BufferedPackets)
-	row("dropped/resynced/left", other, "")
-	row("check", s.PacketsPlayed+s.PacketsLate+s.PacketsDuplicated+other, fmt.Sprintf("= played + late + duplicate + dropped = received %d", s.PacketsReceived))
+	row("dropped", s.PacketsDropped, "the buffer was full")
+	row("resynced", s.PacketsResynced, fmt.Sprintf("held when %d resync(s) dropped them (a packet over %v behind: a restarted sender)", s.Resyncs, opusrt.DefaultResyncThreshold))
+	other := s.PacketsCleared + uint64(s.BufferedPackets)
+	check := "= played + late + duplicate + dropped + resynced"
+	if other > 0 {
+		row("left in the buffer", other, "")
+		check += " + left"
+	}
+	row("check", s.PacketsPlayed+s.PacketsLate+s.PacketsDuplicated+s.PacketsDropped+s.PacketsResynced+other, fmt.Sprintf("%s = received %d", check, s.PacketsReceived))
 	row("concealed", s.PacketsLost, fmt.Sprintf("packets in %d events, %s (not played: lost %d + late %d)", s.ConcealmentEvents, fmtDur(s.LostDuration), r.netLost, s.PacketsLate))
 	if r.headTail > 0 {
 		row("+ before/after the stream", fmtDur(r.headTail), "lost at the start or end, filled in the output")

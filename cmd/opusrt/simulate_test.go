@@ -150,7 +150,7 @@ func TestSimulateBadInput(t *testing.T) {
 		{"negative-delay", []string{"simulate", "--delay", "-5ms"}, 2, "must not be negative"},
 		{"plot-format", []string{"simulate", "--plot", "timeline.txt"}, 2, "--plot timeline.txt"},
 		{"two-inputs", []string{"simulate", "a", "b"}, 2, "one input file"},
-		{"bad-output-dir", []string{"simulate", "-o", filepath.Join(dir, "no", "such", "dir.opus")}, 1, "no such file"},
+		{"bad-output-dir", []string{"simulate", "-o", filepath.Join(dir, "no", "such", "dir.opus")}, 1, "/no/such does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkOneLineError(t, runOpusrt(t, nil, tc.args...), tc.code, tc.want)
@@ -173,5 +173,86 @@ func TestSimulatePlot(t *testing.T) {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("SVG lacks %q", want)
 		}
+	}
+}
+
+// A packet more than 5 s behind the playout position is a restarted sender
+// to the buffer: it resyncs, drops what it holds and plays the new packet.
+// simulate takes whatever order the buffer plays in, counts the resyncs, and
+// still writes the input's timeline.
+func TestSimulateResyncs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"pareto-3s", []string{"--jitter", "3s"}},
+		{"uniform-10s", []string{"--jitter", "10s", "--jitter-dist", "uniform"}},
+		{"reorder-6s", []string{"--reorder", "50", "--reorder-delay", "6s"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "heard.opus")
+			r := runOpusrt(t, nil, append([]string{"simulate", sample(t, samples.Speech), "-o", out, "--json"}, tc.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var s simSummary
+			if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+				t.Fatalf("bad JSON: %v\n%s", err, r.stdout)
+			}
+			checkCounts(t, s)
+			if tc.name == "reorder-6s" && (s.Resyncs == 0 || s.Resynced == 0) {
+				t.Errorf("resyncs %d, resynced %d: want some", s.Resyncs, s.Resynced)
+			}
+			if s.OutputMs != s.InputMs {
+				t.Errorf("output %v ms, input %v ms", s.OutputMs, s.InputMs)
+			}
+			if rep := tooltest.OpusInfo(t, out); !rep.Clean() {
+				t.Errorf("opusinfo: %s", rep.Problems())
+			}
+		})
+	}
+	r := runOpusrt(t, nil, "simulate", "--reorder", "50", "--reorder-delay", "6s")
+	if r.code != 0 || !strings.Contains(r.stdout, "resynced") || !strings.Contains(r.stdout, "resync(s)") {
+		t.Errorf("exit %d; the summary does not show the resyncs:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// A run that fails leaves an existing output file as it was, and no
+// temporary file; one that succeeds replaces it, keeping its mode.
+func TestSimulateOutputReplacedOnlyOnSuccess(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "heard.opus")
+	if err := os.WriteFile(out, []byte("keep me"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	notOgg := filepath.Join(dir, "x.opus")
+	os.WriteFile(notOgg, []byte("hello"), 0o644)
+	checkOneLineError(t, runOpusrt(t, nil, "simulate", notOgg, "-o", out), 1, "not an Ogg stream")
+
+	// Fails after the output was created.
+	o, err := createOutput(&env{}, out, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.WriteString("half a file")
+	o.Flush()
+	o.Abort()
+	if data, _ := os.ReadFile(out); string(data) != "keep me" {
+		t.Errorf("a failed run changed the existing file: %q", data)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Errorf("files left behind: %v", ents)
+	}
+
+	r := runOpusrt(t, nil, "simulate", "--jitter", "3s", "-o", out)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	st, err := os.Stat(out)
+	if err != nil || st.Mode().Perm() != 0o640 || st.Size() < 1000 {
+		t.Errorf("output not replaced as it should be: %v %v", st, err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Errorf("files left behind: %v", ents)
 	}
 }
