@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/haivivi/giztoy/internal/netsim"
+	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt/fakeclock"
 	"github.com/schollz/progressbar/v3"
@@ -131,6 +133,7 @@ type simResult struct {
 	trailLoss                 time.Duration
 	latencies                 []time.Duration // send to playout of the played frames
 	delays                    []time.Duration // send to arrival of every copy received
+	trim                      int             // 48 kHz samples at the end of the output not to be played, as in the input
 	outName                   string
 	outLength                 time.Duration
 }
@@ -148,13 +151,23 @@ func simulate(e *env, o simOptions) error {
 	if o.in == "-" {
 		res.input = "(stdin)"
 	}
-	err = readPackets(in, res)
+	// With -o, keep the input's bytes to measure its end trimming.
+	var raw bytes.Buffer
+	var r io.Reader = in
+	if o.out != "" {
+		r = io.TeeReader(in, &raw)
+	}
+	err = readPackets(r, res)
 	in.Close()
 	if err != nil {
 		return err
 	}
 	if len(res.packets) == 0 {
 		return fmt.Errorf("%s: no audio packets to send", res.input)
+	}
+	if o.out != "" {
+		res.trim = endTrim(raw.Bytes(), res)
+		raw = bytes.Buffer{}
 	}
 
 	// Create the output first, so a bad name fails before the work; it
@@ -179,6 +192,9 @@ func simulate(e *env, o simOptions) error {
 			return err
 		}
 		if err := writeOutput(res, ow); err != nil {
+			return err
+		}
+		if err := ow.TrimEnd(res.trim); err != nil {
 			return err
 		}
 		if err := ow.Close(); err != nil {
@@ -241,6 +257,9 @@ type simSummary struct {
 	InputMs             float64 `json:"input_ms"`
 	Output              string  `json:"output,omitempty"`
 	OutputMs            float64 `json:"output_ms,omitempty"`
+	// OutputTrimMs is the input's end trimming, carried over: a player
+	// plays output_ms − output_trim_ms.
+	OutputTrimMs float64 `json:"output_trim_ms,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -259,6 +278,7 @@ func (r *simResult) summary() simSummary {
 		LatencyMeanMs: ms(mean(r.latencies)), LatencyP95Ms: ms(percentile(r.latencies, 95)),
 		JitterBufferDelayMs: ms(s.MeanJitterBufferDelay()),
 		InputMs:             ms(r.duration), Output: r.outName, OutputMs: ms(r.outLength),
+		OutputTrimMs: ms(opus.SamplesDuration(r.trim)),
 	}
 }
 
@@ -266,7 +286,7 @@ func (r *simResult) summary() simSummary {
 // send time: packets are sent back to back, each when its audio starts.
 // Damage in the input (reported as loss by the reader) leaves a gap in the
 // stamps, as a sender that lost audio would.
-func readPackets(in *input, res *simResult) error {
+func readPackets(in io.Reader, res *simResult) error {
 	r, err := opusrt.NewOggReader(in)
 	if err != nil {
 		return fmt.Errorf("%s: %s", res.input, trimPrefix(err))
@@ -295,6 +315,20 @@ func readPackets(in *input, res *simResult) error {
 	}
 	res.duration = at
 	return nil
+}
+
+// endTrim returns the end trimming (48 kHz samples) that makes the output
+// play as long as the input data: the input's packets (res.duration, loss
+// included) less the output's pre-skip, less the input's playback length
+// (final granule − pre-skip, summed over the links of a chained input).
+// It returns 0 when the input's granules cannot be read.
+func endTrim(data []byte, res *simResult) int {
+	rep, err := scan("", bytes.NewReader(data))
+	if err != nil || rep.PlaybackSamples <= 0 {
+		return 0
+	}
+	packets := int64(res.duration * opus.SampleRate / time.Second)
+	return int(max(0, packets-int64(res.header.PreSkip)-rep.PlaybackSamples))
 }
 
 // arrival is one copy of a packet reaching the receiver.
@@ -568,7 +602,11 @@ func printSummary(w io.Writer, r *simResult) {
 		if r.outLength != r.duration {
 			same = fmt.Sprintf("the input has %s", fmtDur(r.duration))
 		}
-		fmt.Fprintf(w, "\noutput:   %s: %s of packets, %s; losses filled with packets a decoder conceals\n", r.outName, fmtDur(r.outLength), same)
+		trim := ""
+		if r.trim > 0 {
+			trim = fmt.Sprintf(" (%s trimmed at the end, as in the input)", fmtDur(opus.SamplesDuration(r.trim)))
+		}
+		fmt.Fprintf(w, "\noutput:   %s: %s of packets%s, %s; losses filled with packets a decoder conceals\n", r.outName, fmtDur(r.outLength), trim, same)
 	} else {
 		fmt.Fprintf(w, "\nAdd -o heard.opus to hear what the buffer played, --plot timeline.svg to see it.\n")
 	}
