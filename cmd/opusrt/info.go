@@ -33,47 +33,49 @@ has problems or cannot be read as Ogg Opus.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var reports []*fileReport
-			var firstErr error
+			// Each file is reported, whatever became of the others: one
+			// that cannot be read is a line on stderr (and, with --json, an
+			// entry {"file", "error"} in the array).
+			var entries []any
+			failed, damaged := 0, false
 			for _, name := range args {
 				rep, err := infoFile(e, name)
 				if err != nil {
-					if !asJSON && len(args) > 1 {
+					failed++
+					if asJSON || len(args) > 1 {
 						fmt.Fprintln(e.stderr, "opusrt: "+trimPrefix(err))
 					}
-					if firstErr == nil {
-						firstErr = err
+					if asJSON {
+						entries = append(entries, infoFailure{File: fileLabel(name), Error: trimPrefix(err)})
+					}
+					if !asJSON && len(args) == 1 {
+						return err
 					}
 					continue
 				}
-				reports = append(reports, rep)
-				if !asJSON {
-					if len(reports) > 1 {
-						fmt.Fprintln(e.stdout)
-					}
-					writeInfo(e.stdout, rep)
+				damaged = damaged || len(rep.Problems) > 0
+				if asJSON {
+					entries = append(entries, rep)
+					continue
 				}
+				if len(entries) > 0 {
+					fmt.Fprintln(e.stdout)
+				}
+				entries = append(entries, rep)
+				writeInfo(e.stdout, rep)
 			}
 			if asJSON {
-				if reports == nil {
-					reports = []*fileReport{}
+				if entries == nil {
+					entries = []any{}
 				}
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(reports); err != nil {
+				if err := enc.Encode(entries); err != nil {
 					return err
 				}
 			}
-			if firstErr != nil {
-				if asJSON || len(args) == 1 {
-					return firstErr
-				}
-				return errProblems // already printed
-			}
-			for _, r := range reports {
-				if len(r.Problems) > 0 {
-					return errProblems
-				}
+			if failed > 0 || damaged {
+				return errProblems // each said on its own
 			}
 			return nil
 		},
@@ -82,17 +84,27 @@ has problems or cannot be read as Ogg Opus.`,
 	return c
 }
 
+// infoFailure is the JSON entry of a file info could not read.
+type infoFailure struct {
+	File  string `json:"file"`
+	Error string `json:"error"`
+}
+
 func infoFile(e *env, name string) (*fileReport, error) {
 	in, err := openInput(e, name)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
-	label := name
+	return scan(fileLabel(name), in)
+}
+
+// fileLabel is how a report names the file: "(stdin)" for "-".
+func fileLabel(name string) string {
 	if name == "-" {
-		label = "(stdin)"
+		return "(stdin)"
 	}
-	return scan(label, in)
+	return name
 }
 
 // writeInfo prints a report for people.

@@ -251,3 +251,42 @@ func TestHelpHasExamples(t *testing.T) {
 		}
 	}
 }
+
+// Every file info cannot read is reported, with --json as an entry of its
+// own, and the exit status says one failed.
+func TestInfoReportsEveryFailure(t *testing.T) {
+	dir := t.TempDir()
+	good := sample(t, samples.Speech)
+	missing := filepath.Join(dir, "nope.opus")
+	notOgg := filepath.Join(dir, "song.wav")
+	os.WriteFile(notOgg, append([]byte("RIFF"), make([]byte, 70000)...), 0o644)
+
+	r := runOpusrt(t, nil, "info", "--json", missing, good, notOgg)
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	var entries []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, r.stdout)
+	}
+	if len(entries) != 3 {
+		t.Fatalf("%d entries, want 3:\n%s", len(entries), r.stdout)
+	}
+	for i, want := range []struct{ file, err string }{{missing, "no such file"}, {good, ""}, {notOgg, "not an Ogg file"}} {
+		e := entries[i]
+		msg, _ := e["error"].(string)
+		if e["file"] != want.file || !strings.Contains(msg, want.err) || (want.err == "") != (msg == "") {
+			t.Errorf("entry %d: file %v error %q, want %s and %q", i, e["file"], msg, want.file, want.err)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "nope.opus: no such file") || !strings.Contains(lines[1], "song.wav: not an Ogg file") {
+		t.Errorf("stderr should have a line per failure:\n%s", r.stderr)
+	}
+
+	r = runOpusrt(t, nil, "info", missing, good, notOgg)
+	lines = strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if r.code != 1 || len(lines) != 2 || !strings.Contains(r.stdout, "problems: none") {
+		t.Errorf("text: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
