@@ -78,3 +78,19 @@ func BenchmarkChecksum(b *testing.B) {
 		Checksum(buf)
 	}
 }
+
+// TestChecksumLanes covers the lengths around the three-lane blocks
+// UpdateChecksum folds at once, from a CRC that is not 0.
+func TestChecksumLanes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	buf := make([]byte, 8*crcLane+17)
+	for i := range buf {
+		buf[i] = byte(rng.Uint32())
+	}
+	for n := 3*crcLane - 17; n <= len(buf)-5; n++ {
+		x, y := buf[:5], buf[5:5+n]
+		if got, want := UpdateChecksum(Checksum(x), y), crcBitwise(buf[:5+n]); got != want {
+			t.Fatalf("5 + %d bytes: UpdateChecksum = %#08x, bitwise %#08x", n, got, want)
+		}
+	}
+}
