@@ -130,7 +130,11 @@ func writeInfo(w io.Writer, r *fileReport) {
 			durationString(l.DurationSeconds), l.Packets, l.Pages, l.FinalGranule, eos)
 	}
 	for _, o := range r.OtherStreams {
-		fmt.Fprintf(w, "  stream %08x: %s, ignored\n", o.Serial, o.Codec)
+		note := ""
+		if o.Note != "" {
+			note = " (" + o.Note + ")"
+		}
+		fmt.Fprintf(w, "  stream %08x: %s, ignored%s\n", o.Serial, o.Codec, note)
 	}
 	fmt.Fprintf(w, "  packets:  %d in %d pages, %d bytes of audio (%d samples at 48 kHz before trimming)\n", r.Packets, r.Pages, r.PayloadBytes, r.PacketSamples)
 	fmt.Fprintf(w, "  bitrate:  %.1f kbit/s average, %.2f kbit/s without the container; over %d one-second windows: min %.1f, max %.1f kbit/s\n",

@@ -76,6 +76,8 @@ type linkReport struct {
 type otherStream struct {
 	Serial uint32 `json:"serial"`
 	Codec  string `json:"codec"`
+	// Note says why an Opus stream is ignored.
+	Note string `json:"note,omitempty"`
 }
 
 // problem is one thing wrong with a file, and where: a byte offset, and the
@@ -95,6 +97,7 @@ type stream struct {
 	link    *linkReport // nil until known to be Opus, and for other codecs
 	linkNum int
 	other   bool
+	group   int // which link of the physical stream it began in, from 1
 	packets int // packets seen, headers included
 	head    []byte
 	offset  int64 // where the stream's first page is
@@ -131,6 +134,12 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 		sizes     = map[int]int{} // packets by frame samples
 		first     = true
 		lastSt    *stream
+		// The streams of one link all begin (BOS pages) before any other
+		// page: a BOS page after other pages begins a new link of a
+		// chain, one right after BOS pages is multiplexed with them.
+		group     int
+		lastBOS   bool
+		groupOpus = map[int]*stream{} // the Opus stream played in each link
 	)
 	addProblem := func(off int64, st *stream, page int64, format string, args ...any) {
 		p := problem{Offset: off, Page: page, Message: fmt.Sprintf(format, args...)}
@@ -176,7 +185,10 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 
 		st := streams[pg.Serial]
 		if st == nil {
-			st = &stream{serial: pg.Serial, ra: ogg.NewReassembler(pg.Serial), granule: -1}
+			if pg.BOS() && !lastBOS {
+				group++
+			}
+			st = &stream{serial: pg.Serial, ra: ogg.NewReassembler(pg.Serial), granule: -1, group: group}
 			streams[pg.Serial] = st
 			if !pg.BOS() {
 				st.other = true
@@ -184,6 +196,7 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 			}
 		}
 		lastSt = st
+		lastBOS = pg.BOS()
 		if st.seen && pg.Sequence != st.nextSeq && !st.other {
 			if pg.Sequence > st.nextSeq {
 				if n := pg.Sequence - st.nextSeq; n == 1 {
@@ -227,6 +240,15 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 					rep.OtherStreams = append(rep.OtherStreams, otherStream{Serial: st.serial, Codec: codecName(pkt.Data)})
 					break
 				}
+				if played := groupOpus[st.group]; played != nil {
+					// Players (and the library's OggReader) play the
+					// first Opus stream of a link.
+					st.other = true
+					rep.OtherStreams = append(rep.OtherStreams, otherStream{Serial: st.serial, Codec: "Opus",
+						Note: fmt.Sprintf("multiplexed with Opus stream %08x, which is the one played", played.serial)})
+					break
+				}
+				groupOpus[st.group] = st
 				st.head = bytes.Clone(pkt.Data)
 				st.offset = offset
 			case st.packets == 2:

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	encbin "encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -288,5 +289,76 @@ func TestInfoReportsEveryFailure(t *testing.T) {
 	lines = strings.Split(strings.TrimSpace(r.stderr), "\n")
 	if r.code != 1 || len(lines) != 2 || !strings.Contains(r.stdout, "problems: none") {
 		t.Errorf("text: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
+
+// setSerial returns a copy of the Ogg page pg with another serial number
+// and its CRC set again.
+func setSerial(pg []byte, serial uint32) []byte {
+	pg = bytes.Clone(pg)
+	encbin.LittleEndian.PutUint32(pg[14:], serial)
+	encbin.LittleEndian.PutUint32(pg[22:], 0)
+	encbin.LittleEndian.PutUint32(pg[22:], ogg.Checksum(pg))
+	return pg
+}
+
+// multiplex interleaves the pages of two single-link Ogg streams as one
+// link with two logical streams, as ffmpeg -map 0:a -map 1:a writes: both
+// BOS pages first, then the others alternately.
+func multiplex(t *testing.T, a, b []byte) []byte {
+	t.Helper()
+	pages := func(data []byte, serial uint32) [][]byte {
+		offs := append(pageOffsets(t, data), len(data))
+		var ps [][]byte
+		for i := 0; i+1 < len(offs); i++ {
+			ps = append(ps, setSerial(data[offs[i]:offs[i+1]], serial))
+		}
+		return ps
+	}
+	pa, pb := pages(a, 0x1111), pages(b, 0x2222)
+	out := append(bytes.Clone(pa[0]), pb[0]...)
+	for i := 1; i < max(len(pa), len(pb)); i++ {
+		if i < len(pa) {
+			out = append(out, pa[i]...)
+		}
+		if i < len(pb) {
+			out = append(out, pb[i]...)
+		}
+	}
+	return out
+}
+
+// Two Opus streams at once are one link: the first is played (as the
+// library's OggReader does), the other ignored.
+func TestInfoMultiplexedOpus(t *testing.T) {
+	a, _ := samples.ReadFile(samples.Speech)
+	b, _ := samples.ReadFile(samples.Stereo)
+	path := tooltest.WriteTemp(t, "multi.opus", multiplex(t, a, b))
+	r := runOpusrt(t, nil, "info", "--json", path)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s\n%s", r.code, r.stderr, r.stdout)
+	}
+	var reps []fileReport
+	if err := json.Unmarshal([]byte(r.stdout), &reps); err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := samples.Reference(samples.Speech)
+	g := reps[0]
+	if len(g.Links) != 1 || g.Links[0].Serial != 0x1111 || g.PlaybackSamples != ref.PlaybackSamples || g.Packets != ref.Packets {
+		t.Errorf("links %+v, playback %d packets %d; want one link, serial 1111, of speech.opus", g.Links, g.PlaybackSamples, g.Packets)
+	}
+	if len(g.OtherStreams) != 1 || g.OtherStreams[0].Serial != 0x2222 || g.OtherStreams[0].Codec != "Opus" {
+		t.Errorf("other streams %+v, want the second Opus stream", g.OtherStreams)
+	}
+	r = runOpusrt(t, nil, "info", path)
+	if !strings.Contains(r.stdout, "1 link,") || !strings.Contains(r.stdout, "stream 00002222: Opus, ignored") {
+		t.Errorf("text:\n%s", r.stdout)
+	}
+	// The library plays the same stream.
+	r = runOpusrt(t, nil, "simulate", path, "--json", "--loss", "0")
+	var s simSummary
+	json.Unmarshal([]byte(r.stdout), &s)
+	if s.Sent != ref.Packets {
+		t.Errorf("simulate sent %d packets, want %d", s.Sent, ref.Packets)
 	}
 }
