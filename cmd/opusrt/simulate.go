@@ -125,7 +125,17 @@ type simResult struct {
 	netDups  int
 	late     int
 	headTail time.Duration // loss filled before the first and after the last played frame
-	played   int
+	// The packets never played: outside (before the first played, after
+	// the last) and, between, what became of them. Between, they are what
+	// the buffer reports as concealed.
+	notPlayed struct {
+		Outside  int `json:"before_after"`
+		Lost     int `json:"lost_in_network"`
+		Late     int `json:"late"`
+		Dropped  int `json:"dropped"`
+		Resynced int `json:"resynced"`
+	}
+	played int
 	// The losses reported after the last frame played: the underrun while
 	// waiting for the last arrivals, past the input's end (in Stats, not
 	// concealment).
@@ -183,6 +193,7 @@ func simulate(e *env, o simOptions) error {
 	if err := runSimulation(e, res); err != nil {
 		return err
 	}
+	res.account()
 	if out != nil {
 		ow, err := opusrt.NewOggWriter(out, res.header.InputSampleRate,
 			opusrt.WithChannels(min(max(res.header.Channels, 1), 2)),
@@ -247,6 +258,17 @@ type simSummary struct {
 	Concealed           uint64  `json:"concealed_packets"`
 	ConcealmentEvents   uint64  `json:"concealment_events"`
 	ConcealedMs         float64 `json:"concealed_ms"`
+	// NotPlayed counts the packets sent but never played: those between
+	// the first and the last played, by cause, add up to concealed_packets
+	// (for a stream of one frame size); before_after are in
+	// filled_before_after_ms.
+	NotPlayed struct {
+		Outside  int `json:"before_after"`
+		Lost     int `json:"lost_in_network"`
+		Late     int `json:"late"`
+		Dropped  int `json:"dropped"`
+		Resynced int `json:"resynced"`
+	} `json:"not_played"`
 	FilledOutsideMs     float64 `json:"filled_before_after_ms"`
 	JitterMs            float64 `json:"jitter_ms"`
 	NetworkDelayMeanMs  float64 `json:"network_delay_mean_ms"`
@@ -272,7 +294,8 @@ func (r *simResult) summary() simSummary {
 		Received: s.PacketsReceived, Played: s.PacketsPlayed, Late: s.PacketsLate,
 		Duplicate: s.PacketsDuplicated, Dropped: s.PacketsDropped, Resynced: s.PacketsResynced,
 		Resyncs: s.Resyncs, Cleared: s.PacketsCleared, Buffered: s.BufferedPackets,
-		Concealed: s.PacketsLost, ConcealmentEvents: s.ConcealmentEvents, ConcealedMs: ms(s.LostDuration),
+		Concealed: s.PacketsLost - r.trailPackets, ConcealmentEvents: s.ConcealmentEvents - r.trailEvents,
+		ConcealedMs: ms(s.LostDuration - r.trailLoss), NotPlayed: r.notPlayed,
 		FilledOutsideMs: ms(r.headTail), JitterMs: ms(s.Jitter),
 		NetworkDelayMeanMs: ms(mean(r.delays)), NetworkDelayP95Ms: ms(percentile(r.delays, 95)),
 		LatencyMeanMs: ms(mean(r.latencies)), LatencyP95Ms: ms(percentile(r.latencies, 95)),
@@ -484,6 +507,47 @@ func runSimulation(e *env, res *simResult) error {
 	return nil
 }
 
+// account counts the packets never played, by what became of them, and
+// the audio lost before the first packet played and after the last, which
+// the buffer never reports (its timeline starts at the first frame, and
+// its losses after the last frame played are the underrun past the
+// input's end).
+func (res *simResult) account() {
+	first, last := -1, -1
+	for i := range res.packets {
+		if res.packets[i].playout >= 0 {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	np := &res.notPlayed
+	if first < 0 {
+		res.headTail = res.duration
+		np.Outside = len(res.packets)
+		return
+	}
+	lp := &res.packets[last]
+	res.headTail = res.packets[first].send + res.duration - (lp.send + lp.frame.Duration())
+	for i := range res.packets {
+		p := &res.packets[i]
+		switch {
+		case p.playout >= 0:
+		case i < first || i > last:
+			np.Outside++
+		case len(p.arrive) == 0:
+			np.Lost++
+		case p.resynced:
+			np.Resynced++
+		case p.dropped:
+			np.Dropped++
+		default:
+			np.Late++
+		}
+	}
+}
+
 // insertHeld inserts packet i into held, the indices of the packets the
 // buffer holds in stamp order.
 func insertHeld(held []int, res *simResult, i int) []int {
@@ -500,18 +564,12 @@ func insertHeld(held []int, res *simResult, i int) []int {
 // output lasts as long as the input whatever order the frames were played
 // in. A packet played twice (after a resync) is written once.
 func writeOutput(res *simResult, ow *opusrt.OggWriter) error {
-	first := true
 	for i := range res.packets {
 		p := &res.packets[i]
 		if p.playout < 0 {
 			continue
 		}
 		if gap := p.send - ow.Duration(); gap > 0 {
-			if first {
-				// The buffer's timeline starts at the first frame it
-				// played; what was lost before it is filled here.
-				res.headTail += gap
-			}
 			if err := ow.WriteLoss(gap); err != nil {
 				return err
 			}
@@ -519,11 +577,9 @@ func writeOutput(res *simResult, ow *opusrt.OggWriter) error {
 		if err := ow.Write(p.frame); err != nil {
 			return err
 		}
-		first = false
 	}
 	// And what was lost after the last frame played.
 	if tail := res.duration - ow.Duration(); tail > 0 {
-		res.headTail += tail
 		if err := ow.WriteLoss(tail); err != nil {
 			return err
 		}
@@ -587,9 +643,18 @@ func printSummary(w io.Writer, r *simResult) {
 		check += " + left"
 	}
 	row("check", s.PacketsPlayed+s.PacketsLate+s.PacketsDuplicated+s.PacketsDropped+s.PacketsResynced+other, fmt.Sprintf("%s = received %d", check, s.PacketsReceived))
-	row("concealed", s.PacketsLost, fmt.Sprintf("packets in %d events, %s (not played: lost %d + late %d)", s.ConcealmentEvents, fmtDur(s.LostDuration), r.netLost, s.PacketsLate))
+	np := r.notPlayed
+	why := fmt.Sprintf("lost %d + late %d", np.Lost, np.Late)
+	if np.Dropped > 0 {
+		why += fmt.Sprintf(" + dropped %d", np.Dropped)
+	}
+	if np.Resynced > 0 {
+		why += fmt.Sprintf(" + resynced %d", np.Resynced)
+	}
+	row("concealed", s.PacketsLost-r.trailPackets, fmt.Sprintf("packets in %d events, %s (not played: %s)",
+		s.ConcealmentEvents-r.trailEvents, fmtDur(s.LostDuration-r.trailLoss), why))
 	if r.headTail > 0 {
-		row("+ before/after the stream", fmtDur(r.headTail), "lost at the start or end, filled in the output")
+		row("+ before/after the stream", fmtDur(r.headTail), fmt.Sprintf("%d packets lost at the start or end, filled in the output", np.Outside))
 	}
 	left("jitter (RFC 3550)", fmtDur(s.Jitter), "")
 	left("network delay mean", fmtDur(mean(r.delays)), "send to arrival, received copies")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -254,5 +255,40 @@ func TestSimulateOutputReplacedOnlyOnSuccess(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
 		t.Errorf("files left behind: %v", ents)
+	}
+}
+
+// What was concealed is what was not played between the first and the last
+// packet played: the underrun while waiting for the last arrivals, past the
+// input's end, is not concealment, and a late duplicate of a played packet
+// is no packet missing.
+func TestSimulateConcealedAddsUp(t *testing.T) {
+	for _, args := range [][]string{
+		nil,
+		{"--seed", "5", "--reorder", "5", "--duplicate", "20"},
+		{"--loss", "60", "--burst", "20", "--seed", "2", "--reorder", "10", "--duplicate", "10"},
+		{"--loss", "10", "--jitter", "40ms", "--seed", "3"},
+	} {
+		r := runOpusrt(t, nil, append([]string{"simulate", "--json"}, args...)...)
+		var s simSummary
+		if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+			t.Fatalf("%v: bad JSON: %v\n%s%s", args, err, r.stdout, r.stderr)
+		}
+		checkCounts(t, s)
+		np := s.NotPlayed
+		if between := uint64(np.Lost + np.Late + np.Dropped + np.Resynced); s.Concealed != between {
+			t.Errorf("%v: concealed %d packets, but %d between the first and last played were not played (%+v)", args, s.Concealed, between, np)
+		}
+		if got := int(s.Played+s.Concealed) + np.Outside; got != s.Sent {
+			t.Errorf("%v: played %d + concealed %d + before/after %d = %d, want sent %d", args, s.Played, s.Concealed, np.Outside, got, s.Sent)
+		}
+		if got := float64(s.Played)*20 + s.ConcealedMs + s.FilledOutsideMs; got != s.InputMs {
+			t.Errorf("%v: played + concealed + filled = %v ms, want the input's %v ms", args, got, s.InputMs)
+		}
+		text := runOpusrt(t, nil, append([]string{"simulate"}, args...)...).stdout
+		want := fmt.Sprintf("(not played: lost %d + late %d", np.Lost, np.Late)
+		if !strings.Contains(text, want) {
+			t.Errorf("%v: text lacks %q:\n%s", args, want, text)
+		}
 	}
 }
