@@ -332,7 +332,12 @@ func (or *OggReader) splitPage(pg *ogg.Page) {
 		return // no packet ends on the page
 	}
 	hole := first.Hole
+	// With the page's granule known, as it is on all but a page that ends
+	// no packet, only the first packet's end matters, for a hole; else
+	// timePage counts forward from the previous page.
+	forward := pg.Granule < 0
 	or.timing = or.timing[:0]
+	total, samples0 := int64(0), int64(-1)
 	q := len(or.queue)
 	multistream := or.Header.StreamCount > 1
 	body, start, end := pg.Body, 0, 0
@@ -343,13 +348,15 @@ func (or *OggReader) splitPage(pg *ogg.Page) {
 		}
 		p := body[start:end:end]
 		start = end
+		samples := packetSamples(p)
+		if total += samples; samples0 < 0 {
+			samples0 = samples
+		}
 		valid := len(p) > 0 && (multistream || opus.Valid(p))
-		or.timing = append(or.timing, oggTiming{
-			samples: int32(opus.PacketSamples(p)),
-			hole:    hole,
-			valid:   valid,
-		})
-		hole = false
+		if forward {
+			or.timing = append(or.timing, oggTiming{samples: int32(samples), hole: hole, valid: valid})
+			hole = false
+		}
 		if !valid {
 			or.stats.InvalidFrames++
 			continue
@@ -360,7 +367,36 @@ func (or *OggReader) splitPage(pg *ogg.Page) {
 		// Keep the slab up to the end of the page's last packet.
 		or.slab = or.slab[:len(or.slab)+start]
 	}
-	or.timePage(pg.Granule, q)
+	if forward {
+		or.timePage(pg.Granule, q)
+		return
+	}
+	// As timePage would count back from the granule.
+	if hole && or.haveEnd {
+		if end0 := pg.Granule - (total - samples0); end0 >= 0 {
+			if gap := end0 - samples0 - or.end; gap > 0 && len(or.queue) > q {
+				or.queue[q].loss = granuleDuration(gap)
+			}
+		}
+	}
+	or.end, or.haveEnd = pg.Granule, true
+}
+
+// tocSamples[b] is opus.PacketSamples of a packet whose TOC byte is b, for
+// codes 0 to 2, where it depends on that byte alone.
+var tocSamples = func() (t [256]int16) {
+	for b := range t {
+		t[b] = int16(opus.PacketSamples([]byte{byte(b)}))
+	}
+	return t
+}()
+
+// packetSamples is opus.PacketSamples, by table for most packets.
+func packetSamples(p []byte) int64 {
+	if len(p) > 0 && p[0]&3 != 3 {
+		return int64(tocSamples[p[0]])
+	}
+	return int64(opus.PacketSamples(p))
 }
 
 // packetsEnd returns the length of the body described by lacing up to the
