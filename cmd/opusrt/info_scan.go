@@ -108,12 +108,16 @@ type stream struct {
 
 // countReader counts the bytes read through it.
 type countReader struct {
-	r io.Reader
-	n int64
+	r    io.Reader
+	n    int64
+	head []byte // the first 4 bytes read
 }
 
 func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
+	if len(c.head) < 4 {
+		c.head = append(c.head, p[:min(n, 4-len(c.head))]...)
+	}
 	c.n += int64(n)
 	return n, err
 }
@@ -148,12 +152,40 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 		}
 		rep.Problems = append(rep.Problems, p)
 	}
+	// audio counts an audio packet of an Opus link.
+	audio := func(st *stream, pkt ogg.Packet, offset int64, pg *ogg.Page) {
+		p, err := opus.ParsePacket(pkt.Data)
+		if err != nil {
+			addProblem(offset, st, int64(pg.Sequence), "packet %d is not valid Opus: %v", st.link.Packets+1, err)
+			return
+		}
+		n := p.Samples()
+		st.link.Packets++
+		st.link.PayloadBytes += int64(len(pkt.Data))
+		st.link.PacketSamples += int64(n)
+		rep.TOCCodes[p.TOC.Code()]++
+		sizes[p.TOC.FrameSamples()]++
+		w := int(position / opus.SampleRate)
+		for len(windows) <= w {
+			windows = append(windows, 0)
+		}
+		windows[w] += int64(len(pkt.Data))
+		position += int64(n)
+	}
+	var (
+		headerErr  error // a bad OpusHead or OpusTags
+		firstBad   bool  // the first page had a bad CRC
+		headerSeen bool  // an OpusHead was read
+	)
 	for {
 		before := pr.Stats()
 		pg, err := pr.ReadPage()
 		after := pr.Stats()
-		if first && errors.Is(err, ogg.ErrNoPage) || first && err == io.EOF {
-			return nil, fmt.Errorf("%s: not an Ogg file (no Ogg page in its first 64 KiB)", name)
+		if first && err == io.ErrUnexpectedEOF && bytes.HasPrefix(cr.head, []byte("OggS")) {
+			return nil, wrapf(io.ErrUnexpectedEOF, "%s: Ogg data truncated inside its first page (%d bytes)", name, cr.n)
+		}
+		if first && (errors.Is(err, ogg.ErrNoPage) || err == io.EOF || err == io.ErrUnexpectedEOF) {
+			return nil, wrapf(opusrt.ErrNotOgg, "%s: not an Ogg file (no Ogg page in its first 64 KiB)", name)
 		}
 		if skipped := after.Skipped - before.Skipped; skipped > 0 && err == nil {
 			what := "garbage between pages"
@@ -178,6 +210,7 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 		if first {
 			pr.SetSkipLimit(0)
 			first = false
+			firstBad = after.BadPages > 0
 		}
 		offset := pageBytes + after.Skipped
 		pageBytes += int64(pg.Len())
@@ -249,14 +282,28 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 					break
 				}
 				groupOpus[st.group] = st
+				headerSeen = true
 				st.head = bytes.Clone(pkt.Data)
 				st.offset = offset
 			case st.packets == 2:
-				h, t, err := parseHeaders(st.head, pkt.Data)
+				h, err := opusrt.ParseOpusHead(st.head)
 				if err != nil {
-					addProblem(offset, st, int64(pg.Sequence), "%v", err)
+					addProblem(st.offset, st, 0, "bad Opus header: %v", trimPrefix(err))
+					headerErr = wrapf(err, "%s: %s", name, trimPrefix(err))
 					st.other = true
 					break
+				}
+				// As the library reads it: a packet after a hole that is
+				// not OpusTags is audio, the OpusTags page lost.
+				tagsLost := pkt.Hole && !bytes.HasPrefix(pkt.Data, []byte("OpusTags"))
+				var t opusrt.OggTags
+				if !tagsLost {
+					if t, err = opusrt.ParseOpusTags(pkt.Data); err != nil {
+						addProblem(offset, st, int64(pg.Sequence), "bad Opus header: %v", trimPrefix(err))
+						headerErr = wrapf(err, "%s: %s", name, trimPrefix(err))
+						st.other = true
+						break
+					}
 				}
 				l := &linkReport{
 					Serial: st.serial, Offset: st.offset, Channels: h.Channels, PreSkip: h.PreSkip,
@@ -272,27 +319,14 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 				st.link = l
 				rep.Links = append(rep.Links, l)
 				st.linkNum = len(rep.Links)
+				if tagsLost {
+					addProblem(offset, st, int64(pg.Sequence), "the OpusTags header is missing (its page was lost): no tags")
+					audio(st, pkt, offset, &pg)
+				}
 			default:
-				if st.link == nil {
-					break
+				if st.link != nil {
+					audio(st, pkt, offset, &pg)
 				}
-				p, err := opus.ParsePacket(pkt.Data)
-				if err != nil {
-					addProblem(offset, st, int64(pg.Sequence), "packet %d is not valid Opus: %v", st.link.Packets+1, err)
-					continue
-				}
-				n := p.Samples()
-				st.link.Packets++
-				st.link.PayloadBytes += int64(len(pkt.Data))
-				st.link.PacketSamples += int64(n)
-				rep.TOCCodes[p.TOC.Code()]++
-				sizes[p.TOC.FrameSamples()]++
-				w := int(position / opus.SampleRate)
-				for len(windows) <= w {
-					windows = append(windows, 0)
-				}
-				windows[w] += int64(len(pkt.Data))
-				position += int64(n)
 			}
 		}
 		if st.link != nil && pg.Granule >= 0 {
@@ -307,10 +341,17 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 		}
 	}
 	if len(rep.Links) == 0 {
-		if len(rep.OtherStreams) > 0 {
-			return nil, fmt.Errorf("%s: not Opus: the Ogg file holds %s", name, rep.OtherStreams[0].Codec)
+		switch {
+		case headerErr != nil:
+			return nil, headerErr
+		case headerSeen:
+			return nil, wrapf(io.ErrUnexpectedEOF, "%s: Ogg Opus input ends inside its headers", name)
+		case firstBad:
+			return nil, wrapf(opusrt.ErrNotOpus, "%s: no Opus stream: the first page, where the OpusHead should be, has a bad CRC", name)
+		case len(rep.OtherStreams) > 0:
+			return nil, wrapf(opusrt.ErrNotOpus, "%s: not Opus: the Ogg file holds %s", name, rep.OtherStreams[0].Codec)
 		}
-		return nil, fmt.Errorf("%s: no Opus stream found in the Ogg data", name)
+		return nil, wrapf(opusrt.ErrNotOpus, "%s: no Opus stream found in the Ogg data", name)
 	}
 	rep.Bytes = cr.n
 
@@ -391,20 +432,19 @@ func windowRates(windows []int64, samples int64) (lo, hi float64, n int) {
 	return lo, hi, n
 }
 
-// parseHeaders parses an OpusHead and OpusTags packet with the library's
-// own parser, by handing it the two header pages.
-func parseHeaders(head, tags []byte) (opusrt.OggHeader, opusrt.OggTags, error) {
-	var b bytes.Buffer
-	pw := ogg.NewPageWriter(&b, 1)
-	pw.WritePacket(head, 0)
-	pw.EndPage()
-	pw.WritePacket(tags, 0)
-	pw.Close()
-	r, err := opusrt.NewOggReader(&b)
-	if err != nil {
-		return opusrt.OggHeader{}, opusrt.OggTags{}, fmt.Errorf("bad Opus header: %v", trimPrefix(err))
-	}
-	return r.Header, r.Tags, nil
+// wrapped is an error with a message of its own that wraps one of the
+// library's sentinel errors, so callers can branch on it with errors.Is.
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (w wrapped) Error() string { return w.msg }
+func (w wrapped) Unwrap() error { return w.err }
+
+// wrapf returns an error that reads as format says and wraps err.
+func wrapf(err error, format string, args ...any) error {
+	return wrapped{fmt.Sprintf(format, args...), err}
 }
 
 // codecName guesses the codec of a logical stream from its first packet.

@@ -5,6 +5,8 @@ import (
 	"context"
 	encbin "encoding/binary"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +16,7 @@ import (
 	"github.com/haivivi/giztoy/internal/samples"
 	"github.com/haivivi/giztoy/internal/tooltest"
 	"github.com/haivivi/giztoy/pkg/audio/codec/ogg"
+	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 )
 
 // result is what one run of the command did.
@@ -360,5 +363,53 @@ func TestInfoMultiplexedOpus(t *testing.T) {
 	json.Unmarshal([]byte(r.stdout), &s)
 	if s.Sent != ref.Packets {
 		t.Errorf("simulate sent %d packets, want %d", s.Sent, ref.Packets)
+	}
+}
+
+// info reads what the library reads, and says why it cannot in the
+// library's terms (the same sentinel errors).
+func TestInfoDamagedHeaders(t *testing.T) {
+	data, _ := samples.ReadFile(samples.Speech)
+	p := pageOffsets(t, data)
+	ref, _ := samples.Reference(samples.Speech)
+
+	// A flipped byte in the OpusTags page: the library reads every packet,
+	// with no tags; so does info, and reports the damage.
+	badTags := bytes.Clone(data)
+	badTags[p[1]+40] ^= 0xff
+	r := runOpusrt(t, nil, "info", "--json", tooltest.WriteTemp(t, "tags.opus", badTags))
+	var reps []fileReport
+	if err := json.Unmarshal([]byte(r.stdout), &reps); err != nil || len(reps) != 1 {
+		t.Fatalf("bad tags: exit %d, %v: %s%s", r.code, err, r.stdout, r.stderr)
+	}
+	if g := reps[0]; r.code != 1 || len(g.Links) != 1 || g.Packets != ref.Packets || len(g.Links[0].Comments) != 0 ||
+		!strings.Contains(r.stdout, "OpusTags header is missing") {
+		t.Errorf("bad tags: exit %d, report %s", r.code, r.stdout)
+	}
+
+	badHead := bytes.Clone(data)
+	badHead[p[0]+30] ^= 0xff
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+		is   error
+	}{
+		{"ends-after-head", data[:p[1]], "ends inside its headers", io.ErrUnexpectedEOF},
+		{"ends-inside-tags", data[:p[1]+40], "ends inside its headers", io.ErrUnexpectedEOF},
+		{"bad-crc-head", badHead, "the first page, where the OpusHead should be, has a bad CRC", opusrt.ErrNotOpus},
+		{"short-page", data[:30], "truncated inside its first page", io.ErrUnexpectedEOF},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkOneLineError(t, runOpusrt(t, nil, "info", tooltest.WriteTemp(t, tc.name+".opus", tc.data)), 1, tc.want)
+			_, err := scan(tc.name, bytes.NewReader(tc.data))
+			if !errors.Is(err, tc.is) {
+				t.Errorf("scan: %v, want an error wrapping %v", err, tc.is)
+			}
+			// The library agrees that it cannot read this.
+			if _, lerr := opusrt.NewOggReader(bytes.NewReader(tc.data)); lerr == nil {
+				t.Errorf("the library reads it")
+			}
+		})
 	}
 }
