@@ -139,11 +139,19 @@ func writeInfo(w io.Writer, r *fileReport) {
 	fmt.Fprintf(w, "  packets:  %d in %d pages, %d bytes of audio (%d samples at 48 kHz before trimming)\n", r.Packets, r.Pages, r.PayloadBytes, r.PacketSamples)
 	fmt.Fprintf(w, "  bitrate:  %.1f kbit/s average, %.2f kbit/s without the container; over %d one-second windows: min %.1f, max %.1f kbit/s\n",
 		r.Bitrate.AverageKbps, r.Bitrate.PayloadKbps, r.Bitrate.Windows, r.Bitrate.MinKbps, r.Bitrate.MaxKbps)
+	// Packet lengths, and the frames they are made of when more than one:
+	// "60 ms ×104 (3 frames of 20 ms)".
 	var sizes []string
 	for _, f := range r.FrameSizes {
-		sizes = append(sizes, fmt.Sprintf("%g ms ×%d", f.FrameMillis, f.Packets))
+		s := fmt.Sprintf("%g ms ×%d", f.PacketMillis, f.Packets)
+		if f.FramesPerPacket > 1 {
+			s += fmt.Sprintf(" (%d frames of %g ms)", f.FramesPerPacket, f.FrameMillis)
+		}
+		sizes = append(sizes, s)
 	}
-	fmt.Fprintf(w, "  frames:   %s\n", strings.Join(sizes, ", "))
+	if len(sizes) > 0 {
+		fmt.Fprintf(w, "  durations: %s\n", strings.Join(sizes, ", "))
+	}
 	var codes []string
 	for i, n := range r.TOCCodes {
 		if n > 0 {

@@ -44,11 +44,18 @@ type bitrateReport struct {
 	Windows     int     `json:"windows"`
 }
 
-// frameCount counts the packets whose frames last FrameMillis.
+// frameCount counts the packets that last PacketMillis, made of
+// FramesPerPacket frames of FrameMillis each.
 type frameCount struct {
-	FrameMillis float64 `json:"frame_ms"`
-	Packets     int     `json:"packets"`
+	PacketMillis    float64 `json:"packet_ms"`
+	FrameMillis     float64 `json:"frame_ms"`
+	FramesPerPacket int     `json:"frames_per_packet"`
+	Packets         int     `json:"packets"`
 }
+
+// packetShape is a packet's length and its frames' length, in 48 kHz
+// samples.
+type packetShape struct{ samples, frameSamples int }
 
 // linkReport describes one Opus logical stream: one link of a chain.
 type linkReport struct {
@@ -132,10 +139,10 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 	rep := &fileReport{File: name, Problems: []problem{}}
 	streams := map[uint32]*stream{}
 	var (
-		pageBytes int64           // bytes of the valid pages read
-		position  int64           // audio position in samples, across links
-		windows   []int64         // payload bytes per second of audio
-		sizes     = map[int]int{} // packets by frame samples
+		pageBytes int64                   // bytes of the valid pages read
+		position  int64                   // audio position in samples, across links
+		windows   []int64                 // payload bytes per second of audio
+		sizes     = map[packetShape]int{} // packets by length and frame size
 		first     = true
 		lastSt    *stream
 		// The streams of one link all begin (BOS pages) before any other
@@ -164,7 +171,7 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 		st.link.PayloadBytes += int64(len(pkt.Data))
 		st.link.PacketSamples += int64(n)
 		rep.TOCCodes[p.TOC.Code()]++
-		sizes[p.TOC.FrameSamples()]++
+		sizes[packetShape{n, p.TOC.FrameSamples()}]++
 		w := int(position / opus.SampleRate)
 		for len(windows) <= w {
 			windows = append(windows, 0)
@@ -393,9 +400,15 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 	}
 	rep.Bitrate.MinKbps, rep.Bitrate.MaxKbps, rep.Bitrate.Windows = windowRates(windows, position)
 	for s, n := range sizes {
-		rep.FrameSizes = append(rep.FrameSizes, frameCount{FrameMillis: float64(s) / 48, Packets: n})
+		rep.FrameSizes = append(rep.FrameSizes, frameCount{
+			PacketMillis: float64(s.samples) / 48, FrameMillis: float64(s.frameSamples) / 48,
+			FramesPerPacket: s.samples / max(s.frameSamples, 1), Packets: n,
+		})
 	}
-	sort.Slice(rep.FrameSizes, func(i, j int) bool { return rep.FrameSizes[i].FrameMillis < rep.FrameSizes[j].FrameMillis })
+	sort.Slice(rep.FrameSizes, func(i, j int) bool {
+		a, b := rep.FrameSizes[i], rep.FrameSizes[j]
+		return a.PacketMillis < b.PacketMillis || a.PacketMillis == b.PacketMillis && a.FrameMillis < b.FrameMillis
+	})
 	sort.SliceStable(rep.Problems, func(i, j int) bool { return rep.Problems[i].Offset < rep.Problems[j].Offset })
 	return rep, nil
 }

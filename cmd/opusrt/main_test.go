@@ -413,3 +413,18 @@ func TestInfoDamagedHeaders(t *testing.T) {
 		})
 	}
 }
+
+// The histogram counts packets by their duration, with the frames they are
+// made of: 120 ms packets of six 20 ms frames are not "20 ms ×44".
+func TestInfoPacketDurations(t *testing.T) {
+	r := runOpusrt(t, nil, "info", sample(t, samples.FFmpeg120ms))
+	if !strings.Contains(r.stdout, "durations: 120 ms ×44 (6 frames of 20 ms)\n") {
+		t.Errorf("no packet durations:\n%s", r.stdout)
+	}
+	r = runOpusrt(t, nil, "info", "--json", sample(t, samples.FFmpeg120ms))
+	var reps []fileReport
+	json.Unmarshal([]byte(r.stdout), &reps)
+	if len(reps) != 1 || len(reps[0].FrameSizes) != 1 || reps[0].FrameSizes[0] != (frameCount{PacketMillis: 120, FrameMillis: 20, FramesPerPacket: 6, Packets: 44}) {
+		t.Errorf("JSON: %s", r.stdout)
+	}
+}
