@@ -137,6 +137,13 @@ func writeInfo(w io.Writer, r *fileReport) {
 		fmt.Fprintf(w, "  stream %08x: %s, ignored%s\n", o.Serial, o.Codec, note)
 	}
 	fmt.Fprintf(w, "  packets:  %d in %d pages, %d bytes of audio (%d samples at 48 kHz before trimming)\n", r.Packets, r.Pages, r.PayloadBytes, r.PacketSamples)
+	if r.Packets == 0 {
+		for _, n := range r.Notes {
+			fmt.Fprintf(w, "  note:     %s\n", n)
+		}
+		writeProblems(w, r)
+		return
+	}
 	fmt.Fprintf(w, "  bitrate:  %.1f kbit/s average, %.2f kbit/s without the container; over %d one-second windows: min %.1f, max %.1f kbit/s\n",
 		r.Bitrate.AverageKbps, r.Bitrate.PayloadKbps, r.Bitrate.Windows, r.Bitrate.MinKbps, r.Bitrate.MaxKbps)
 	// Packet lengths, and the frames they are made of when more than one:
@@ -159,6 +166,14 @@ func writeInfo(w io.Writer, r *fileReport) {
 		}
 	}
 	fmt.Fprintf(w, "  packing:  %s\n", strings.Join(codes, ", "))
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "  note:     %s\n", n)
+	}
+	writeProblems(w, r)
+}
+
+// writeProblems prints a report's problems, or that there are none.
+func writeProblems(w io.Writer, r *fileReport) {
 	if len(r.Problems) == 0 {
 		fmt.Fprintf(w, "  problems: none\n")
 		return

@@ -31,6 +31,9 @@ type fileReport struct {
 	Links           []*linkReport `json:"links"`
 	OtherStreams    []otherStream `json:"other_streams,omitempty"`
 	Problems        []problem     `json:"problems"`
+	// Notes are facts worth knowing that are no damage, such as a link
+	// with no audio.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // bitrateReport gives bit rates in kbit/s: over the whole playback length,
@@ -375,6 +378,13 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 			addProblem(rep.Bytes, st, int64(st.nextSeq-1), "no end-of-stream page: the stream was cut short (normal for a live recording)")
 		}
 		switch {
+		case l.Packets == 0:
+			// An empty recording (headers only) is a valid stream.
+			note := "empty stream (no audio packets)"
+			if len(rep.Links) > 1 {
+				note = fmt.Sprintf("link %d: %s", st.linkNum, note)
+			}
+			rep.Notes = append(rep.Notes, note)
 		case l.FinalGranule < 0:
 			l.PlaybackSamples = l.PacketSamples
 		case l.FinalGranule < int64(l.PreSkip):

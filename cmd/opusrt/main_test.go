@@ -428,3 +428,29 @@ func TestInfoPacketDurations(t *testing.T) {
 		t.Errorf("JSON: %s", r.stdout)
 	}
 }
+
+// An empty recording (an OggWriter closed before any frame, as recv leaves
+// when nothing came) is a note, not damage, and prints no empty lines.
+func TestInfoEmptyStream(t *testing.T) {
+	var b bytes.Buffer
+	ow, _ := opusrt.NewOggWriter(&b, 0)
+	if err := ow.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := tooltest.WriteTemp(t, "empty.opus", b.Bytes())
+	r := runOpusrt(t, nil, "info", path)
+	if r.code != 0 || !strings.Contains(r.stdout, "note:     empty stream (no audio packets)") || !strings.Contains(r.stdout, "problems: none") {
+		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.HasSuffix(strings.TrimSpace(line), ":") {
+			t.Errorf("empty line %q", line)
+		}
+	}
+	r = runOpusrt(t, nil, "info", "--json", path)
+	var reps []fileReport
+	json.Unmarshal([]byte(r.stdout), &reps)
+	if r.code != 0 || len(reps) != 1 || len(reps[0].Problems) != 0 || len(reps[0].Notes) != 1 {
+		t.Errorf("JSON (exit %d): %s", r.code, r.stdout)
+	}
+}
