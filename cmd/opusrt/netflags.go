@@ -19,7 +19,7 @@ func (n *netFlags) add(fs *pflag.FlagSet, defaults netFlags) {
 	fs.Float64Var(&n.loss, "loss", defaults.loss, "percentage of packets lost (0-100)")
 	fs.Float64Var(&n.burst, "burst", defaults.burst, "mean number of packets lost in a row (Gilbert-Elliott); 1 = independent losses")
 	fs.DurationVar(&n.delay, "delay", defaults.delay, "fixed one-way network delay")
-	fs.DurationVar(&n.jitter, "jitter", defaults.jitter, "mean random delay added to --delay")
+	fs.DurationVar(&n.jitter, "jitter", defaults.jitter, "mean of the random delay each packet draws on top of --delay; the link is a queue, so closely spaced packets wait for a slow one and see more (see 'opusrt simulate --help')")
 	fs.StringVar(&n.dist, "jitter-dist", defaults.dist, "jitter distribution: uniform, normal, pareto or lognormal (pareto and lognormal are heavy-tailed)")
 	fs.Float64Var(&n.reorder, "reorder", defaults.reorder, "percentage of packets held back so later ones overtake them (0-100)")
 	fs.DurationVar(&n.reorderGap, "reorder-delay", netsim.DefaultReorderDelay, "how much longer a reordered packet takes")

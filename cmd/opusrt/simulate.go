@@ -53,7 +53,18 @@ drawn to an SVG (or .png, .pdf) file.
 
 Without IN.opus, simulate plays the embedded speech sample. "-" reads stdin or
 writes stdout; the summary then goes to stderr. The same --seed gives the same
-run.`,
+run.
+
+Network model: a packet that is not lost draws an extra delay, independent of
+the others, from --jitter-dist with mean --jitter, and would arrive at
+send + --delay + that. But the link is a queue: a packet never arrives before
+the one sent just before it, so it waits for it. Packets sent further apart
+than the jitter see a little more than --delay + --jitter on average (20 ms
+frames, --delay 40ms --jitter 10ms pareto: about 55 ms); packets sent closer
+together (2.5 ms frames, or a jitter of many frames) pile up behind a slow
+one, and see much more (2.5 ms frames, the same network: about 90 ms). The summary's
+"network delay mean" is the delay the packets saw. Packets change order only
+with --reorder: each one picked is held --reorder-delay more, out of the queue.`,
 		Example: `  opusrt simulate
   opusrt simulate talk.opus -o heard.opus --plot timeline.svg
   opusrt simulate --loss 10 --burst 4 --jitter 30ms --jitter-dist lognormal --seed 7

@@ -292,3 +292,18 @@ func TestSimulateConcealedAddsUp(t *testing.T) {
 		}
 	}
 }
+
+// --jitter is documented as what it is: each packet's own draw, in a queue
+// that holds closely spaced packets behind a slow one.
+func TestJitterDocumented(t *testing.T) {
+	r := runOpusrt(t, nil, "simulate", "--help")
+	for _, want := range []string{"Network model:", "the link is a queue", "pile up", "--reorder-delay more"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("simulate --help lacks %q", want)
+		}
+	}
+	r = runOpusrt(t, nil, "send", "--help")
+	if !strings.Contains(r.stdout, "the link is a queue") {
+		t.Errorf("send --help does not say what --jitter is:\n%s", r.stdout)
+	}
+}

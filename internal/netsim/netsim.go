@@ -12,7 +12,12 @@
 // survives arrives at t + Delay + J, where J ≥ 0 is a random extra delay of
 // mean Jitter, but never before the packet sent just before it arrived: like
 // a real path, the link is a queue, and a packet held up holds up those behind
-// it. A packet picked for reordering skips the queue and takes
+// it. So J is each packet's own draw, but the delay a packet sees is at
+// least its predecessor's less the time between them: packets sent closer
+// together than the jitter pile up behind a slow one, and their mean extra
+// delay is well above Jitter (2.5 ms apart with a Jitter of 10 ms: about
+// 50 ms); packets far apart see about Jitter. A packet picked for
+// reordering skips the queue and takes
 // ReorderDelay more on top, so packets sent after it overtake it. A
 // duplicated packet arrives a second time, a little later.
 package netsim
@@ -81,7 +86,8 @@ type Config struct {
 	BurstLength float64
 	// Delay is the fixed one-way delay every packet takes.
 	Delay time.Duration
-	// Jitter is the mean of the random delay added to Delay.
+	// Jitter is the mean of the random delay each packet draws, added to
+	// Delay; the queue (see the package doc) can hold a packet longer.
 	Jitter time.Duration
 	// Distribution is the shape of the jitter.
 	Distribution Distribution
