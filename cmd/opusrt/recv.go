@@ -90,6 +90,8 @@ type recvSummary struct {
 	Duplicate         uint64  `json:"duplicate"`
 	Dropped           uint64  `json:"dropped"`
 	Resynced          uint64  `json:"resynced"`
+	Resyncs           uint64  `json:"resyncs"`
+	Left              uint64  `json:"left_in_buffer"`
 	Concealed         uint64  `json:"concealed_packets"`
 	ConcealmentEvents uint64  `json:"concealment_events"`
 	ConcealedMs       float64 `json:"concealed_ms"`
@@ -280,7 +282,8 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 		Listen: conn.LocalAddr().String(), Datagrams: rc.datagrams.Load(), Ignored: rc.ignored.Load(),
 		OtherSenders: len(rc.others), Invalid: s.PacketsInvalid, Received: s.PacketsReceived,
 		Played: s.PacketsPlayed, Late: s.PacketsLate, Duplicate: s.PacketsDuplicated,
-		Dropped: s.PacketsDropped, Resynced: s.PacketsResynced,
+		Dropped: s.PacketsDropped, Resynced: s.PacketsResynced, Resyncs: s.Resyncs,
+		Left: s.PacketsCleared + uint64(s.BufferedPackets),
 		// The underrun after the last frame is in Stats but not in the file.
 		Concealed:         s.PacketsLost - min(trailEvents, s.PacketsLost),
 		ConcealmentEvents: s.ConcealmentEvents - min(trailEvents, s.ConcealmentEvents),
@@ -319,9 +322,18 @@ func printRecvSummary(w io.Writer, s recvSummary) {
 		fmt.Fprintf(w, "%s: nothing received on %s; %s holds an empty stream\n", s.Stopped, s.Listen, s.Output)
 		return
 	}
-	fmt.Fprintf(w, "%s: received %d packets from %s: played %d, late %d, duplicate %d, invalid %d;"+
+	// The counts add up: received = played + late + duplicate + dropped +
+	// resynced (+ left, when recv had to stop before playing all out).
+	other := fmt.Sprintf(", dropped %d, resynced %d", s.Dropped, s.Resynced)
+	if s.Resyncs > 0 {
+		other += fmt.Sprintf(" (%d resyncs)", s.Resyncs)
+	}
+	if s.Left > 0 {
+		other += fmt.Sprintf(", left in the buffer %d", s.Left)
+	}
+	fmt.Fprintf(w, "%s: received %d packets from %s: played %d, late %d, duplicate %d%s; invalid %d;"+
 		" concealed %d packets in %d events (%s); jitter %s; %s written to %s\n",
-		s.Stopped, s.Received, s.Sender, s.Played, s.Late, s.Duplicate, s.Invalid,
+		s.Stopped, s.Received, s.Sender, s.Played, s.Late, s.Duplicate, other, s.Invalid,
 		s.Concealed, s.ConcealmentEvents, fmtDur(time.Duration(s.ConcealedMs*float64(time.Millisecond))),
 		fmtDur(time.Duration(s.JitterMs*float64(time.Millisecond))),
 		fmtDur(time.Duration(s.OutputMs*float64(time.Millisecond))), s.Output)

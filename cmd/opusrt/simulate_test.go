@@ -307,3 +307,20 @@ func TestJitterDocumented(t *testing.T) {
 		t.Errorf("send --help does not say what --jitter is:\n%s", r.stdout)
 	}
 }
+
+// recv's summary names every fate of a received packet, so its counts add up.
+func TestRecvSummaryAddsUp(t *testing.T) {
+	s := recvSummary{Listen: "127.0.0.1:7400", Sender: "127.0.0.1:5000", Received: 100, Played: 80, Late: 5,
+		Duplicate: 3, Dropped: 2, Resynced: 10, Resyncs: 1, Output: "rec.opus", Stopped: "interrupted"}
+	var b strings.Builder
+	printRecvSummary(&b, s)
+	for _, want := range []string{"received 100", "played 80", "late 5", "duplicate 3", "dropped 2", "resynced 10 (1 resyncs)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q: %s", want, b.String())
+		}
+	}
+	data, _ := json.Marshal(s)
+	if !strings.Contains(string(data), `"resyncs":1`) {
+		t.Errorf("JSON lacks resyncs: %s", data)
+	}
+}
