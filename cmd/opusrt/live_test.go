@@ -209,7 +209,7 @@ func TestLiveErrors(t *testing.T) {
 		{"recv-bad-listen", []string{"recv", "--listen", "nonsense", "-o", filepath.Join(dir, "b.opus")}, 2, "--listen nonsense"},
 		{"recv-negative-idle", []string{"recv", "-o", filepath.Join(dir, "c.opus"), "--idle", "-1s"}, 2, "must not be negative"},
 		{"send-no-to", []string{"send"}, 2, "needs --to"},
-		{"send-bad-to", []string{"send", "--to", "127.0.0.1"}, 1, "--to 127.0.0.1: "},
+		{"send-bad-to", []string{"send", "--to", "127.0.0.1"}, 2, "--to 127.0.0.1: "},
 		{"send-missing-file", []string{"send", filepath.Join(dir, "nope.opus"), "--to", "127.0.0.1:9"}, 1, "no such file"},
 		{"send-bad-loss", []string{"send", "--to", "127.0.0.1:9", "--loss", "-3"}, 2, "--loss -3"},
 	} {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,7 +46,8 @@ func sample(t *testing.T, name string) string {
 }
 
 // checkOneLineError checks that a failed run said why in one line on
-// stderr ("opusrt: ..."), plus the usage hint for a usage error.
+// stderr ("opusrt: ..."), ending with the usage hint for a usage error
+// ("; see 'opusrt X --help'").
 func checkOneLineError(t *testing.T, r result, code int, want string) {
 	t.Helper()
 	if r.code != code {
@@ -55,12 +57,12 @@ func checkOneLineError(t *testing.T, r result, code int, want string) {
 	if !strings.HasPrefix(lines[0], "opusrt: ") || !strings.Contains(lines[0], want) {
 		t.Errorf("stderr %q, want one line starting \"opusrt: \" saying %q", r.stderr, want)
 	}
-	wantLines := 1
-	if code == 2 {
-		wantLines = 2
+	if len(lines) != 1 {
+		t.Errorf("stderr has %d lines, want 1: %q", len(lines), r.stderr)
 	}
-	if len(lines) != wantLines {
-		t.Errorf("stderr has %d lines, want %d: %q", len(lines), wantLines, r.stderr)
+	hint := regexp.MustCompile(`; see 'opusrt( [a-z]+)? --help'$`)
+	if code == 2 && !hint.MatchString(lines[0]) {
+		t.Errorf("usage error %q does not end \"; see 'opusrt X --help'\"", lines[0])
 	}
 }
 
@@ -452,5 +454,38 @@ func TestInfoEmptyStream(t *testing.T) {
 	json.Unmarshal([]byte(r.stdout), &reps)
 	if r.code != 0 || len(reps) != 1 || len(reps[0].Problems) != 0 || len(reps[0].Notes) != 1 {
 		t.Errorf("JSON (exit %d): %s", r.code, r.stdout)
+	}
+}
+
+// Usage errors exit 2 and runtime errors 1, the same in every command, each
+// in one line.
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown-command", []string{"play"}, 2, "unknown command \"play\" for \"opusrt\"; see 'opusrt --help'"},
+		{"burst-fraction", []string{"simulate", "--burst", "0.5"}, 2, "--burst 0.5"},
+		{"burst-negative", []string{"simulate", "--burst", "-1"}, 2, "--burst -1"},
+		{"send-no-to", []string{"send"}, 2, "needs --to"},
+		{"send-port-0", []string{"send", "--to", "127.0.0.1:0"}, 2, "--to 127.0.0.1:0: port 0"},
+		{"send-no-port", []string{"send", "--to", "127.0.0.1"}, 2, "--to 127.0.0.1"},
+		{"send-burst", []string{"send", "--to", "127.0.0.1:7400", "--burst", "0.5"}, 2, "--burst 0.5"},
+		{"recv-no-output", []string{"recv"}, 2, "needs -o"},
+		{"recv-bad-listen", []string{"recv", "-o", filepath.Join(dir, "x.opus"), "--listen", "127.0.0.1:notaport"}, 2, "--listen"},
+		{"recv-output-dir", []string{"recv", "--listen", "127.0.0.1:0", "-o", filepath.Join(dir, "no", "x.opus")}, 1, "no does not exist"},
+		{"simulate-output-dir", []string{"simulate", "-o", filepath.Join(dir, "no", "x.opus")}, 1, "no does not exist"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkOneLineError(t, runOpusrt(t, nil, tc.args...), tc.code, tc.want)
+		})
+	}
+	for _, cmd := range []string{"simulate", "send"} {
+		if r := runOpusrt(t, nil, cmd, "--help"); !strings.Contains(r.stdout, `(default "pareto")`) {
+			t.Errorf("%s: --jitter-dist default is not pareto", cmd)
+		}
 	}
 }

@@ -17,7 +17,7 @@ type netFlags struct {
 
 func (n *netFlags) add(fs *pflag.FlagSet, defaults netFlags) {
 	fs.Float64Var(&n.loss, "loss", defaults.loss, "percentage of packets lost (0-100)")
-	fs.Float64Var(&n.burst, "burst", defaults.burst, "mean number of packets lost in a row (Gilbert-Elliott); 1 = independent losses")
+	fs.Float64Var(&n.burst, "burst", defaults.burst, "mean number of packets lost in a row (Gilbert-Elliott), 1 or more; 0 or 1 = independent losses")
 	fs.DurationVar(&n.delay, "delay", defaults.delay, "fixed one-way network delay")
 	fs.DurationVar(&n.jitter, "jitter", defaults.jitter, "mean of the random delay each packet draws on top of --delay; the link is a queue, so closely spaced packets wait for a slow one and see more (see 'opusrt simulate --help')")
 	fs.StringVar(&n.dist, "jitter-dist", defaults.dist, "jitter distribution: uniform, normal, pareto or lognormal (pareto and lognormal are heavy-tailed)")
@@ -41,8 +41,8 @@ func (n *netFlags) config() (netsim.Config, error) {
 			return netsim.Config{}, usagef("%s %v: want a percentage from 0 to 100", p.name, p.v)
 		}
 	}
-	if !(n.burst >= 0) || n.burst > 1e6 {
-		return netsim.Config{}, usagef("--burst %v: want a mean burst length of 1 or more packets", n.burst)
+	if !(n.burst == 0 || n.burst >= 1) || n.burst > 1e6 {
+		return netsim.Config{}, usagef("--burst %v: want a mean burst length of 1 or more packets (0 or 1: independent losses)", n.burst)
 	}
 	burst := n.burst
 	if n.loss >= 100 {

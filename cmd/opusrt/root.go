@@ -53,12 +53,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	// One line: the library's errors are, cobra's are, ours are.
 	msg = strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ")
-	fmt.Fprintln(stderr, msg)
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
-		fmt.Fprintf(stderr, "Run 'opusrt %s --help' for usage.\n", commandName(root, args))
+		cmd := "opusrt"
+		if name := commandName(root, args); name != "" {
+			cmd += " " + name
+		}
+		fmt.Fprintf(stderr, "%s; see '%s --help'\n", msg, cmd)
 		return 2
 	}
+	fmt.Fprintln(stderr, msg)
 	return 1
 }
 

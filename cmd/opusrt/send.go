@@ -47,6 +47,9 @@ At the end it prints what it sent (stderr, or stdout with --json).`,
 			if to == "" {
 				return usagef("send needs --to HOST:PORT, where opusrt recv listens")
 			}
+			if err := checkSendAddr(to); err != nil {
+				return err
+			}
 			cfg, err := nf.config()
 			if err != nil {
 				return err
@@ -61,7 +64,7 @@ At the end it prints what it sent (stderr, or stdout with --json).`,
 	c.Flags().StringVar(&to, "to", "", "where to send: HOST:PORT of opusrt recv")
 	c.Flags().BoolVar(&loop, "loop", false, "start the file again at its end, until Ctrl-C")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON on stdout")
-	nf.add(c.Flags(), netFlags{dist: "normal", seed: 1})
+	nf.add(c.Flags(), netFlags{dist: defaultNet.dist, seed: 1})
 	return c
 }
 
@@ -214,6 +217,19 @@ func sendDone(e *env, s sendSummary, asJSON bool) error {
 		fmt.Fprintf(e.stderr, "; %d refused (nothing listening)", s.Refused)
 	}
 	fmt.Fprintln(e.stderr)
+	return nil
+}
+
+// checkSendAddr checks that to is an address one can send to: HOST:PORT
+// with a host that resolves and a port from 1 to 65535.
+func checkSendAddr(to string) error {
+	addr, err := net.ResolveUDPAddr("udp", to)
+	if err != nil {
+		return usagef("--to %s: %v (want HOST:PORT)", to, netErr(err))
+	}
+	if addr.Port == 0 {
+		return usagef("--to %s: port 0 is no port to send to (want HOST:PORT, PORT from 1 to 65535)", to)
+	}
 	return nil
 }
 
