@@ -65,10 +65,11 @@ type OggReaderStats struct {
 	Links int
 }
 
-// oggItem is an audio packet waiting to be returned.
+// oggItem is an audio packet waiting to be returned: qbase[off:end]. It
+// holds no pointer, so queueing one costs no write barrier.
 type oggItem struct {
-	frame Frame
-	loss  time.Duration // reported before the frame
+	off, end uint32
+	loss     time.Duration // reported before the frame
 }
 
 // oggTiming is what timePage needs of an audio packet of the page just
@@ -116,9 +117,11 @@ type OggReader struct {
 	haveEnd bool  // end is known
 	end     int64 // granule at the end of the last packet processed
 
-	queue  []oggItem
+	queue  []oggItem // the audio packets of one page
 	qi     int
+	qbase  []byte      // the part of a slab that holds them
 	timing []oggTiming // scratch: the audio packets of a page
+	kept   [][]byte    // scratch: the packets of a page to copy
 	slab   []byte      // frames are carved from it; never overwritten
 
 	err        error // what ends the stream, returned after the queue
@@ -207,7 +210,7 @@ func (or *OggReader) Frame() (Frame, time.Duration, error) {
 	}
 	or.qi++
 	or.stats.Frames++
-	return it.frame, 0, nil
+	return Frame(or.qbase[it.off:it.end:it.end]), 0, nil
 }
 
 // Stats returns the counts so far.
@@ -225,7 +228,9 @@ func (or *OggReader) Stats() OggReaderStats {
 }
 
 // page reads one page and takes what it holds: a new Opus stream's
-// headers, or the current stream's packets into the queue.
+// headers, or the current stream's packets into the queue, which is empty
+// when page is called (Frame and NewOggReader read a page only then, and
+// stop at one with audio).
 func (or *OggReader) page() error {
 	pg, err := or.pr.ReadPage()
 	if err != nil {
@@ -256,27 +261,24 @@ func (or *OggReader) page() error {
 	if pg.EOS() {
 		or.ended = true
 	}
-	// On a page that does not continue a packet, every packet completed
-	// aliases the page's body: copy the body into the slab once and those
-	// packets are the caller's to keep as they are. Otherwise each packet
-	// is copied alone.
-	whole := !pg.Continued() && len(pg.Body) > 0
-	if whole {
-		if len(pg.Body) > cap(or.slab)-len(or.slab) {
-			or.slab = make([]byte, 0, max(oggSlabSize, len(pg.Body)))
+	if !pg.Continued() && len(pg.Body) > 0 && !or.needTags && or.ra.MaxPacketSize >= ogg.MaxBodySize {
+		// Every packet completed on a page that does not continue one
+		// aliases the page's body: copy the body into the slab once and
+		// those packets are the caller's to keep as they are.
+		body := or.reserve(len(pg.Body))
+		copy(body, pg.Body)
+		pg.Body = body
+		if err := or.ra.PageIn(&pg); err != nil {
+			return err
 		}
-		n := len(or.slab)
-		pg.Body = or.slab[n : n+copy(or.slab[n:cap(or.slab)], pg.Body)]
+		or.splitPage(&pg)
+		return nil
 	}
 	if err := or.ra.PageIn(&pg); err != nil {
 		return err
 	}
-	if whole && !or.needTags && or.ra.MaxPacketSize >= ogg.MaxBodySize {
-		or.splitPage(&pg)
-		return nil
-	}
 	or.timing = or.timing[:0]
-	q := len(or.queue)
+	or.kept = or.kept[:0]
 	granule := int64(-1) // of the last packet taken
 	multistream := or.Header.StreamCount > 1
 	for p, ok := or.ra.Packet(); ok; p, ok = or.ra.Packet() {
@@ -304,20 +306,40 @@ func (or *OggReader) page() error {
 			or.stats.InvalidFrames++
 			continue
 		}
-		f := Frame(p.Data)
-		if !whole {
-			f = or.keep(p.Data)
-		}
-		or.queue = append(or.queue, oggItem{frame: f})
+		or.kept = append(or.kept, p.Data)
 	}
-	if whole && len(or.queue) > q {
-		// Keep the slab up to the end of the page's last packet.
-		or.slab = or.slab[:len(or.slab)+packetsEnd(pg.Lacing)]
+	if len(or.kept) > 0 {
+		// Copy the packets, which alias the page or the Reassembler's
+		// buffer, into one part of the slab.
+		n := 0
+		for _, p := range or.kept {
+			n += len(p)
+		}
+		or.qbase = or.reserve(n)
+		or.slab = or.slab[:len(or.slab)+n]
+		off := 0
+		for _, p := range or.kept {
+			end := off + copy(or.qbase[off:], p)
+			or.queue = append(or.queue, oggItem{off: uint32(off), end: uint32(end)})
+			off = end
+		}
+		clear(or.kept) // hold no reference to the page
 	}
 	if len(or.timing) > 0 {
-		or.timePage(granule, q)
+		or.timePage(granule)
 	}
 	return nil
+}
+
+// reserve returns the n bytes of the slab after its end, allocating a new
+// slab if they do not fit. They are the caller's until the slab is
+// extended over them.
+func (or *OggReader) reserve(n int) []byte {
+	if n > cap(or.slab)-len(or.slab) {
+		or.slab = make([]byte, 0, max(oggSlabSize, n))
+	}
+	i := len(or.slab)
+	return or.slab[i : i+n : i+n]
 }
 
 // splitPage queues the audio packets of a page that does not continue a
@@ -338,7 +360,6 @@ func (or *OggReader) splitPage(pg *ogg.Page) {
 	forward := pg.Granule < 0
 	or.timing = or.timing[:0]
 	total, samples0 := int64(0), int64(-1)
-	q := len(or.queue)
 	multistream := or.Header.StreamCount > 1
 	body, start, end := pg.Body, 0, 0
 	for _, v := range pg.Lacing {
@@ -361,21 +382,22 @@ func (or *OggReader) splitPage(pg *ogg.Page) {
 			or.stats.InvalidFrames++
 			continue
 		}
-		or.queue = append(or.queue, oggItem{frame: Frame(p)})
+		or.queue = append(or.queue, oggItem{off: uint32(start - len(p)), end: uint32(start)})
 	}
-	if len(or.queue) > q {
+	if len(or.queue) > 0 {
 		// Keep the slab up to the end of the page's last packet.
+		or.qbase = body
 		or.slab = or.slab[:len(or.slab)+start]
 	}
 	if forward {
-		or.timePage(pg.Granule, q)
+		or.timePage(pg.Granule)
 		return
 	}
 	// As timePage would count back from the granule.
 	if hole && or.haveEnd {
 		if end0 := pg.Granule - (total - samples0); end0 >= 0 {
-			if gap := end0 - samples0 - or.end; gap > 0 && len(or.queue) > q {
-				or.queue[q].loss = granuleDuration(gap)
+			if gap := end0 - samples0 - or.end; gap > 0 && len(or.queue) > 0 {
+				or.queue[0].loss = granuleDuration(gap)
 			}
 		}
 	}
@@ -397,20 +419,6 @@ func packetSamples(p []byte) int64 {
 		return int64(tocSamples[p[0]])
 	}
 	return int64(opus.PacketSamples(p))
-}
-
-// packetsEnd returns the length of the body described by lacing up to the
-// end of its last complete packet.
-func packetsEnd(lacing []byte) int {
-	last := len(lacing) - 1
-	for last >= 0 && lacing[last] == ogg.MaxSegmentSize {
-		last--
-	}
-	n := 0
-	for _, v := range lacing[:last+1] {
-		n += int(v)
-	}
-	return n
 }
 
 // beginLink starts reading the Opus stream whose BOS page is pg.
@@ -444,8 +452,8 @@ func (or *OggReader) beginLink(pg *ogg.Page) error {
 // timePage works out where each audio packet of the page just read ends,
 // from the granule position of the last one (or the end of the previous
 // page when that is -1), and sets the loss before the first valid packet
-// that follows a hole; the page's valid packets are or.queue[q:].
-func (or *OggReader) timePage(granule int64, q int) {
+// that follows a hole; the page's valid packets are or.queue.
+func (or *OggReader) timePage(granule int64) {
 	t := or.timing
 	switch {
 	case granule >= 0:
@@ -466,6 +474,7 @@ func (or *OggReader) timePage(granule int64, q int) {
 		}
 	}
 	var loss time.Duration
+	q := 0
 	for i := range t {
 		p := &t[i]
 		if p.hole && or.haveEnd && p.end >= 0 {
@@ -502,14 +511,4 @@ func addSat(a, b time.Duration) time.Duration {
 		return 1<<63 - 1
 	}
 	return a + b
-}
-
-// keep copies p into the slab, where no later packet overwrites it.
-func (or *OggReader) keep(p []byte) Frame {
-	if len(p) > cap(or.slab)-len(or.slab) {
-		or.slab = make([]byte, 0, max(oggSlabSize, len(p)))
-	}
-	n := len(or.slab)
-	or.slab = append(or.slab, p...)
-	return Frame(or.slab[n : n+len(p) : n+len(p)])
 }
