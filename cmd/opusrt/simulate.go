@@ -47,7 +47,10 @@ playout. The counts are the buffer's own statistics.
 
 With -o, what the buffer plays out is written to OUT.opus with every loss
 filled with packets a decoder conceals, so the file plays in any player and
-lasts as long as the input. Without -o nothing is written. With --plot, the
+lasts as long as the input (the input's end trimming is carried over, so it
+decodes to the same length). OUT.opus is written beside itself under a
+temporary name and put in place at the end: a run that fails leaves an
+existing file as it was. Without -o nothing is written. With --plot, the
 timeline of every packet (sent, arrived, played; lost and late marked) is
 drawn to an SVG (or .png, .pdf) file.
 
