@@ -369,11 +369,19 @@ func (or *OggReader) splitPage(pg *ogg.Page) {
 		}
 		p := body[start:end:end]
 		start = end
-		samples := packetSamples(p)
+		var samples int64
+		var valid bool
+		if len(p) > 0 && p[0]&3 == 0 && len(p) <= 1+opus.MaxFrameSize {
+			// One frame, the common case: valid (as opus.Validate
+			// checks it first), and its duration is its TOC byte's.
+			samples, valid = int64(tocSamples[p[0]]), true
+		} else {
+			samples = int64(opus.PacketSamples(p))
+			valid = len(p) > 0 && (multistream || opus.Valid(p))
+		}
 		if total += samples; samples0 < 0 {
 			samples0 = samples
 		}
-		valid := len(p) > 0 && (multistream || opus.Valid(p))
 		if forward {
 			or.timing = append(or.timing, oggTiming{samples: int32(samples), hole: hole, valid: valid})
 			hole = false
@@ -412,14 +420,6 @@ var tocSamples = func() (t [256]int16) {
 	}
 	return t
 }()
-
-// packetSamples is opus.PacketSamples, by table for most packets.
-func packetSamples(p []byte) int64 {
-	if len(p) > 0 && p[0]&3 != 3 {
-		return int64(tocSamples[p[0]])
-	}
-	return int64(opus.PacketSamples(p))
-}
 
 // beginLink starts reading the Opus stream whose BOS page is pg.
 func (or *OggReader) beginLink(pg *ogg.Page) error {
