@@ -156,9 +156,6 @@ func (p *Page) Marshal() ([]byte, error) {
 	return p.Append(make([]byte, 0, p.Len()))
 }
 
-// zeros stands in for the CRC field while the CRC is computed.
-var zeros [4]byte
-
 // ParsePage parses the page at the start of b and returns it with its
 // length in bytes. The page aliases b. It fails with ErrCapture, ErrVersion,
 // ErrShortPage (b ends inside the page) or ErrChecksum.
@@ -170,13 +167,26 @@ func ParsePage(b []byte) (Page, int, error) {
 	if n > len(b) {
 		return Page{}, 0, fmt.Errorf("%w: %d of %d bytes", ErrShortPage, len(b), n)
 	}
-	b = b[:n]
+	pg, err := parsePage(b[:n])
+	if err != nil {
+		return Page{}, 0, err
+	}
+	return pg, n, nil
+}
+
+// parsePage is ParsePage for b that is the page whose length pageLen
+// found.
+func parsePage(b []byte) (Page, error) {
+	n := len(b)
 	want := binary.LittleEndian.Uint32(b[22:26])
-	crc := UpdateChecksum(0, b[:22])
-	crc = UpdateChecksum(crc, zeros[:])
+	// The CRC of the header up to its CRC field, then of that field as
+	// four zero bytes (one step of slicing-by-4), then of the rest.
+	crc := updateSliced(0, b[:22])
+	t := crcTable
+	crc = t[3][crc>>24] ^ t[2][crc>>16&0xff] ^ t[1][crc>>8&0xff] ^ t[0][crc&0xff]
 	crc = UpdateChecksum(crc, b[26:])
 	if crc != want {
-		return Page{}, 0, fmt.Errorf("%w: stored %#08x, computed %#08x", ErrChecksum, want, crc)
+		return Page{}, fmt.Errorf("%w: stored %#08x, computed %#08x", ErrChecksum, want, crc)
 	}
 	nseg := int(b[26])
 	return Page{
@@ -186,7 +196,7 @@ func ParsePage(b []byte) (Page, int, error) {
 		Sequence: binary.LittleEndian.Uint32(b[18:22]),
 		Lacing:   b[HeaderSize : HeaderSize+nseg : HeaderSize+nseg],
 		Body:     b[HeaderSize+nseg : n : n],
-	}, n, nil
+	}, nil
 }
 
 // pageLen returns the length of the page whose header starts b, from its

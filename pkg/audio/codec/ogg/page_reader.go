@@ -102,7 +102,7 @@ func (pr *PageReader) ReadPage() (Page, error) {
 			continue
 		}
 		if err == nil && n <= len(data) {
-			pg, _, err := ParsePage(data[:n])
+			pg, err := parsePage(data[:n])
 			if err != nil {
 				pr.skipBad(true)
 				continue
