@@ -96,6 +96,12 @@ func (pr *PageReader) ReadPage() (Page, error) {
 		}
 		pr.skip(i)
 		data = pr.buf[pr.start:pr.end]
+		if pr.err == nil && (len(data) < HeaderSize || len(data) < HeaderSize+int(data[26])) {
+			// Too little to tell the page's length: read more first
+			// rather than have pageLen build an error to say so.
+			pr.fill(HeaderSize + MaxSegments)
+			continue
+		}
 		n, err := pageLen(data)
 		if errors.Is(err, ErrVersion) {
 			pr.skipBad(false)
