@@ -56,6 +56,10 @@ type OggReaderStats struct {
 	// Holes is the number of places where data was missing: a page
 	// sequence gap or a dropped packet.
 	Holes int64
+	// RepeatedPages is the number of pages skipped because their sequence
+	// number was seen already (a duplicated page): their packets are not
+	// returned twice.
+	RepeatedPages int64
 	// LossEvents is the number of losses Frame reported, and Lost their
 	// total duration.
 	LossEvents int64
@@ -130,6 +134,7 @@ type OggReader struct {
 	stats    OggReaderStats
 	prevDrop int64 // DroppedPackets and Holes of earlier links
 	prevHole int64
+	prevRep  int64
 }
 
 // NewOggReader returns an OggReader that reads from r, after reading the
@@ -218,11 +223,12 @@ func (or *OggReader) Stats() OggReaderStats {
 	s := or.stats
 	ps := or.pr.Stats()
 	s.Pages, s.BadPages, s.SkippedBytes = ps.Pages, ps.BadPages, ps.Skipped
-	s.DroppedPackets, s.Holes = or.prevDrop, or.prevHole
+	s.DroppedPackets, s.Holes, s.RepeatedPages = or.prevDrop, or.prevHole, or.prevRep
 	if or.ra != nil {
 		rs := or.ra.Stats()
 		s.DroppedPackets += rs.Dropped
 		s.Holes += rs.Holes
+		s.RepeatedPages += rs.Repeated
 	}
 	return s
 }
@@ -269,13 +275,13 @@ func (or *OggReader) page() error {
 		copy(body, pg.Body)
 		pg.Body = body
 		if err := or.ra.PageIn(&pg); err != nil {
-			return err
+			return ignoreRepeated(err)
 		}
 		or.splitPage(&pg)
 		return nil
 	}
 	if err := or.ra.PageIn(&pg); err != nil {
-		return err
+		return ignoreRepeated(err)
 	}
 	or.timing = or.timing[:0]
 	or.kept = or.kept[:0]
@@ -421,12 +427,22 @@ var tocSamples = func() (t [256]int16) {
 	return t
 }()
 
+// ignoreRepeated drops the error of a repeated page, which is skipped
+// (counted in Stats.RepeatedPages).
+func ignoreRepeated(err error) error {
+	if errors.Is(err, ogg.ErrRepeated) {
+		return nil
+	}
+	return err
+}
+
 // beginLink starts reading the Opus stream whose BOS page is pg.
 func (or *OggReader) beginLink(pg *ogg.Page) error {
 	if or.ra != nil {
 		rs := or.ra.Stats()
 		or.prevDrop += rs.Dropped
 		or.prevHole += rs.Holes
+		or.prevRep += rs.Repeated
 	}
 	or.ra = ogg.NewReassembler(pg.Serial)
 	if err := or.ra.PageIn(pg); err != nil {

@@ -53,7 +53,18 @@ type ReassemblerStats struct {
 	// continued packets whose start was lost or that were cut short, and
 	// packets larger than MaxPacketSize.
 	Dropped int64
+	// Repeated is the number of pages skipped because their sequence
+	// number was seen already.
+	Repeated int64
 }
+
+// ErrRepeated reports a page that PageIn skipped because its sequence
+// number was seen already.
+var ErrRepeated = errors.New("ogg: repeated page")
+
+// repeatWindow is how far behind the expected sequence number a page is
+// taken for a repeat rather than a gap (a stream restarted or damaged).
+const repeatWindow = 64
 
 // Reassembler puts back together the packets of one logical stream from
 // its pages, in the order they are given to PageIn. A packet continued
@@ -159,12 +170,25 @@ func (ra *Reassembler) setHole() {
 // which Packet then returns. Packets of the previous page not yet taken
 // are discarded. The page's bytes must stay unchanged until those packets
 // have been taken. A page of another serial number is an error wrapping
-// ErrSerial.
+// ErrSerial. A page whose sequence number lies just behind the expected
+// one (up to 64 pages: a duplicated or replayed page) yields no packets
+// and an error wrapping ErrRepeated, which a reader may take as a skip; a
+// page further back is taken as a gap.
 func (ra *Reassembler) PageIn(pg *Page) error {
 	if pg.Serial != ra.serial {
 		return fmt.Errorf("%w: page of stream %#x given to stream %#x", ErrSerial, pg.Serial, ra.serial)
 	}
 	ra.n, ra.next, ra.last = 0, 0, -1
+	if behind := ra.nextSeq - pg.Sequence; ra.started && behind >= 1 && behind <= repeatWindow {
+		// A page seen already (a duplicated or replayed page): its
+		// packets were taken once.
+		ra.body, ra.joined = nil, nil
+		ra.stats.Repeated++
+		return fmt.Errorf("%w: page %d of stream %#x after page %d", ErrRepeated, pg.Sequence, ra.serial, ra.nextSeq-1)
+	}
+	if len(pg.Lacing) > MaxSegments {
+		return fmt.Errorf("ogg: page %d of stream %#x has %d lacing values, more than %d", pg.Sequence, ra.serial, len(pg.Lacing), MaxSegments)
+	}
 	ra.body, ra.joined = pg.Body, nil
 	ra.seq, ra.flags, ra.granule = pg.Sequence, pg.Flags, pg.Granule
 	ra.stats.Pages++
