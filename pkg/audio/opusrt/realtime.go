@@ -41,10 +41,9 @@ type RealtimeBuffer struct {
 	clock Clock
 	delay time.Duration
 
-	reading sync.Mutex    // serialises Frame calls, which own timer
+	reading sync.Mutex    // serialises Frame calls: one waits at a time
 	timer   Timer         // created on the first wait
-	wake    chan struct{} // a token wakes a waiting Frame to look again
-	done    chan struct{} // closed by Close
+	wake    chan struct{} // a token wakes the waiting Frame to look again
 
 	// Guarded by buf.mu.
 	anchored    bool
@@ -82,7 +81,6 @@ func RealtimeFrom(buf *Buffer, opts ...Option) *RealtimeBuffer {
 		clock: buf.clock,
 		delay: cfg.playoutDelay,
 		wake:  make(chan struct{}, 1),
-		done:  make(chan struct{}),
 	}
 }
 
@@ -103,7 +101,7 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 		b.stats.PacketsInvalid++
 		return 0, parseErr
 	}
-	now := r.clock.Now()
+	now := r.buf.nowLocked()
 	jump := r.jumpsForwardLocked(stamp)
 	if _, err := b.appendLocked(frame, stamp, true, now.Sub(b.base)); err != nil {
 		return 0, err
@@ -202,7 +200,7 @@ func (r *RealtimeBuffer) TryFrame() (Frame, time.Duration, error) {
 // nextLocked returns the event due now; or ErrNotDue and how long to wait
 // for the next (−1: until a Write, CloseWrite, Reset or Close).
 func (r *RealtimeBuffer) nextLocked() (f Frame, loss, wait time.Duration, err error) {
-	return r.nextAtLocked(r.clock.Now())
+	return r.nextAtLocked(r.buf.nowLocked())
 }
 
 // poll is TryFrame at the clock reading now, for a Player: it also returns
@@ -361,20 +359,19 @@ func (r *RealtimeBuffer) dueLocked() (time.Time, bool) {
 func (r *RealtimeBuffer) waitLocked(d time.Duration) {
 	r.buf.mu.Unlock()
 	defer r.buf.mu.Lock()
-	var expired <-chan time.Time
-	if d >= 0 {
-		if r.timer == nil {
-			r.timer = r.clock.NewTimer(d)
-		} else {
-			r.timer.Reset(d)
-		}
-		expired = r.timer.C()
-		defer r.timer.Stop()
+	if d < 0 {
+		<-r.wake
+		return
+	}
+	if r.timer == nil {
+		r.timer = r.clock.NewTimer(d)
+	} else {
+		r.timer.Reset(d)
 	}
 	select {
-	case <-expired:
+	case <-r.timer.C():
 	case <-r.wake:
-	case <-r.done:
+		r.timer.Stop()
 	}
 }
 
@@ -393,9 +390,9 @@ func (r *RealtimeBuffer) NextDue() (due time.Time, ok bool) {
 		if b.queue.len() == 0 {
 			return time.Time{}, false
 		}
-		return r.clock.Now().Add(r.delay), true
+		return r.buf.nowLocked().Add(r.delay), true
 	}
-	if _, due, ok := r.jumpLocked(r.clock.Now()); ok {
+	if _, due, ok := r.jumpLocked(r.buf.nowLocked()); ok {
 		return due, true // what takeJumpLocked will set
 	}
 	return r.dueLocked()
@@ -420,10 +417,7 @@ func (r *RealtimeBuffer) Close() error {
 	defer r.buf.mu.Unlock()
 	if !r.closed {
 		r.closed = true
-		close(r.done)
-		if r.notify != nil {
-			r.notify()
-		}
+		r.signal() // a waiting Frame wakes and sees closed
 	}
 	return nil
 }
