@@ -114,6 +114,8 @@ type stream struct {
 	nextSeq uint32
 	seen    bool
 	granule int64 // last granule position seen, -1 before any
+	start   int64 // granule where the link's audio starts (RFC 7845 §4.2), from its first audio granule
+	started bool  // start is known
 }
 
 // countReader counts the bytes read through it.
@@ -343,6 +345,13 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 			if st.granule >= 0 && pg.Granule < st.granule {
 				addProblem(offset, st, int64(pg.Sequence), "granule position goes back from %d to %d", st.granule, pg.Granule)
 			}
+			if !st.started && st.link.Packets > 0 {
+				st.started = true
+				// The first audio granule less the packets that end by it: a
+				// stream may start at a position other than 0, as live
+				// recordings and our own writer's files do.
+				st.start = max(pg.Granule-st.link.PacketSamples, 0)
+			}
 			st.granule = pg.Granule
 			st.link.FinalGranule = pg.Granule
 		}
@@ -387,10 +396,12 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 			rep.Notes = append(rep.Notes, note)
 		case l.FinalGranule < 0:
 			l.PlaybackSamples = l.PacketSamples
-		case l.FinalGranule < int64(l.PreSkip):
-			addProblem(rep.Bytes, st, -1, "final granule position %d is less than the pre-skip %d", l.FinalGranule, l.PreSkip)
+		case l.FinalGranule-st.start < int64(l.PreSkip):
+			addProblem(rep.Bytes, st, -1, "final granule position %d is less than the start %d plus the pre-skip %d", l.FinalGranule, st.start, l.PreSkip)
 		default:
-			l.PlaybackSamples = l.FinalGranule - int64(l.PreSkip)
+			// What players output, as opusinfo counts it: from the start
+			// position, less the pre-skip.
+			l.PlaybackSamples = l.FinalGranule - st.start - int64(l.PreSkip)
 			if l.PlaybackSamples > l.PacketSamples && !hasLinkProblem(rep, st.linkNum) {
 				addProblem(rep.Bytes, st, -1, "granule positions claim %d samples but the packets hold %d", l.PlaybackSamples, l.PacketSamples)
 			}
