@@ -72,7 +72,7 @@ func NewPlayer(opts ...Option) *Player {
 // rtb's Frame at its due time — a frame, a loss, and last an error (io.EOF
 // after CloseWrite and the last frame, or after Close), after which the
 // stream is forgotten. rtb must not be read otherwise while the Player
-// plays it.
+// plays it. Streams added after Close are never served.
 func (p *Player) Add(rtb *RealtimeBuffer, deliver func(f Frame, loss time.Duration, err error)) {
 	s := &playStream{rtb: rtb, deliver: deliver, state: playReady}
 	p.mu.Lock()
