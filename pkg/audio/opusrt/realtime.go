@@ -103,16 +103,22 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 	}
 	now := r.buf.nowLocked()
 	jump := r.jumpsForwardLocked(stamp)
+	dueBefore, _ := r.dueLocked()
 	if _, err := b.appendLocked(frame, stamp, true, now.Sub(b.base)); err != nil {
 		return 0, err
 	}
 	if jump && r.anchoredLocked() {
 		r.noteJumpLocked(int64(stamp)*usPerMilli, now.Add(r.delay))
 	}
-	if !r.anchoredLocked() {
+	switch due, ok := r.dueLocked(); {
+	case !ok:
 		// The first frame, or the first after a resync or Reset: a new
 		// schedule, which a waiting Frame must learn of.
 		r.anchorLocked(now.Add(r.delay), int64(stamp)*usPerMilli)
+		r.signal()
+	case due.Before(dueBefore):
+		// A frame sent before the one the schedule waited for (reordered
+		// before playout began): it is due earlier.
 		r.signal()
 	}
 	return len(stamped), nil

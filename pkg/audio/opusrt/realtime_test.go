@@ -409,3 +409,16 @@ func TestRealtimeTwoStampJumpsForward(t *testing.T) {
 		}
 	}
 }
+
+// The first frame to arrive is not the first sent: the one sent before it
+// arrives inside the playout delay and is due earlier, so a Frame already
+// waiting must wake for it.
+func TestRealtimeEarlierFrameArrivesSecond(t *testing.T) {
+	as := []arrival{
+		{at: 0, stamp: 20, id: 2},
+		{at: ms(5), stamp: 0, id: 1},
+		{at: ms(10), stamp: 40, id: 3},
+	}
+	got, _, _ := sim(t, as, true, 100)
+	expect(t, got, "40ms:#1 60ms:#2 80ms:#3")
+}
