@@ -23,23 +23,28 @@ type action struct {
 	id    byte
 }
 
-// randomActions makes a stream with jitter, loss, duplicates, a reset now
-// and then, ending with CloseWrite (or, rarely, Close). Times carry an odd
+// randomActions makes a stream with jitter, loss, duplicates, stamp jumps
+// and a reset now and then, ending with CloseWrite (or, rarely, Close). Times carry an odd
 // number of microseconds so that no action falls on a due time.
 func randomActions(rng *rand.Rand) []action {
 	var as []action
 	n := 10 + rng.IntN(40)
+	offset := opusrt.EpochMillis(1_000_000)
 	for k := range n {
 		at := time.Duration(20*k)*time.Millisecond + time.Duration(rng.IntN(40000)|1)*time.Microsecond
+		if rng.IntN(50) == 0 {
+			// The sender's clock jumps ten minutes, forward or back.
+			offset += opusrt.EpochMillis(600_000 * (1 - 2*rng.IntN(2)))
+		}
 		switch r := rng.IntN(100); {
 		case r < 8: // lost
 		case r < 12:
-			as = append(as, action{at: at, kind: 'w', stamp: opusrt.EpochMillis(20 * k), id: byte(k + 1)})
-			as = append(as, action{at: at + 3*time.Microsecond, kind: 'w', stamp: opusrt.EpochMillis(20 * k), id: byte(k + 1)})
+			as = append(as, action{at: at, kind: 'w', stamp: offset + opusrt.EpochMillis(20*k), id: byte(k + 1)})
+			as = append(as, action{at: at + 3*time.Microsecond, kind: 'w', stamp: offset + opusrt.EpochMillis(20*k), id: byte(k + 1)})
 		case r < 14:
 			as = append(as, action{at: at, kind: 'r'})
 		default:
-			as = append(as, action{at: at, kind: 'w', stamp: opusrt.EpochMillis(20 * k), id: byte(k + 1)})
+			as = append(as, action{at: at, kind: 'w', stamp: offset + opusrt.EpochMillis(20*k), id: byte(k + 1)})
 		}
 	}
 	slices.SortStableFunc(as, func(a, b action) int { return int(a.at - b.at) })

@@ -53,12 +53,6 @@ type RealtimeBuffer struct {
 	writeClosed bool
 	closed      bool
 	notify      func() // set by a Player: the schedule may have changed
-
-	// A forward stamp jump waiting for the frames before it to play out.
-	jumpPending bool
-	jumpEpoch   uint64
-	jumpPosUs   int64     // the jumped-to frame's start
-	jumpDue     time.Time // its arrival plus the playout delay
 }
 
 // RealtimeFrom returns a RealtimeBuffer that paces the reading of buf.
@@ -102,15 +96,11 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 		return 0, parseErr
 	}
 	now := r.buf.nowLocked()
-	jump := r.jumpsForwardLocked(stamp)
-	dueBefore, _ := r.dueLocked()
+	dueBefore, _ := r.nextDueLocked()
 	if _, err := b.appendLocked(frame, stamp, true, now.Sub(b.base)); err != nil {
 		return 0, err
 	}
-	if jump && r.anchoredLocked() {
-		r.noteJumpLocked(int64(stamp)*usPerMilli, now.Add(r.delay))
-	}
-	switch due, ok := r.dueLocked(); {
+	switch due, ok := r.nextDueLocked(); {
 	case !ok:
 		// The first frame, or the first after a resync or Reset: a new
 		// schedule, which a waiting Frame must learn of.
@@ -122,27 +112,6 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 		r.signal()
 	}
 	return len(stamped), nil
-}
-
-// jumpsForwardLocked reports whether a frame stamped stamp lies more than
-// the resync threshold beyond the timeline: the end of the newest held
-// frame, or the playout position when nothing is held.
-func (r *RealtimeBuffer) jumpsForwardLocked(stamp EpochMillis) bool {
-	b := r.buf
-	if stamp > maxStampMillis || stamp < -maxStampMillis {
-		return false // appendLocked rejects it
-	}
-	var refUs int64
-	switch {
-	case b.queue.len() > 0:
-		refUs = b.queue.back().end()
-	case b.hasPos:
-		refUs = b.posUs
-	default:
-		return false
-	}
-	startUs := int64(stamp) * usPerMilli
-	return startUs > refUs && startUs-refUs > b.resyncUs
 }
 
 // anchoredLocked reports whether the schedule stands; a resync or Reset of
@@ -255,7 +224,14 @@ func (r *RealtimeBuffer) nextAtLocked(now time.Time) (f Frame, loss, wait time.D
 		}
 		r.anchorLocked(now.Add(r.delay), start)
 	}
-	r.takeJumpLocked(now)
+	if headUs, due, ok := r.jumpLocked(); ok {
+		// A forward stamp jump: nothing changes before the jumped-to frame
+		// is due, so that a call made early decides as one made on time.
+		if now.Before(due) {
+			return nil, 0, due.Sub(now), ErrNotDue
+		}
+		r.takeJumpLocked(headUs, due)
+	}
 	due, _ := r.dueLocked()
 	if now.Before(due) {
 		if r.writeClosed && b.queue.len() == 0 {
@@ -282,59 +258,46 @@ func (r *RealtimeBuffer) nextAtLocked(now time.Time) (f Frame, loss, wait time.D
 	return nil, time.Duration(step) * time.Microsecond, 0, nil
 }
 
-// noteJumpLocked remembers when the first frame of a forward-jumped timeline
-// (starting at posUs) is due, for takeJumpLocked. A frame of the same new
-// timeline that was sent earlier but arrives later moves the mark back and
-// keeps the earlier due time; a second jump while one is noted is left to
-// takeJumpLocked's fallback.
-func (r *RealtimeBuffer) noteJumpLocked(posUs int64, due time.Time) {
-	b := r.buf
-	if r.jumpPending && r.jumpEpoch == b.epoch {
-		if posUs < r.jumpPosUs {
-			r.jumpPosUs = posUs
-		}
-		return
-	}
-	r.jumpPending, r.jumpEpoch = true, b.epoch
-	r.jumpPosUs, r.jumpDue = posUs, due
-}
-
 // jumpLocked reports whether the schedule must move onto a new timeline
 // now: the old one is played out and the next held frame lies more than the
-// resync threshold beyond the playout position. It returns the frame's
-// start and when it is due: its arrival plus the playout delay (now plus the
-// delay if that is not known), or when the old timeline ends, whichever is
-// later.
-func (r *RealtimeBuffer) jumpLocked(now time.Time) (headUs int64, due time.Time, ok bool) {
+// resync threshold beyond the playout position (a sender's clock jumped
+// forward). It returns the frame's start and when it is due: its arrival
+// plus the playout delay, or when the old timeline ends, whichever is
+// later. Both depend only on what is held, so NextDue and Frame agree.
+func (r *RealtimeBuffer) jumpLocked() (headUs int64, due time.Time, ok bool) {
 	b := r.buf
 	if b.queue.len() == 0 || !b.hasPos || !r.anchoredLocked() {
 		return 0, time.Time{}, false
 	}
-	headUs = b.queue.front().start
-	if headUs-b.posUs <= b.resyncUs {
+	head := b.queue.front()
+	if head.start-b.posUs <= b.resyncUs {
 		return 0, time.Time{}, false
 	}
-	jumpDue := now.Add(r.delay)
-	if r.jumpPending && r.jumpEpoch == b.epoch && headUs >= r.jumpPosUs-b.resyncUs && headUs <= r.jumpPosUs+b.resyncUs {
-		jumpDue = r.jumpDue
+	due, _ = r.dueLocked() // when the old timeline ends
+	if head.arrival != int64(noArrival) {
+		due = latest(due, b.base.Add(time.Duration(head.arrival)+r.delay))
 	}
-	oldEnd, _ := r.dueLocked()
-	return headUs, latest(oldEnd, jumpDue), true
+	return head.start, due, true
 }
 
 // takeJumpLocked moves the schedule onto the timeline of a forward stamp
-// jump once the frames before it have played, with no loss between.
-func (r *RealtimeBuffer) takeJumpLocked(now time.Time) {
-	headUs, due, ok := r.jumpLocked(now)
-	if !ok {
-		return
-	}
+// jump, whose first frame starts at headUs and is due at due, with no loss
+// between the timelines.
+func (r *RealtimeBuffer) takeJumpLocked(headUs int64, due time.Time) {
 	b := r.buf
 	r.anchorLocked(due, headUs)
 	b.hasPos, b.posUs = true, headUs
 	b.stats.Resyncs++
 	b.jitter.reset()
-	r.jumpPending = false
+}
+
+// nextDueLocked returns when the next event is due, a forward stamp jump
+// considered; ok is false when no schedule stands.
+func (r *RealtimeBuffer) nextDueLocked() (time.Time, bool) {
+	if _, due, ok := r.jumpLocked(); ok {
+		return due, true
+	}
+	return r.dueLocked()
 }
 
 // positionLocked returns where the next event starts on the timeline.
@@ -398,10 +361,7 @@ func (r *RealtimeBuffer) NextDue() (due time.Time, ok bool) {
 		}
 		return r.buf.nowLocked().Add(r.delay), true
 	}
-	if _, due, ok := r.jumpLocked(r.buf.nowLocked()); ok {
-		return due, true // what takeJumpLocked will set
-	}
-	return r.dueLocked()
+	return r.nextDueLocked()
 }
 
 // CloseWrite says no more input will come: Frame plays out what is held at

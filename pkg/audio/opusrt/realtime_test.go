@@ -396,10 +396,9 @@ func TestRealtimeTwoStampJumpsForward(t *testing.T) {
 		{at: ms(35), stamp: 1200000, id: 20},
 	}
 	got, errs, stats := sim(t, as, true, 100)
-	// #10 is due 30+60 ms but the old timeline ends at 100 ms; #20's arrival
-	// is not known when its turn comes, so it is due a playout delay after
-	// #10 was played.
-	expect(t, got, "60ms:#1 80ms:#2 100ms:#10 160ms:#20")
+	// #10 is due 30+60 ms but the old timeline ends at 100 ms; #20 is due
+	// 35+60 ms but #10's timeline ends at 120 ms.
+	expect(t, got, "60ms:#1 80ms:#2 100ms:#10 120ms:#20")
 	if stats.Resyncs != 2 || stats.ConcealmentEvents != 0 || stats.PacketsPlayed != 4 {
 		t.Errorf("stats %+v: want two resyncs, no loss", stats)
 	}
