@@ -38,7 +38,6 @@ import (
 // take turns.
 type RealtimeBuffer struct {
 	buf   *Buffer
-	clock Clock
 	delay time.Duration
 
 	reading sync.Mutex    // serialises Frame calls: one waits at a time
@@ -72,7 +71,6 @@ func RealtimeFrom(buf *Buffer, opts ...Option) *RealtimeBuffer {
 	}
 	return &RealtimeBuffer{
 		buf:   buf,
-		clock: buf.clock,
 		delay: cfg.playoutDelay,
 		wake:  make(chan struct{}, 1),
 	}
@@ -326,6 +324,7 @@ func (r *RealtimeBuffer) dueLocked() (time.Time, bool) {
 // waitLocked releases the lock and waits until d has passed on the clock
 // (forever if d < 0), a Write, CloseWrite or Reset signals, or Close.
 func (r *RealtimeBuffer) waitLocked(d time.Duration) {
+	clock := r.buf.clock
 	r.buf.mu.Unlock()
 	defer r.buf.mu.Lock()
 	if d < 0 {
@@ -333,7 +332,7 @@ func (r *RealtimeBuffer) waitLocked(d time.Duration) {
 		return
 	}
 	if r.timer == nil {
-		r.timer = r.clock.NewTimer(d)
+		r.timer = clock.NewTimer(d)
 	} else {
 		r.timer.Reset(d)
 	}
