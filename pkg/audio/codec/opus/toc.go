@@ -2,8 +2,11 @@
 // the frame packing of codes 0 to 3, and the packet validity rules R1–R7.
 //
 // It decodes no audio. It tells how long a packet plays, how many frames it
-// carries and where they lie, and whether a decoder must accept it. Nothing
-// here allocates: a Packet is a value that points into the caller's bytes.
+// carries and where they lie, and whether a decoder must accept it; for
+// SILK-only and hybrid packets it reads the SILK header bits the encoder
+// sets (RFC 6716 §4.2.3): voice activity and in-band FEC (IsInactive,
+// HasLBRR, ParseSILKHeader). Nothing here allocates: a Packet is a value
+// that points into the caller's bytes.
 package opus
 
 import "time"
