@@ -19,7 +19,7 @@ type realPacket struct {
 	levels []float64
 }
 
-func readPackets(t *testing.T, name string) []realPacket {
+func readPackets(t testing.TB, name string) []realPacket {
 	t.Helper()
 	f, err := os.Open("testdata/" + name + ".packets")
 	if err != nil {

@@ -17,15 +17,19 @@ trap 'rm -rf "$tmp"' EXIT
 espeak-ng -w "$tmp/a.wav" "Hello, one two."
 espeak-ng -v en+f3 -w "$tmp/b.wav" "Three four, five."
 # Mono: 0.4 s of silence, speech, 0.4 s of silence, at 48 kHz.
-sox "$tmp/a.wav" -r 48000 "$tmp/mono.wav" pad 0.4 0.4
+sox -R "$tmp/a.wav" -r 48000 "$tmp/mono.wav" pad 0.4 0.4
 # Stereo: a different voice and text on each channel, so the side channel
 # carries speech of its own.
-sox "$tmp/b.wav" -r 48000 "$tmp/b48.wav" pad 0.4 0.4
-sox "$tmp/mono.wav" "$tmp/a48.wav" trim 0 1.8
-sox "$tmp/b48.wav" "$tmp/b48t.wav" trim 0 1.8
-sox -M "$tmp/a48.wav" "$tmp/b48t.wav" "$tmp/stereo.wav"
+sox -R "$tmp/b.wav" -r 48000 "$tmp/b48.wav" pad 0.4 0.4
+sox -R "$tmp/mono.wav" "$tmp/a48.wav" trim 0 1.8
+sox -R "$tmp/b48.wav" "$tmp/b48t.wav" trim 0 1.8
+sox -R -M "$tmp/a48.wav" "$tmp/b48t.wav" "$tmp/stereo.wav"
+# 5.1 and 3.0: the two voices around the channels, for channel mapping
+# family 1 (multistream packets).
+sox -R -M "$tmp/a48.wav" "$tmp/b48t.wav" "$tmp/a48.wav" "$tmp/b48t.wav" "$tmp/a48.wav" "$tmp/b48t.wav" "$tmp/six.wav"
+sox -R -M "$tmp/a48.wav" "$tmp/b48t.wav" "$tmp/a48.wav" "$tmp/three.wav"
 # Dual mono: the same speech on both channels, so the side channel is silent.
-sox -M "$tmp/a48.wav" "$tmp/a48.wav" "$tmp/dualmono.wav"
+sox -R -M "$tmp/a48.wav" "$tmp/a48.wav" "$tmp/dualmono.wav"
 
 go build -o "$tmp/extract" ./extract
 
@@ -39,7 +43,7 @@ thin() {
 make() {
 	name=$1 in=$2
 	shift 2
-	opusenc --quiet --serial 1 "$@" "$tmp/$in.wav" "$tmp/$name.opus"
+	opusenc --quiet --serial 1 "$@" "$tmp/$in.wav" "$tmp/$name.opus" 2>&1 | grep -v "^Skipping chunk of type" >&2 || true
 	opusdec --quiet --no-dither --rate 48000 "$tmp/$name.opus" "$tmp/$name.wav"
 	{
 		echo "# opusenc $* ($in), $(opusenc --version | head -1 | sed 's/.*(using //; s/)//')"
@@ -64,3 +68,11 @@ make celt20 mono --bitrate 128
 thin celt20 8
 make celt2_5 mono --bitrate 64 --framesize 2.5
 thin celt2_5 16
+make surround51 six --bitrate 96
+thin surround51 4
+make surround51_60 six --bitrate 96 --framesize 60
+thin surround51_60 2
+make surround51_2_5 six --bitrate 160 --framesize 2.5
+thin surround51_2_5 16
+make three30 three --bitrate 64
+thin three30 4

@@ -32,6 +32,9 @@ func main() {
 	}
 	head := packets[0]
 	preSkip := int(binary.LittleEndian.Uint16(head[10:12]))
+	if family := head[18]; family != 0 {
+		fmt.Printf("# OpusHead channels %d family %d streams %d coupled %d\n", head[9], family, head[19], head[20])
+	}
 	pos := -preSkip // first sample of the packet, in decoded samples
 	for _, p := range packets[2:] {
 		n := samples(p)
