@@ -138,8 +138,22 @@ func (h *SILKHeader) Active() bool {
 	return false
 }
 
-// HasLBRR reports whether any frame has the LBRR flag set on any channel.
+// HasLBRR reports whether the first Opus frame has the LBRR flag set on
+// either channel: whether the packet carries in-band FEC for the packet
+// before it, as HasLBRR(packet) does.
 func (h *SILKHeader) HasLBRR() bool {
+	for c := range int(h.channels) {
+		if h.LBRR(0, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// AnyLBRR reports whether any Opus frame has the LBRR flag set on either
+// channel. In a packet of several frames, the LBRR data of a later frame
+// repeats the frame before it in the same packet.
+func (h *SILKHeader) AnyLBRR() bool {
 	for i := range int(h.frames) {
 		for c := range int(h.channels) {
 			if h.LBRR(i, c) {
@@ -162,15 +176,16 @@ func IsInactive(packet []byte) bool {
 	return err == nil && !h.Active()
 }
 
-// HasLBRR reports whether a valid SILK-only or hybrid packet has the LBRR
-// flag set in any of its frames, on any channel: it carries in-band FEC, a
-// low-bitrate copy of the audio before it, so when the packet before it is
-// lost a decoder can recover that audio from this one (libopus
-// opus_decode with decode_fec set). It is false for CELT-only and invalid
-// packets.
-//
-// libopus's FEC decoding reads the LBRR data of the first frame only; use
-// ParseSILKHeader and LBRR(0, c) to know whether that one is present.
+// HasLBRR reports whether a valid SILK-only or hybrid packet carries
+// in-band FEC for the packet before it: a low-bitrate copy of that packet's
+// last frame (its LBRR data), which a decoder can play when that packet is
+// lost (libopus opus_decode with decode_fec set). That copy is in the
+// packet's first Opus frame, the only one FEC decoding reads, so HasLBRR is
+// that frame's LBRR flag on either channel (as libwebrtc's
+// WebRtcOpus_PacketHasFec and libopus's opus_packet_has_lbrr read it); the
+// LBRR data of later frames repeats frames of the same packet, which is
+// no help for a lost one (SILKHeader.AnyLBRR reports those). It is false
+// for CELT-only and invalid packets and when the first frame is empty.
 func HasLBRR(packet []byte) bool {
 	h, err := ParseSILKHeader(packet)
 	return err == nil && h.HasLBRR()

@@ -73,7 +73,7 @@ func TestParseSILKHeader(t *testing.T) {
 				t.Fatalf("FrameCount, SILKFrames, Channels = %d, %d, %d; want %d, %d, %d",
 					h.FrameCount(), h.SILKFrames(), h.Channels(), len(tt.frames), tt.perFrame, tt.channels)
 			}
-			active, lbrr := false, false
+			active, lbrr, anyLBRR := false, false, false
 			for i, want := range tt.frames {
 				if h.Coded(i) != want.coded {
 					t.Errorf("frame %d: Coded = %v", i, h.Coded(i))
@@ -88,14 +88,15 @@ func TestParseSILKHeader(t *testing.T) {
 					if got := h.LBRR(i, c); got != want.lbrr[c] {
 						t.Errorf("frame %d channel %d: LBRR = %v", i, c, got)
 					}
-					lbrr = lbrr || want.lbrr[c]
+					anyLBRR = anyLBRR || want.lbrr[c]
+					lbrr = lbrr || i == 0 && want.lbrr[c]
 				}
 			}
 			if h.Active() != active || IsInactive(tt.packet) == active {
 				t.Errorf("Active = %v, IsInactive = %v; want active %v", h.Active(), IsInactive(tt.packet), active)
 			}
-			if h.HasLBRR() != lbrr || HasLBRR(tt.packet) != lbrr {
-				t.Errorf("HasLBRR = %v, %v; want %v", h.HasLBRR(), HasLBRR(tt.packet), lbrr)
+			if h.HasLBRR() != lbrr || HasLBRR(tt.packet) != lbrr || h.AnyLBRR() != anyLBRR {
+				t.Errorf("HasLBRR = %v, %v, AnyLBRR = %v; want %v, %v", h.HasLBRR(), HasLBRR(tt.packet), h.AnyLBRR(), lbrr, anyLBRR)
 			}
 		})
 	}
@@ -193,7 +194,7 @@ func FuzzSILKHeader(f *testing.F) {
 		if h.SILKFrames() != max(1, p.TOC.FrameSamples()/960) {
 			t.Fatalf("%d SILK frames in a frame of %d samples", h.SILKFrames(), p.TOC.FrameSamples())
 		}
-		active, lbrr := false, false
+		active, lbrr, anyLBRR := false, false, false
 		for i := range p.FrameCount() {
 			fr := p.Frame(i)
 			if h.Coded(i) != (len(fr) > 1) {
@@ -214,12 +215,13 @@ func FuzzSILKHeader(f *testing.F) {
 				if h.LBRR(i, c) != want {
 					t.Fatalf("frame %d channel %d: LBRR = %v, bit %d of %08b", i, c, h.LBRR(i, c), n, fr[0])
 				}
-				lbrr = lbrr || want
+				anyLBRR = anyLBRR || want
+				lbrr = lbrr || i == 0 && want
 				n++
 			}
 		}
-		if IsInactive(b) == active || HasLBRR(b) != lbrr {
-			t.Fatalf("IsInactive = %v, HasLBRR = %v; active %v, lbrr %v", IsInactive(b), HasLBRR(b), active, lbrr)
+		if IsInactive(b) == active || HasLBRR(b) != lbrr || h.HasLBRR() != lbrr || h.AnyLBRR() != anyLBRR {
+			t.Fatalf("IsInactive = %v, HasLBRR = %v, AnyLBRR = %v; active %v, LBRR %v, %v", IsInactive(b), HasLBRR(b), h.AnyLBRR(), active, lbrr, anyLBRR)
 		}
 	})
 }
