@@ -45,25 +45,34 @@ type SILKHeader struct {
 // error wrapping ErrInvalidPacket for an invalid packet and ErrNoSILK for a
 // CELT-only one. It does not allocate.
 func ParseSILKHeader(packet []byte) (SILKHeader, error) {
-	var h SILKHeader
 	if len(packet) < 1 {
-		return h, invalid("R1", "empty packet")
+		return SILKHeader{}, invalid("R1", "empty packet")
 	}
-	toc := TOC(packet[0])
-	if toc.Mode() == ModeCELT {
-		return h, ErrNoSILK
+	if TOC(packet[0]).Mode() == ModeCELT {
+		return SILKHeader{}, ErrNoSILK
 	}
 	var p Packet
 	if err := p.parse(packet); err != nil {
-		return h, err
+		return SILKHeader{}, err
+	}
+	return p.SILKHeader()
+}
+
+// SILKHeader reads the SILK header of each frame of a parsed packet, in
+// either framing: a stream of a multistream packet (Streams.Packet) as well
+// as a packet of its own. It returns ErrNoSILK for a CELT-only packet.
+func (p *Packet) SILKHeader() (SILKHeader, error) {
+	var h SILKHeader
+	if p.TOC.Mode() == ModeCELT {
+		return h, ErrNoSILK
 	}
 	// A SILK or hybrid frame is at least 10 ms, so a valid packet has at
 	// most 12 of them.
-	h.frames = uint8(p.FrameCount())
-	h.perFrame = uint8(silkFramesPerFrame(toc))
-	h.channels = uint8(toc.Channels())
-	for i := range p.FrameCount() {
-		if p.FrameSize(i) > 1 {
+	h.frames = uint8(p.count)
+	h.perFrame = uint8(silkFramesPerFrame(p.TOC))
+	h.channels = uint8(p.TOC.Channels())
+	for i := range p.count {
+		if p.size[i] > 1 {
 			h.coded |= 1 << i
 			h.first[i] = p.data[p.start[i]]
 		}
