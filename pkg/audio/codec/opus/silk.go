@@ -5,12 +5,13 @@ import "errors"
 // The SILK layer's header (RFC 6716 §4.2.3) opens every SILK-only and
 // hybrid frame: for each channel, mid then side, one VAD flag per 20 ms
 // SILK frame and then one LBRR flag. Each flag is range coded with
-// probability 1/2, and the range decoder of §4.1 starts with a range of
-// 2^31 over the frame's leading bits, so while only such flags are decoded
-// each one is the next bit of the frame, most significant bit first: the
-// header is the top 2 to 8 bits of the frame's first byte. A mono 20 ms
-// frame is V L……, a mono 60 ms frame V V V L…, a stereo 40 ms frame
-// Vm Vm Lm Vs Vs Ls…
+// probability 1/2. The range decoder (§4.1) starts with a range of 2^31
+// and a value made of the frame's first 31 bits; decoding a symbol of
+// probability 1/2 halves the range and yields the value's top bit, so the
+// range stays a power of two and each flag is simply the next bit of the
+// frame, most significant first. The header is thus the top 2 to 8 bits of
+// the frame's first byte: V L for a mono 20 ms frame, V V V L for a mono
+// 60 ms one, Vm Vm Lm Vs Vs Ls for a stereo 40 ms one.
 
 // MaxSILKFrames is the most 20 ms SILK frames one Opus frame holds: three,
 // in a 60 ms SILK-only frame.
@@ -43,7 +44,7 @@ type SILKHeader struct {
 // ParseSILKHeader parses packet (checked against R1–R7 as ParsePacket
 // does) and reads the SILK header of each of its frames. It returns an
 // error wrapping ErrInvalidPacket for an invalid packet and ErrNoSILK for a
-// CELT-only one. It does not allocate.
+// CELT-only one (checked no further). It does not allocate.
 func ParseSILKHeader(packet []byte) (SILKHeader, error) {
 	if len(packet) < 1 {
 		return SILKHeader{}, invalid("R1", "empty packet")
@@ -176,7 +177,8 @@ func (h *SILKHeader) AnyLBRR() bool {
 // IsInactive reports whether the encoder marked the whole packet inactive:
 // a valid SILK-only or hybrid packet in which no VAD flag is set, in any
 // 20 ms SILK frame of any Opus frame, on either channel. A packet whose
-// frames are all empty (DTX, a TOC byte alone) is inactive too. It is
+// frames have no header (DTX: a TOC byte alone, or frames of 0 or 1 bytes,
+// which a decoder conceals) is inactive too. It is
 // false for a CELT-only packet, which has no VAD flags (so its activity is
 // unknown and it is taken as active), and for an invalid packet. A buffer
 // may drop or stretch an inactive packet with little audible effect.

@@ -220,8 +220,95 @@ func FuzzSILKHeader(f *testing.F) {
 				n++
 			}
 		}
+		checkRangeDecoder(t, b)
 		if IsInactive(b) == active || HasLBRR(b) != lbrr || h.HasLBRR() != lbrr || h.AnyLBRR() != anyLBRR {
 			t.Fatalf("IsInactive = %v, HasLBRR = %v, AnyLBRR = %v; active %v, LBRR %v, %v", IsInactive(b), HasLBRR(b), h.AnyLBRR(), active, lbrr, anyLBRR)
 		}
 	})
+}
+
+// rangeBits decodes n symbols of probability 1/2 from the start of frame
+// with the range decoder of RFC 6716 §4.1 (ec_dec_init, ec_dec_bit_logp
+// with logp 1), bytes past the end reading as zero. It is the long way to
+// the header bits SILKHeader reads as the frame's leading bits.
+func rangeBits(frame []byte, n int) []bool {
+	pos := 0
+	next := func() uint32 {
+		if pos >= len(frame) {
+			return 0
+		}
+		pos++
+		return uint32(frame[pos-1])
+	}
+	rem := next()
+	rng := uint32(128)
+	val := 127 - rem>>1
+	normalize := func() {
+		for rng <= 1<<23 {
+			rng <<= 8
+			sym := rem
+			rem = next()
+			sym = (sym<<8 | rem) >> 1
+			val = ((val << 8) + (255 &^ sym)) & (1<<31 - 1)
+		}
+	}
+	normalize()
+	out := make([]bool, n)
+	for i := range out {
+		s := rng >> 1
+		out[i] = val < s
+		if !out[i] {
+			val -= s
+			rng -= s
+		} else {
+			rng = s
+		}
+		normalize()
+	}
+	return out
+}
+
+// checkRangeDecoder compares every flag of a packet's SILK header with the
+// range decoder's reading of its frames.
+func checkRangeDecoder(t *testing.T, packet []byte) {
+	t.Helper()
+	h, err := ParseSILKHeader(packet)
+	if err != nil {
+		return
+	}
+	p, _ := ParsePacket(packet)
+	for i := range p.FrameCount() {
+		if !h.Coded(i) {
+			continue
+		}
+		bits := rangeBits(p.Frame(i), h.Channels()*(h.SILKFrames()+1))
+		n := 0
+		for c := range h.Channels() {
+			for k := range h.SILKFrames() {
+				if h.VAD(i, c, k) != bits[n] {
+					t.Fatalf("%x frame %d channel %d: VAD(%d) = %v, range decoder %v", packet, i, c, k, h.VAD(i, c, k), bits[n])
+				}
+				n++
+			}
+			if h.LBRR(i, c) != bits[n] {
+				t.Fatalf("%x frame %d channel %d: LBRR = %v, range decoder %v", packet, i, c, h.LBRR(i, c), bits[n])
+			}
+			n++
+		}
+	}
+}
+
+func TestSILKHeaderRangeDecoder(t *testing.T) {
+	files := []string{"silk20", "silk10", "silk40", "silk60", "hybrid20", "hybrid60", "fec20", "nofec20", "fec60", "stereo20", "stereofec20", "dualmono20", "dtx20"}
+	for _, f := range files {
+		for _, p := range readPackets(t, f) {
+			checkRangeDecoder(t, p.data)
+		}
+	}
+	// Every first byte, in every layout.
+	for _, toc := range []byte{silk20, silkNB10, silkNB40, silkWB60, hybFB20, silk20 | stereo, silkNB40 | stereo, silkWB60 | stereo} {
+		for b := range 256 {
+			checkRangeDecoder(t, []byte{toc, byte(b), 0x5a})
+		}
+	}
 }
