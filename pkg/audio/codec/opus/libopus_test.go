@@ -33,8 +33,9 @@ func decodeCompact(s string) ([]byte, error) {
 
 // TestLibopusVerdicts checks ParsePacket and MultistreamSamples against
 // libopus's own verdicts (opus_packet_parse, opus_multistream_decode) on
-// packets built around the edges of the framing rules; see
-// testdata/libopus_verdicts.py.
+// packets built around the edges of the framing rules, and HasLBRR against
+// whether libopus's FEC decoding of a real packet recovers anything of the
+// packet before it; see testdata/libopus_verdicts.py.
 func TestLibopusVerdicts(t *testing.T) {
 	f, err := os.Open("testdata/libopus.verdicts")
 	if err != nil {
@@ -43,7 +44,8 @@ func TestLibopusVerdicts(t *testing.T) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
-	var packets, valid, multi, multiValid int
+	var packets, valid, multi, multiValid, fecYes, fecNo int
+	files := map[string][]realPacket{}
 	for line := 1; sc.Scan(); line++ {
 		fields := strings.Fields(sc.Text())
 		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
@@ -94,6 +96,31 @@ func TestLibopusVerdicts(t *testing.T) {
 			if want, _ := strconv.Atoi(fields[3]); err != nil || samples != want {
 				t.Errorf("line %d: %d streams %x: MultistreamSamples = %d, %v; libopus plays %d", line, streams, b, samples, err, want)
 			}
+		case "fec":
+			// Where the configuration changes, libopus's FEC path differs
+			// from concealment even without LBRR; elsewhere it differs
+			// exactly when there is LBRR data for the lost packet.
+			name := fields[1]
+			if files[name] == nil {
+				files[name] = readPackets(t, name)
+			}
+			n, _ := strconv.Atoi(fields[2])
+			pk := files[name]
+			if n < 1 || n >= len(pk) {
+				t.Fatalf("line %d: packet %d of %d", line, n, len(pk))
+			}
+			if pk[n-1].data[0]>>2 != pk[n].data[0]>>2 {
+				continue
+			}
+			effective := fields[3] == "1"
+			if effective {
+				fecYes++
+			} else {
+				fecNo++
+			}
+			if HasLBRR(pk[n].data) != effective {
+				t.Errorf("line %d: %s packet %d: HasLBRR = %v, libopus's FEC for packet %d effective %v", line, name, n, HasLBRR(pk[n].data), n-1, effective)
+			}
 		default:
 			t.Fatalf("line %d: %q", line, fields[0])
 		}
@@ -101,8 +128,9 @@ func TestLibopusVerdicts(t *testing.T) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	// The file must exercise both verdicts of both kinds.
-	if valid < 100 || packets-valid < 100 || multiValid < 100 || multi-multiValid < 100 {
-		t.Errorf("%d of %d packets and %d of %d multistream packets valid", valid, packets, multiValid, multi)
+	t.Logf("%d of %d packets valid, %d of %d multistream packets valid, FEC effective for %d of %d", valid, packets, multiValid, multi, fecYes, fecYes+fecNo)
+	// The file must exercise both verdicts of every kind.
+	if valid < 100 || packets-valid < 100 || multiValid < 100 || multi-multiValid < 100 || fecYes < 100 || fecNo < 100 {
+		t.Errorf("%d of %d packets and %d of %d multistream packets valid, FEC effective for %d of %d", valid, packets, multiValid, multi, fecYes, fecYes+fecNo)
 	}
 }

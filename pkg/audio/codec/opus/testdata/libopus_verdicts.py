@@ -12,6 +12,10 @@ Each line is one of:
   packet BYTES invalid               opus_packet_parse returned an error
   multistream STREAMS BYTES SAMPLES  opus_multistream_decode played SAMPLES
   multistream STREAMS BYTES invalid  it returned OPUS_INVALID_PACKET
+  fec FILE N 1|0                     FEC decoding of packet N of FILE.packets
+                                     (made by gen.sh) for the loss of packet
+                                     N-1 gives other audio than concealment
+                                     (1) or the same (0)
 BYTES is hex, with each run of 8 or more zero bytes written .N. (N zeros).
 """
 import ctypes
@@ -21,6 +25,7 @@ import random
 lib = ctypes.CDLL(ctypes.util.find_library("opus") or "libopus.so.0")
 lib.opus_get_version_string.restype = ctypes.c_char_p
 lib.opus_multistream_decoder_create.restype = ctypes.c_void_p
+lib.opus_decoder_create.restype = ctypes.c_void_p
 OPUS_INVALID_PACKET = -4
 
 rng = random.Random(6716)
@@ -166,6 +171,38 @@ def multistream(streams, data):
     return str(n)
 
 
+def fec_effective(name):
+    """For each packet N >= 1 of a .packets file, whether decoding it with
+    decode_fec in place of the lost packet N-1 gives other audio than
+    concealment: two copies of the decoder state after packets 0..N-2, one
+    run on packet N with decode_fec, one concealing, compared."""
+    packets = []
+    with open("testdata/%s.packets" % name) as f:
+        for line in f:
+            if not line.startswith("#"):
+                packets.append(bytes.fromhex(line.split()[0]))
+    channels = 2 if packets[0][0] & 4 else 1
+    size = lib.opus_decoder_get_size(channels)
+    err = ctypes.c_int()
+    dec = lib.opus_decoder_create(48000, channels, ctypes.byref(err))
+    assert err.value == 0
+    out = []
+    for n, p in enumerate(packets):
+        if n >= 1:
+            lost = lib.opus_packet_get_nb_samples(packets[n - 1], len(packets[n - 1]), 48000)
+            a, b = ctypes.create_string_buffer(size), ctypes.create_string_buffer(size)
+            ctypes.memmove(a, dec, size)  # libopus decoder states are flat
+            ctypes.memmove(b, dec, size)
+            pa, pb = (ctypes.c_int16 * (5760 * 2))(), (ctypes.c_int16 * (5760 * 2))()
+            assert lib.opus_decode(a, p, len(p), pa, lost, 1) == lost
+            assert lib.opus_decode(b, None, 0, pb, lost, 0) == lost
+            out.append("fec %s %d %d" % (name, n, bytes(pa) != bytes(pb)))
+        pcm = (ctypes.c_int16 * (5760 * 2))()
+        assert lib.opus_decode(ctypes.c_void_p(dec), p, len(p), pcm, 5760, 0) > 0
+    lib.opus_decoder_destroy(ctypes.c_void_p(dec))
+    return out
+
+
 def main():
     lines = ["# made by testdata/libopus_verdicts.py with " + lib.opus_get_version_string().decode()]
     for _ in range(1500):
@@ -197,6 +234,8 @@ def main():
         if len(data) == 0:
             continue
         lines.append("multistream %d %s %s" % (streams, compact(data), multistream(streams, data)))
+    for name in ["fec20", "nofec20", "fec60", "stereofec20", "dualmono20", "silk20", "silk60", "hybrid60"]:
+        lines += fec_effective(name)
     with open("testdata/libopus.verdicts", "w") as f:
         f.write("\n".join(lines) + "\n")
 
