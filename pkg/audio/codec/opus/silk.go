@@ -102,20 +102,21 @@ func (h *SILKHeader) SILKFrames() int { return int(h.perFrame) }
 // flag). Channel 0 is the mono or mid channel and channel 1 the side.
 func (h *SILKHeader) Channels() int { return int(h.channels) }
 
-// Coded reports whether Opus frame i has a SILK header: false for a frame
-// of 0 or 1 bytes and for i out of range.
+// Coded reports whether the given Opus frame has a SILK header: false for
+// a frame of 0 or 1 bytes and for an index out of range.
 func (h *SILKHeader) Coded(frame int) bool {
 	return frame >= 0 && frame < int(h.frames) && h.coded&(1<<frame) != 0
 }
 
-// bit returns header bit n (0 is the first) of Opus frame i.
+// bit returns header bit n (0 is the first) of the given Opus frame.
 func (h *SILKHeader) bit(frame, n int) bool {
 	return h.Coded(frame) && h.first[frame]&(0x80>>n) != 0
 }
 
-// VAD reports the voice activity flag of SILK frame k of the given channel
-// in Opus frame i: whether the encoder found that 20 ms (or 10 ms) active.
-// Indices out of range and frames without a header read as false.
+// VAD reports the voice activity flag of SILK frame k (0 to SILKFrames−1)
+// of the given channel in the given Opus frame: whether the encoder found
+// that 20 ms (or 10 ms) active. Indices out of range and frames without a
+// header read as false.
 func (h *SILKHeader) VAD(frame, channel, k int) bool {
 	if channel < 0 || channel >= int(h.channels) || k < 0 || k >= int(h.perFrame) {
 		return false
@@ -123,10 +124,10 @@ func (h *SILKHeader) VAD(frame, channel, k int) bool {
 	return h.bit(frame, channel*(int(h.perFrame)+1)+k)
 }
 
-// LBRR reports the LBRR flag of the given channel in Opus frame i: whether
-// the frame carries low-bitrate redundant copies (in-band FEC) of the SILK
-// frames that came before it. Indices out of range and frames without a
-// header read as false.
+// LBRR reports the LBRR flag of the given channel in the given Opus frame:
+// whether the frame carries low-bitrate redundant copies (in-band FEC) of
+// the SILK frames that came before it. Indices out of range and frames
+// without a header read as false.
 func (h *SILKHeader) LBRR(frame, channel int) bool {
 	if channel < 0 || channel >= int(h.channels) {
 		return false
@@ -178,10 +179,10 @@ func (h *SILKHeader) AnyLBRR() bool {
 // a valid SILK-only or hybrid packet in which no VAD flag is set, in any
 // 20 ms SILK frame of any Opus frame, on either channel. A packet whose
 // frames have no header (DTX: a TOC byte alone, or frames of 0 or 1 bytes,
-// which a decoder conceals) is inactive too. It is
-// false for a CELT-only packet, which has no VAD flags (so its activity is
-// unknown and it is taken as active), and for an invalid packet. A buffer
-// may drop or stretch an inactive packet with little audible effect.
+// which a decoder conceals) is inactive too. It is false for a CELT-only
+// packet, which has no VAD flags (so its activity is unknown and it is
+// taken as active), and for an invalid packet. A buffer may drop or
+// stretch an inactive packet with little audible effect.
 func IsInactive(packet []byte) bool {
 	h, err := ParseSILKHeader(packet)
 	return err == nil && !h.Active()
@@ -193,10 +194,10 @@ func IsInactive(packet []byte) bool {
 // lost (libopus opus_decode with decode_fec set). That copy is in the
 // packet's first Opus frame, the only one FEC decoding reads, so HasLBRR is
 // that frame's LBRR flag on either channel (as libwebrtc's
-// WebRtcOpus_PacketHasFec and libopus's opus_packet_has_lbrr read it); the
-// LBRR data of later frames repeats frames of the same packet, which is
-// no help for a lost one (SILKHeader.AnyLBRR reports those). It is false
-// for CELT-only and invalid packets and when the first frame is empty.
+// WebRtcOpus_PacketHasFec reads it). The LBRR data of later frames repeats
+// frames of the same packet, which is no help for a lost one
+// (SILKHeader.AnyLBRR reports those). It is false for CELT-only and
+// invalid packets and when the first frame has no header.
 func HasLBRR(packet []byte) bool {
 	h, err := ParseSILKHeader(packet)
 	return err == nil && h.HasLBRR()
