@@ -85,7 +85,7 @@ func TestOggWriterInterop(t *testing.T) {
 		{"stereo", nil, frameWrites(samples.Stereo)},
 		{"60 ms multi-frame packets", nil, frameWrites(samples.Frames60ms)},
 		{"120 ms packets", nil, frameWrites(samples.FFmpeg120ms)},
-		{"2.5 ms frames, pages of 255 packets", nil, frameWrites(samples.Frames2500us)},
+		{"2.5 ms frames, pages of 255 lacing values", nil, frameWrites(samples.Frames2500us)},
 		{"pre-skip 120, 100 ms pages", []opusrt.OggOption{opusrt.WithPreSkip(120), opusrt.WithMaxPageDuration(100 * time.Millisecond)},
 			frameWrites(samples.Speech)},
 		{"OpusTags over three pages", []opusrt.OggOption{opusrt.WithTags("",
