@@ -1,0 +1,27 @@
+package rtp
+
+import (
+	"errors"
+	"fmt"
+)
+
+// The sentinel errors callers branch on. Errors returned by this package
+// wrap them with what was wrong.
+var (
+	// ErrInvalidPacket reports bytes that are not a well-formed RTP packet
+	// (RFC 3550 §5.1), or a Header or Packet that cannot be encoded.
+	ErrInvalidPacket = errors.New("rtp: invalid packet")
+	// ErrInvalidRTCP reports bytes that are not a well-formed RTCP packet
+	// (RFC 3550 §6), or a report that cannot be encoded.
+	ErrInvalidRTCP = errors.New("rtp: invalid RTCP packet")
+	// ErrInvalidExtension reports a header extension whose elements do not
+	// follow RFC 8285. The packet itself is still valid: the extension is
+	// opaque to RTP, so only parsing its elements fails.
+	ErrInvalidExtension = errors.New("rtp: invalid header extension")
+)
+
+// errorf returns an error that wraps sentinel and reads
+// "rtp: <sentinel's reason>: <details>".
+func errorf(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)
+}
