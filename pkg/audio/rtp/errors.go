@@ -20,8 +20,27 @@ var (
 	ErrInvalidExtension = errors.New("rtp: invalid header extension")
 )
 
+// wireError is a sentinel with what was wrong: "rtp: <reason>: <detail>".
+type wireError struct {
+	sentinel error
+	detail   string
+}
+
+func (e *wireError) Error() string { return e.sentinel.Error() + ": " + e.detail }
+func (e *wireError) Unwrap() error { return e.sentinel }
+
 // errorf returns an error that wraps sentinel and reads
 // "rtp: <sentinel's reason>: <details>".
 func errorf(sentinel error, format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)
+	return &wireError{sentinel, fmt.Sprintf(format, args...)}
+}
+
+// withContext puts context before the detail of an error of this package,
+// so that the prefix is said once: "rtp: invalid RTCP packet: packet 2: ...".
+func withContext(err error, format string, args ...any) error {
+	var we *wireError
+	if errors.As(err, &we) {
+		return &wireError{we.sentinel, fmt.Sprintf(format, args...) + ": " + we.detail}
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
 }
