@@ -139,7 +139,9 @@ func (sr *SenderReport) MarshalSize() int {
 	return rtcpHeaderSize + senderInfoSize + reportBlockSize*len(sr.Reports) + len(sr.ProfileExtensions)
 }
 
-func (sr *SenderReport) validate() error { return validateReport(len(sr.Reports), sr.ProfileExtensions) }
+func (sr *SenderReport) validate() error {
+	return validateReport(len(sr.Reports), sr.ProfileExtensions)
+}
 
 // AppendTo appends the encoded SR to dst. It panics with more than 31
 // report blocks or a profile extension that is not whole words.
