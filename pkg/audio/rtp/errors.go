@@ -44,3 +44,9 @@ func withContext(err error, format string, args ...any) error {
 	}
 	return fmt.Errorf(format+": %w", append(args, err)...)
 }
+
+// ErrIgnored reports a datagram the Receiver did not take, though nothing
+// is wrong with it: another payload type, another SSRC while the current
+// stream is live, a sequence number too far from the stream's, a datagram
+// that is not RTP. It is counted in ReceiverStats.
+var ErrIgnored = errors.New("rtp: packet ignored")
