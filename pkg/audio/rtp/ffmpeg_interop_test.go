@@ -1,0 +1,322 @@
+package rtp_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/haivivi/giztoy/internal/samples"
+	"github.com/haivivi/giztoy/internal/tooltest"
+	"github.com/haivivi/giztoy/pkg/audio/opusrt"
+	"github.com/haivivi/giztoy/pkg/audio/rtp"
+	"github.com/haivivi/giztoy/pkg/audio/sdp"
+)
+
+// sampleFrames returns the audio packets of a sample file, in order.
+func sampleFrames(t *testing.T, name string) []opusrt.Frame {
+	t.Helper()
+	data, err := samples.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	or, err := opusrt.NewOggReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames []opusrt.Frame
+	for {
+		f, loss, err := or.Frame()
+		if err == io.EOF {
+			return frames
+		}
+		if err != nil || loss != 0 {
+			t.Fatalf("reading %s: loss %v, %v", name, loss, err)
+		}
+		frames = append(frames, f)
+	}
+}
+
+// frameLog is a Sink that keeps what it is given.
+type frameLog struct {
+	frames []opusrt.Frame
+	stamps []opusrt.EpochMillis
+}
+
+func (l *frameLog) Append(f opusrt.Frame, stamp opusrt.EpochMillis) error {
+	l.frames = append(l.frames, f)
+	l.stamps = append(l.stamps, stamp)
+	return nil
+}
+
+// TestFFmpegToReceiver sends a sample file with `ffmpeg -f rtp` to a
+// loopback socket, RTCP muxed on the same port, and checks that the
+// Receiver gets every packet in order, stamped 20 ms apart, with ffmpeg's
+// sender reports.
+func TestFFmpegToReceiver(t *testing.T) {
+	ffmpeg := tooltest.Require(t, "ffmpeg")
+	want := sampleFrames(t, samples.Speech)
+	data, _ := samples.ReadFile(samples.Speech)
+	in := tooltest.WriteTemp(t, samples.Speech, data)
+
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetReadBuffer(4 << 20)
+	port := conn.LocalAddr().(*net.UDPAddr).Port
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// -readrate 4 paces the 8 s file over 2 s: paced like a live sender,
+	// but quick.
+	url := fmt.Sprintf("rtp://127.0.0.1:%d?rtcpport=%d", port, port)
+	cmd := exec.CommandContext(ctx, ffmpeg, "-hide_banner", "-loglevel", "error", "-readrate", "4",
+		"-i", in, "-c:a", "copy", "-f", "rtp", url)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+
+	log := &frameLog{}
+	rx := rtp.NewReceiver(log)
+	buf := make([]byte, 1500)
+	exited := false
+	for {
+		// Short deadlines: between reads, see whether ffmpeg has ended;
+		// once it has, one more quiet deadline drains what is queued.
+		conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		n, err := conn.Read(buf)
+		if err == nil {
+			if err := rx.Receive(buf[:n]); err != nil {
+				t.Errorf("Receive: %v", err)
+			}
+			continue
+		}
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("read: %v", err)
+		}
+		if exited {
+			break
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("ffmpeg: %v: %s", err, stderr.String())
+			}
+			exited = true
+		default:
+			if ctx.Err() != nil {
+				t.Fatalf("ffmpeg still running after %v", 60*time.Second)
+			}
+		}
+	}
+
+	s := rx.Stats()
+	if len(log.frames) != len(want) {
+		t.Fatalf("received %d frames, the file has %d (stats %+v)", len(log.frames), len(want), s)
+	}
+	for i := range want {
+		if !bytes.Equal(log.frames[i], want[i]) {
+			t.Fatalf("frame %d differs: % x, want % x", i, log.frames[i][:min(8, len(log.frames[i]))], want[i][:min(8, len(want[i]))])
+		}
+		if got := log.stamps[i] - log.stamps[0]; got != opusrt.EpochMillis(20*i) {
+			t.Fatalf("frame %d stamped %d ms after the first, want %d", i, got, 20*i)
+		}
+	}
+	if s.PacketsLost != 0 || s.PayloadType != 97 || s.Streams != 1 || s.PacketsIgnored != 0 || s.SenderReports == 0 {
+		t.Errorf("stats %+v", s)
+	}
+	t.Logf("%d packets, %d sender reports, jitter %v", s.PacketsReceived, s.SenderReports, s.Jitter)
+}
+
+// TestPacketizerToFFmpeg sends a sample file's packets from a Packetizer,
+// described by an SDP from package sdp, to
+// `ffmpeg -protocol_whitelist file,udp,rtp -i s.sdp -c copy out.opus`, ends
+// the stream with an RTCP BYE, and reads back ffmpeg's file: every packet,
+// in order.
+func TestPacketizerToFFmpeg(t *testing.T) {
+	ffmpeg := tooltest.Require(t, "ffmpeg")
+	frames := sampleFrames(t, samples.Speech)
+
+	// A free even port for RTP and the next one for RTCP.
+	port := freePortPair(t)
+	desc, err := sdp.NewSession("127.0.0.1", port, rtp.DefaultPayloadType).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdpPath := tooltest.WriteTemp(t, "s.sdp", desc)
+	out := filepath.Join(t.TempDir(), "out.opus")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ffmpeg, "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file,udp,rtp",
+		"-i", sdpPath, "-c", "copy", "-y", out)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+
+	rtpConn := dialUDP(t, port)
+	rtcpConn := dialUDP(t, port+1)
+	tx := rtp.NewPacketizer()
+	awaitListener(t, rtpConn, done, &stderr)
+
+	// Paced at 5 ms a packet (4× real time): ffmpeg's reorder queue must
+	// not see a burst bigger than its socket buffer.
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	var wire []byte
+	for i, f := range frames {
+		wire, err = tx.AppendPacket(wire[:0], f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rtpConn.Write(wire); err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		if i%50 == 0 {
+			rtcpConn.Write(tx.AppendReport(nil, time.Now()))
+		}
+		<-tick.C
+	}
+	// ffmpeg reads the RTP and RTCP sockets in turn: a BYE right after
+	// the last packet can overtake it. Give it 200 ms to read them.
+	for range 40 {
+		<-tick.C
+	}
+	sr := tx.SenderReport(time.Now())
+	bye, _ := rtp.MarshalRTCP(&sr, rtp.CNAME(tx.SSRC(), "test"), &rtp.Goodbye{Sources: []uint32{tx.SSRC()}})
+	for {
+		rtcpConn.Write(bye) // until ffmpeg ends the stream
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("ffmpeg: %v: %s", err, stderr.String())
+			}
+			got := fileFrames(t, out)
+			if len(got) != len(frames) {
+				first := -1
+				for i := range frames {
+					if len(got) > 0 && bytes.Equal(frames[i], got[0]) {
+						first = i
+						break
+					}
+				}
+				t.Fatalf("ffmpeg wrote %d packets, we sent %d; its first is our %d", len(got), len(frames), first)
+			}
+			for i := range got {
+				if !bytes.Equal(got[i], frames[i]) {
+					t.Fatalf("packet %d differs", i)
+				}
+			}
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// awaitListener sends a probe that is not RTP (a lone byte, which ffmpeg
+// drops) until the kernel stops answering with "connection refused": then
+// ffmpeg has bound its port and the first real packet will reach it.
+func awaitListener(t *testing.T, c *net.UDPConn, done <-chan error, stderr *bytes.Buffer) {
+	t.Helper()
+	probe := time.NewTicker(10 * time.Millisecond)
+	defer probe.Stop()
+	ok := 0
+	for ok < 3 {
+		if _, err := c.Write([]byte{0}); err != nil {
+			ok = 0
+		} else {
+			ok++
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("ffmpeg exited before the stream: %v: %s", err, stderr.String())
+		case <-probe.C:
+		}
+	}
+}
+
+func dialUDP(t *testing.T, port int) *net.UDPConn {
+	t.Helper()
+	c, err := net.DialUDP("udp", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// freePortPair finds an even UDP port on loopback whose successor is free
+// too, as RTP over an SDP wants, and releases both.
+func freePortPair(t *testing.T) int {
+	t.Helper()
+	for range 100 {
+		a, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := a.LocalAddr().(*net.UDPAddr).Port
+		a.Close()
+		if p%2 != 0 || p >= 65535 {
+			continue
+		}
+		ln1, err1 := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
+		ln2, err2 := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p + 1})
+		if ln1 != nil {
+			ln1.Close()
+		}
+		if ln2 != nil {
+			ln2.Close()
+		}
+		if err1 == nil && err2 == nil {
+			return p
+		}
+	}
+	t.Fatal("no free UDP port pair on loopback")
+	return 0
+}
+
+// fileFrames reads the packets of an Ogg Opus file on disk.
+func fileFrames(t *testing.T, path string) []opusrt.Frame {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	or, err := opusrt.NewOggReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var frames []opusrt.Frame
+	for {
+		fr, loss, err := or.Frame()
+		if err == io.EOF {
+			return frames
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if loss != 0 {
+			t.Fatalf("%s: loss of %v after %d packets", path, loss, len(frames))
+		}
+		frames = append(frames, fr)
+	}
+}
