@@ -50,3 +50,10 @@ func withContext(err error, format string, args ...any) error {
 // stream is live, a sequence number too far from the stream's, a datagram
 // that is not RTP. It is counted in ReceiverStats.
 var ErrIgnored = errors.New("rtp: packet ignored")
+
+// ErrProbation reports the first packet of a would-be stream, held until a
+// second packet of the same SSRC confirms it (see Receiver). The packet is
+// not lost: it reaches the sink with the second. Random datagrams never
+// get past probation, so a caller that locks onto a sender should do so
+// on a nil error, not on this.
+var ErrProbation = errors.New("rtp: packet held on probation")

@@ -24,12 +24,24 @@ import (
 // 7, 10 ms (within the Buffer's 2 ms tolerance) and nothing drifts. Stamps
 // thus follow the sender's clock, not the network's jitter.
 //
-// Streams: the first RTP packet with the expected payload type (or, by
-// default, the first dynamic type, 96–127, carrying valid Opus) starts a
-// stream of its SSRC; packets of other SSRCs are ignored while it lives.
+// Streams: RTP packets with the expected payload type (or, by default,
+// the first dynamic type, 96–127, carrying valid Opus) start a stream of
+// their SSRC; packets of other SSRCs are ignored while it lives.
+//
+// Probation: as in RFC 3550 A.1, one packet does not make a stream. The
+// first packet of an SSRC is held (Receive returns ErrProbation) until a
+// second packet of that SSRC, with the same payload type and a sequence
+// number within 100 of the first, confirms it; then both go to the sink,
+// stamped from the first one's arrival, and the payload type is taken.
+// Random datagrams, 1 in 64 of which pass for RTP with a valid Opus
+// payload, never repeat an SSRC, so garbage sent before (or among) a real
+// sender's packets cannot take the place of its stream. Up to 8 would-be
+// streams are held at once, the oldest giving way. WithoutProbation turns
+// this off.
+//
 // A new stream starts, with a new mapping of timestamps to stamps, when
 //
-//   - a packet of another SSRC arrives after the current stream was silent
+//   - another SSRC passes probation after the current stream was silent
 //     for the stream timeout (WithStreamTimeout, 2 s by default) or said
 //     BYE;
 //   - the sequence number jumps by 3000 or more ahead or more than 100
@@ -78,6 +90,12 @@ type Receiver struct {
 	srSSRC    uint32
 	srNTP     NTPTime
 	srArrival time.Time
+
+	cands     [probationSlots]candidate
+	candOrder uint64
+
+	infos  [2]FrameInfo // the frames of the Receive call, for the hook
+	nInfos int
 
 	lostBefore int64 // the lost counts of streams that ended
 	stats      ReceiverStats
@@ -132,6 +150,12 @@ type ReceiverStats struct {
 	IgnoredEmpty uint64
 	// IgnoredNotRTP counts datagrams that are neither RTP nor RTCP.
 	IgnoredNotRTP uint64
+	// IgnoredUnconfirmed counts first packets of would-be streams that no
+	// second packet confirmed (see Receiver, "Probation").
+	IgnoredUnconfirmed uint64
+	// HeldOnProbation is the packets held now, waiting for a second
+	// packet of their SSRC.
+	HeldOnProbation int
 	// Markers counts packets with the marker bit: talkspurts begun.
 	Markers uint64
 	// DTXGaps counts timestamp gaps between consecutive sequence numbers
@@ -209,47 +233,52 @@ func randomUint32() uint32 {
 // Receive takes one datagram: an RTP packet of the stream, or RTCP
 // multiplexed on the same port (RFC 5761; an SR gives LSR for the receiver
 // reports, a BYE ends the stream). For an RTP packet it returns nil when
-// the frame was taken (or was a duplicate, dropped and counted), the
+// the frame was taken (or was a duplicate, dropped and counted),
+// ErrProbation when it is held as the first of a would-be stream, the
 // sink's error when the sink refused it, an error wrapping ErrIgnored for
 // a packet of another stream or type, ErrInvalidPacket for bytes that do
 // not parse, and opusrt.ErrInvalidFrame for a payload that is not valid
 // Opus. The datagram is not kept: the caller may reuse it at once.
 func (r *Receiver) Receive(datagram []byte) error {
 	r.mu.Lock()
-	info, delivered, err := r.receiveLocked(datagram)
+	r.nInfos = 0
+	err := r.receiveLocked(datagram)
+	infos, n := r.infos, r.nInfos
 	r.mu.Unlock()
-	if delivered && r.cfg.onFrame != nil {
-		r.cfg.onFrame(info)
+	if r.cfg.onFrame != nil {
+		for _, fi := range infos[:n] {
+			r.cfg.onFrame(fi)
+		}
 	}
 	return err
 }
 
-func (r *Receiver) receiveLocked(datagram []byte) (FrameInfo, bool, error) {
+func (r *Receiver) receiveLocked(datagram []byte) error {
 	now := r.cfg.clock.Now()
 	switch Classify(datagram) {
 	case KindRTP:
 	case KindRTCP:
-		return FrameInfo{}, false, r.rtcpLocked(datagram, now)
+		return r.rtcpLocked(datagram, now)
 	default:
 		r.stats.IgnoredNotRTP++
 		r.stats.PacketsIgnored++
 		if len(datagram) == 0 {
-			return FrameInfo{}, false, errorf(ErrIgnored, "empty datagram")
+			return errorf(ErrIgnored, "empty datagram")
 		}
-		return FrameInfo{}, false, errorf(ErrIgnored, "%d-byte datagram starting 0x%02x is not RTP", len(datagram), datagram[0])
+		return errorf(ErrIgnored, "%d-byte datagram starting 0x%02x is not RTP", len(datagram), datagram[0])
 	}
 	p := &r.pkt
 	if err := p.Unmarshal(datagram); err != nil {
 		r.stats.PacketsInvalid++
-		return FrameInfo{}, false, err
+		return err
 	}
 	if err := r.checkPayloadTypeLocked(p.PayloadType); err != nil {
-		return FrameInfo{}, false, err
+		return err
 	}
 	if len(p.Payload) > 0 {
 		if err := opus.Validate(p.Payload); err != nil {
 			r.stats.PacketsInvalid++
-			return FrameInfo{}, false, &wireError{opusrt.ErrInvalidFrame,
+			return &wireError{opusrt.ErrInvalidFrame,
 				fmt.Sprintf("RTP packet %d of SSRC %08x: %v", p.SequenceNumber, p.SSRC, err)}
 		}
 	}
@@ -257,47 +286,134 @@ func (r *Receiver) receiveLocked(datagram []byte) (FrameInfo, bool, error) {
 	quiet := r.active && (r.ended || now.Sub(r.lastArrival) >= r.cfg.quiet)
 	switch {
 	case r.active && p.SSRC == r.ssrc:
-		if len(p.Payload) == 0 {
-			if _, v := r.rec.update(p.SequenceNumber); v == seqJump {
-				r.stats.IgnoredSequenceJump++
-				r.stats.PacketsIgnored++
-			} else {
-				r.stats.PacketsReceived++
-				r.lastArrival = now
-			}
-			return FrameInfo{}, false, nil
-		}
-		prevMax := r.rec.maxSeq
-		ext, v := r.rec.update(p.SequenceNumber)
-		switch v {
-		case seqJump:
-			if !quiet {
-				r.stats.IgnoredSequenceJump++
-				r.stats.PacketsIgnored++
-				return FrameInfo{}, false, errorf(ErrIgnored, "SSRC %08x: sequence number %d is too far from %d; a restart if the next packet follows it",
-					p.SSRC, p.SequenceNumber, uint16(prevMax))
-			}
-			return r.deliverLocked(p, now, r.startStreamLocked(p, now))
-		case seqRestart:
-			return r.deliverLocked(p, now, r.startStreamLocked(p, now))
-		case seqDuplicate:
-			r.stats.PacketsReceived++
-			r.stats.PacketsDuplicated++
-			r.stats.BytesReceived += uint64(len(p.Payload))
-			r.lastArrival = now
-			return FrameInfo{}, false, nil
-		}
-		return r.deliverLocked(p, now, packetPlace{ext: ext, inOrder: v == seqInOrder, follows: ext == prevMax+1})
+		return r.streamPacketLocked(p, now, quiet)
 	case len(p.Payload) == 0:
 		r.stats.IgnoredEmpty++
 		r.stats.PacketsIgnored++
-		return FrameInfo{}, false, errorf(ErrIgnored, "SSRC %08x: a packet without payload cannot start a stream", p.SSRC)
+		return errorf(ErrIgnored, "SSRC %08x: a packet without payload cannot start a stream", p.SSRC)
 	case r.active && !quiet:
 		r.stats.IgnoredSSRC++
 		r.stats.PacketsIgnored++
-		return FrameInfo{}, false, errorf(ErrIgnored, "SSRC %08x while receiving %08x", p.SSRC, r.ssrc)
+		return errorf(ErrIgnored, "SSRC %08x while receiving %08x", p.SSRC, r.ssrc)
 	}
-	return r.deliverLocked(p, now, r.startStreamLocked(p, now))
+	return r.probationLocked(p, now)
+}
+
+// streamPacketLocked takes a packet of the current stream's SSRC; quiet
+// says the stream had been silent for the stream timeout.
+func (r *Receiver) streamPacketLocked(p *Packet, now time.Time, quiet bool) error {
+	if len(p.Payload) == 0 {
+		if _, v := r.rec.update(p.SequenceNumber); v == seqJump {
+			r.stats.IgnoredSequenceJump++
+			r.stats.PacketsIgnored++
+		} else {
+			r.stats.PacketsReceived++
+			r.lastArrival = now
+		}
+		return nil
+	}
+	prevMax := r.rec.maxSeq
+	ext, v := r.rec.update(p.SequenceNumber)
+	switch v {
+	case seqJump:
+		if !quiet {
+			r.stats.IgnoredSequenceJump++
+			r.stats.PacketsIgnored++
+			return errorf(ErrIgnored, "SSRC %08x: sequence number %d is too far from %d; a restart if the next packet follows it",
+				p.SSRC, p.SequenceNumber, uint16(prevMax))
+		}
+		return r.deliverLocked(p, now, r.startStreamLocked(p, now))
+	case seqRestart:
+		return r.deliverLocked(p, now, r.startStreamLocked(p, now))
+	case seqDuplicate:
+		r.stats.PacketsReceived++
+		r.stats.PacketsDuplicated++
+		r.stats.BytesReceived += uint64(len(p.Payload))
+		r.lastArrival = now
+		return nil
+	}
+	return r.deliverLocked(p, now, packetPlace{ext: ext, inOrder: v == seqInOrder, follows: ext == prevMax+1})
+}
+
+// probationSlots is how many would-be streams are held on probation at
+// once; the oldest gives way to a new one.
+const probationSlots = 8
+
+// candidate is the first packet of a would-be stream, held on probation.
+type candidate struct {
+	used    bool
+	header  Header // fixed fields only: no CSRCs, no extension
+	payload []byte // the candidate's own copy, its storage reused
+	arrival time.Time
+	order   uint64 // when it was held, in candidates: the oldest gives way
+}
+
+func (c *candidate) hold(p *Packet, now time.Time, order uint64) {
+	c.used, c.arrival, c.order = true, now, order
+	c.header = Header{Marker: p.Marker, PayloadType: p.PayloadType, SequenceNumber: p.SequenceNumber, Timestamp: p.Timestamp, SSRC: p.SSRC}
+	c.payload = append(c.payload[:0], p.Payload...)
+}
+
+// probationLocked takes the packet of an SSRC that is not (or no longer)
+// the current stream's: it becomes a candidate (one per SSRC and payload
+// type, so that a telephone-event packet does not displace the Opus one),
+// or confirms one, which
+// starts a new stream with both packets (RFC 3550 A.1's probation, with
+// a second packet within 100 sequence numbers of the first, either side,
+// instead of the very next: the first two packets may swap places).
+func (r *Receiver) probationLocked(p *Packet, now time.Time) error {
+	if r.cfg.noProbation {
+		return r.deliverLocked(p, now, r.startStreamLocked(p, now))
+	}
+	for i := range r.cands {
+		c := &r.cands[i]
+		if !c.used || c.header.SSRC != p.SSRC || c.header.PayloadType != p.PayloadType {
+			continue
+		}
+		d := int16(p.SequenceNumber - c.header.SequenceNumber)
+		if d == 0 || d > maxMisorder || d < -maxMisorder {
+			r.dropCandidateLocked(c)
+			r.candOrder++
+			c.hold(p, now, r.candOrder)
+			return errorf(ErrProbation, "SSRC %08x: packet %d held until another confirms the stream", p.SSRC, p.SequenceNumber)
+		}
+		held := Packet{Header: c.header, Payload: c.payload}
+		c.used = false
+		for j := range r.cands {
+			if r.cands[j].used {
+				r.dropCandidateLocked(&r.cands[j])
+			}
+		}
+		err := r.deliverLocked(&held, c.arrival, r.startStreamLocked(&held, c.arrival))
+		if err2 := r.streamPacketLocked(p, now, false); err == nil {
+			err = err2
+		}
+		return err
+	}
+	slot := 0 // a free one, else the oldest
+	for i := range r.cands {
+		if !r.cands[i].used {
+			slot = i
+			break
+		}
+		if r.cands[i].order < r.cands[slot].order {
+			slot = i
+		}
+	}
+	c := &r.cands[slot]
+	if c.used {
+		r.dropCandidateLocked(c)
+	}
+	r.candOrder++
+	c.hold(p, now, r.candOrder)
+	return errorf(ErrProbation, "SSRC %08x: packet %d held until another confirms the stream", p.SSRC, p.SequenceNumber)
+}
+
+// dropCandidateLocked gives up on a candidate, counting its packet.
+func (r *Receiver) dropCandidateLocked(c *candidate) {
+	c.used = false
+	r.stats.IgnoredUnconfirmed++
+	r.stats.PacketsIgnored++
 }
 
 // checkPayloadTypeLocked counts and reports a packet of a payload type
@@ -354,7 +470,7 @@ func (r *Receiver) startStreamLocked(p *Packet, now time.Time) packetPlace {
 }
 
 // deliverLocked stamps p's payload and hands it to the sink.
-func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) (FrameInfo, bool, error) {
+func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) error {
 	ts := UnwrapTimestamp(r.refTs, p.Timestamp)
 	samples := int64(opus.PacketSamples(p.Payload))
 	var silence int64
@@ -388,7 +504,10 @@ func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) (F
 	if err != nil {
 		r.stats.SinkErrors++
 	}
-	return FrameInfo{
+	if r.nInfos == len(r.infos) {
+		return err // cannot happen: at most two frames per Receive
+	}
+	r.infos[r.nInfos] = FrameInfo{
 		SSRC:      p.SSRC,
 		Sequence:  place.ext,
 		Timestamp: ts,
@@ -397,7 +516,9 @@ func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) (F
 		NewStream: place.newStream,
 		Silence:   samplesDuration(silence),
 		Err:       err,
-	}, true, err
+	}
+	r.nInfos++
+	return err
 }
 
 // rtcpLocked takes an RTCP datagram: an SR of the current source is kept
@@ -431,6 +552,11 @@ func (r *Receiver) Stats() ReceiverStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.stats
+	for i := range r.cands {
+		if r.cands[i].used {
+			s.HeldOnProbation++
+		}
+	}
 	s.PacketsLost = r.lostBefore
 	if r.active {
 		s.SSRC = r.ssrc

@@ -17,6 +17,7 @@ type receiverConfig struct {
 	ssrcSet     bool
 	cname       string
 	onFrame     func(FrameInfo)
+	noProbation bool
 }
 
 // DefaultStreamTimeout is how long a stream must be silent before a packet
@@ -66,4 +67,11 @@ func WithCNAME(cname string) ReceiverOption {
 // Receive, without the Receiver's lock held, so it may call Stats.
 func WithFrameHook(f func(FrameInfo)) ReceiverOption {
 	return func(c *receiverConfig) { c.onFrame = f }
+}
+
+// WithoutProbation starts a stream at its first packet, instead of holding
+// it until a second packet of the same SSRC confirms it. Use it when every
+// datagram comes from a trusted sender and a stream may be one packet.
+func WithoutProbation() ReceiverOption {
+	return func(c *receiverConfig) { c.noProbation = true }
 }
