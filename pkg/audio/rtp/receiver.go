@@ -54,6 +54,12 @@ import (
 // What the Buffer makes of the new timeline is the Buffer's rules: a stamp
 // more than its resync threshold from the old one is a resync.
 //
+// A timestamp that jumps within a stream — ahead by more than the time
+// since the previous packet plus 5 s, or back by more than 5 s — is a
+// sender's clock jump, not silence: from that packet on, stamps come from
+// a new mapping, as for a new stream (ReceiverStats.TimestampJumps), so no
+// Buffer is asked to wait out, or fill, hours that no one sent.
+//
 // Loss is counted from sequence numbers (RFC 3550 A.3); a timestamp gap
 // between consecutive sequence numbers is DTX silence, counted apart
 // (ReceiverStats.DTXGaps), never as loss. The Buffer sees the gap in the
@@ -158,6 +164,11 @@ type ReceiverStats struct {
 	HeldOnProbation int
 	// Markers counts packets with the marker bit: talkspurts begun.
 	Markers uint64
+	// TimestampJumps counts new mappings within a stream: a timestamp that
+	// jumped ahead by more than the arrival gap plus 5 s, or back by more
+	// than 5 s (a sender's clock jump, or hostile stamps). The packet is
+	// stamped with its arrival, and later ones from it, as a new stream's.
+	TimestampJumps uint64
 	// DTXGaps counts timestamp gaps between consecutive sequence numbers
 	// (discontinuous transmission), DTXDuration their total length.
 	DTXGaps     uint64
@@ -454,11 +465,7 @@ func (r *Receiver) startStreamLocked(p *Packet, now time.Time) packetPlace {
 	r.active, r.ended, r.ssrc = true, false, p.SSRC
 	r.rec.init(p.SequenceNumber)
 	r.startTime = now
-	anchor := int64(opusrt.FromTime(now))
-	if r.hasEnd && r.endMs > anchor && r.endMs-anchor <= maxAnchorLead.Milliseconds() {
-		anchor = r.endMs
-	}
-	r.anchorMs = anchor
+	r.anchorMs = r.anchorLocked(now)
 	r.firstTs = int64(p.Timestamp)
 	r.refTs, r.refEnd = r.firstTs, r.firstTs
 	if r.pt < 0 {
@@ -469,11 +476,44 @@ func (r *Receiver) startStreamLocked(p *Packet, now time.Time) packetPlace {
 	return packetPlace{ext: int64(p.SequenceNumber), inOrder: true, newStream: true}
 }
 
+// anchorLocked returns the stamp of a new mapping's first packet arriving
+// at now: its arrival, or the end of the audio delivered so far if that is
+// later by less than maxAnchorLead.
+func (r *Receiver) anchorLocked(now time.Time) int64 {
+	anchor := int64(opusrt.FromTime(now))
+	if r.hasEnd && r.endMs > anchor && r.endMs-anchor <= maxAnchorLead.Milliseconds() {
+		anchor = r.endMs
+	}
+	return anchor
+}
+
+// maxTimestampJump is how far a timestamp may move against the arrival
+// times before the Receiver takes it for a jump of the sender's clock: the
+// Buffer's default resync threshold.
+const maxTimestampJump = 5 * time.Second
+
+// jumpedLocked reports whether ts, of a packet that is a new highest
+// sequence number arriving at now, jumped: forward by more than the
+// arrival gap since the previous packet plus maxTimestampJump, or back by
+// more than maxTimestampJump.
+func (r *Receiver) jumpedLocked(ts int64, now time.Time) bool {
+	limit := samplesIn(maxTimestampJump)
+	return ts-r.refEnd > samplesIn(now.Sub(r.lastArrival))+limit || r.refTs-ts > limit
+}
+
 // deliverLocked stamps p's payload and hands it to the sink.
 func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) error {
 	ts := UnwrapTimestamp(r.refTs, p.Timestamp)
 	samples := int64(opus.PacketSamples(p.Payload))
 	var silence int64
+	if place.inOrder && !place.newStream && r.jumpedLocked(ts, now) {
+		// A sender's clock jump, not silence: a new mapping from here.
+		r.anchorMs = r.anchorLocked(now)
+		r.firstTs, r.refTs, r.refEnd = ts, ts, ts
+		r.startTime = now
+		r.rec.transitValid = false
+		r.stats.TimestampJumps++
+	}
 	if place.inOrder {
 		if place.follows && !place.newStream && ts > r.refEnd {
 			silence = ts - r.refEnd
