@@ -276,7 +276,7 @@ func (r *Receiver) receiveLocked(datagram []byte) error {
 		if len(datagram) == 0 {
 			return errorf(ErrIgnored, "empty datagram")
 		}
-		return errorf(ErrIgnored, "%d-byte datagram starting 0x%02x is not RTP", len(datagram), datagram[0])
+		return lazyErrorf(ErrIgnored, "%[1]d-byte datagram starting 0x%02[2]x is not RTP", int64(len(datagram)), int64(datagram[0]), 0)
 	}
 	p := &r.pkt
 	if err := p.Unmarshal(datagram); err != nil {
@@ -301,11 +301,11 @@ func (r *Receiver) receiveLocked(datagram []byte) error {
 	case len(p.Payload) == 0:
 		r.stats.IgnoredEmpty++
 		r.stats.PacketsIgnored++
-		return errorf(ErrIgnored, "SSRC %08x: a packet without payload cannot start a stream", p.SSRC)
+		return lazyErrorf(ErrIgnored, "SSRC %08[1]x: a packet without payload cannot start a stream", int64(p.SSRC), 0, 0)
 	case r.active && !quiet:
 		r.stats.IgnoredSSRC++
 		r.stats.PacketsIgnored++
-		return errorf(ErrIgnored, "SSRC %08x while receiving %08x", p.SSRC, r.ssrc)
+		return lazyErrorf(ErrIgnored, "SSRC %08[1]x while receiving %08[2]x", int64(p.SSRC), int64(r.ssrc), 0)
 	}
 	return r.probationLocked(p, now)
 }
@@ -330,8 +330,8 @@ func (r *Receiver) streamPacketLocked(p *Packet, now time.Time, quiet bool) erro
 		if !quiet {
 			r.stats.IgnoredSequenceJump++
 			r.stats.PacketsIgnored++
-			return errorf(ErrIgnored, "SSRC %08x: sequence number %d is too far from %d; a restart if the next packet follows it",
-				p.SSRC, p.SequenceNumber, uint16(prevMax))
+			return lazyErrorf(ErrIgnored, "SSRC %08[1]x: sequence number %[2]d is too far from %[3]d; a restart if the next packet follows it",
+				int64(p.SSRC), int64(p.SequenceNumber), int64(uint16(prevMax)))
 		}
 		return r.deliverLocked(p, now, r.startStreamLocked(p, now))
 	case seqRestart:
@@ -386,7 +386,7 @@ func (r *Receiver) probationLocked(p *Packet, now time.Time) error {
 			r.dropCandidateLocked(c)
 			r.candOrder++
 			c.hold(p, now, r.candOrder)
-			return errorf(ErrProbation, "SSRC %08x: packet %d held until another confirms the stream", p.SSRC, p.SequenceNumber)
+			return lazyErrorf(ErrProbation, "SSRC %08[1]x: packet %[2]d held until another confirms the stream", int64(p.SSRC), int64(p.SequenceNumber), 0)
 		}
 		held := Packet{Header: c.header, Payload: c.payload}
 		c.used = false
@@ -417,7 +417,7 @@ func (r *Receiver) probationLocked(p *Packet, now time.Time) error {
 	}
 	r.candOrder++
 	c.hold(p, now, r.candOrder)
-	return errorf(ErrProbation, "SSRC %08x: packet %d held until another confirms the stream", p.SSRC, p.SequenceNumber)
+	return lazyErrorf(ErrProbation, "SSRC %08[1]x: packet %[2]d held until another confirms the stream", int64(p.SSRC), int64(p.SequenceNumber), 0)
 }
 
 // dropCandidateLocked gives up on a candidate, counting its packet.
@@ -433,9 +433,9 @@ func (r *Receiver) checkPayloadTypeLocked(pt uint8) error {
 	var err error
 	switch {
 	case r.pt >= 0 && int(pt) != r.pt:
-		err = errorf(ErrIgnored, "payload type %d, want %d", pt, r.pt)
+		err = lazyErrorf(ErrIgnored, "payload type %[1]d, want %[2]d", int64(pt), int64(r.pt), 0)
 	case r.pt < 0 && pt < 96:
-		err = errorf(ErrIgnored, "payload type %d is static; Opus has a dynamic one (96–127)", pt)
+		err = lazyErrorf(ErrIgnored, "payload type %[1]d is static; Opus has a dynamic one (96–127)", int64(pt), 0, 0)
 	default:
 		return nil
 	}

@@ -580,3 +580,25 @@ func TestReceiverAllocations(t *testing.T) {
 		t.Errorf("%v allocations per packet", allocs)
 	}
 }
+
+func TestReceiverErrorMessages(t *testing.T) {
+	clk := fakeclock.New(t0)
+	r := NewReceiver(&recordingSink{}, WithReceiverClock(clk), WithPayloadType(111))
+	tests := []struct {
+		datagram []byte
+		want     string
+	}{
+		{[]byte{0x42, 1, 2}, "rtp: packet ignored: 3-byte datagram starting 0x42 is not RTP"},
+		{rtpPacket{seq: 1, ssrc: 0xAB, pt: 97}.wire(), "rtp: packet ignored: payload type 97, want 111"},
+		{rtpPacket{seq: 1, ssrc: 0xAB}.wire(), "rtp: packet held on probation: SSRC 000000ab: packet 1 held until another confirms the stream"},
+	}
+	for _, tt := range tests {
+		if err := r.Receive(tt.datagram); err == nil || err.Error() != tt.want {
+			t.Errorf("error %q\nwant  %q", err, tt.want)
+		}
+	}
+	r = NewReceiver(&recordingSink{}, WithReceiverClock(clk))
+	if err := r.Receive(rtpPacket{seq: 1, ssrc: 0xAB, pt: 9}.wire()); err == nil || err.Error() != "rtp: packet ignored: payload type 9 is static; Opus has a dynamic one (96–127)" {
+		t.Errorf("error %q", err)
+	}
+}
