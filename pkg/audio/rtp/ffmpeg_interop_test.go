@@ -27,6 +27,12 @@ func sampleFrames(t *testing.T, name string) []opusrt.Frame {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return framesOf(t, data)
+}
+
+// framesOf returns the audio packets of an Ogg Opus file's bytes.
+func framesOf(t testing.TB, data []byte) []opusrt.Frame {
+	t.Helper()
 	or, err := opusrt.NewOggReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +44,7 @@ func sampleFrames(t *testing.T, name string) []opusrt.Frame {
 			return frames
 		}
 		if err != nil || loss != 0 {
-			t.Fatalf("reading %s: loss %v, %v", name, loss, err)
+			t.Fatalf("reading a sample: loss %v, %v", loss, err)
 		}
 		frames = append(frames, f)
 	}
