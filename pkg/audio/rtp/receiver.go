@@ -1,6 +1,7 @@
 package rtp
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
@@ -60,6 +61,11 @@ import (
 // a new mapping, as for a new stream (ReceiverStats.TimestampJumps), so no
 // Buffer is asked to wait out, or fill, hours that no one sent.
 //
+// A packet whose timestamp is before the end of the previous packet's
+// audio (GStreamer stamps the first packet of a file 6.5 ms early, leaving
+// out the pre-skip) moves the mapping on by the overlap, so stamps never
+// overlap and the Buffer does not take the next frame for a late one.
+//
 // Loss is counted from sequence numbers (RFC 3550 A.3); a timestamp gap
 // between consecutive sequence numbers is DTX silence, counted apart
 // (ReceiverStats.DTXGaps), never as loss. The Buffer sees the gap in the
@@ -88,6 +94,7 @@ type Receiver struct {
 	firstTs     int64     // its RTP timestamp
 	refTs       int64     // unwrapped timestamp of the highest sequence number
 	refEnd      int64     // refTs plus that packet's samples
+	shift       int64     // samples added to the mapping for overlaps
 	lastArrival time.Time // of the stream's last packet
 	endMs       int64     // the end of the audio delivered, for the next stream's anchor
 	hasEnd      bool
@@ -154,6 +161,10 @@ type ReceiverStats struct {
 	// belonged to no stream; those of the current stream count as
 	// received, so they are not loss.
 	IgnoredEmpty uint64
+	// IgnoredOggHeaders counts Ogg Opus headers (OpusHead, OpusTags) sent
+	// as RTP payloads, as GStreamer's "oggdemux ! rtpopuspay" does, before
+	// any stream; in a stream they count as received.
+	IgnoredOggHeaders uint64
 	// IgnoredNotRTP counts datagrams that are neither RTP nor RTCP.
 	IgnoredNotRTP uint64
 	// IgnoredUnconfirmed counts first packets of would-be streams that no
@@ -169,6 +180,11 @@ type ReceiverStats struct {
 	// than 5 s (a sender's clock jump, or hostile stamps). The packet is
 	// stamped with its arrival, and later ones from it, as a new stream's.
 	TimestampJumps uint64
+	// TimestampOverlaps counts packets whose timestamp was before the end
+	// of the previous packet's audio (GStreamer's first Opus packet, whose
+	// timestamp leaves out the pre-skip, is one): the mapping moves on by
+	// the overlap, so stamps never overlap.
+	TimestampOverlaps uint64
 	// DTXGaps counts timestamp gaps between consecutive sequence numbers
 	// (discontinuous transmission), DTXDuration their total length.
 	DTXGaps     uint64
@@ -286,7 +302,7 @@ func (r *Receiver) receiveLocked(datagram []byte) error {
 	if err := r.checkPayloadTypeLocked(p.PayloadType); err != nil {
 		return err
 	}
-	if len(p.Payload) > 0 {
+	if !carriesNoAudio(p.Payload) {
 		if err := opus.Validate(p.Payload); err != nil {
 			r.stats.PacketsInvalid++
 			return &wireError{opusrt.ErrInvalidFrame,
@@ -302,6 +318,10 @@ func (r *Receiver) receiveLocked(datagram []byte) error {
 		r.stats.IgnoredEmpty++
 		r.stats.PacketsIgnored++
 		return lazyErrorf(ErrIgnored, "SSRC %08[1]x: a packet without payload cannot start a stream", int64(p.SSRC), 0, 0)
+	case carriesNoAudio(p.Payload):
+		r.stats.IgnoredOggHeaders++
+		r.stats.PacketsIgnored++
+		return lazyErrorf(ErrIgnored, "SSRC %08[1]x: an Ogg Opus header (OpusHead or OpusTags), not audio", int64(p.SSRC), 0, 0)
 	case r.active && !quiet:
 		r.stats.IgnoredSSRC++
 		r.stats.PacketsIgnored++
@@ -313,7 +333,7 @@ func (r *Receiver) receiveLocked(datagram []byte) error {
 // streamPacketLocked takes a packet of the current stream's SSRC; quiet
 // says the stream had been silent for the stream timeout.
 func (r *Receiver) streamPacketLocked(p *Packet, now time.Time, quiet bool) error {
-	if len(p.Payload) == 0 {
+	if carriesNoAudio(p.Payload) {
 		if _, v := r.rec.update(p.SequenceNumber); v == seqJump {
 			r.stats.IgnoredSequenceJump++
 			r.stats.PacketsIgnored++
@@ -344,6 +364,15 @@ func (r *Receiver) streamPacketLocked(p *Packet, now time.Time, quiet bool) erro
 		return nil
 	}
 	return r.deliverLocked(p, now, packetPlace{ext: ext, inOrder: v == seqInOrder, follows: ext == prevMax+1})
+}
+
+// carriesNoAudio reports whether an RTP payload is not an Opus packet
+// though it may come in an Opus stream: empty (padding only), or an Ogg
+// Opus header (RFC 7845 §5), which GStreamer's "oggdemux ! rtpopuspay"
+// sends as the first two packets. Such packets count as received (they
+// are not loss) but reach no sink.
+func carriesNoAudio(payload []byte) bool {
+	return len(payload) == 0 || bytes.HasPrefix(payload, []byte("OpusHead")) || bytes.HasPrefix(payload, []byte("OpusTags"))
 }
 
 // probationSlots is how many would-be streams are held on probation at
@@ -467,7 +496,7 @@ func (r *Receiver) startStreamLocked(p *Packet, now time.Time) packetPlace {
 	r.startTime = now
 	r.anchorMs = r.anchorLocked(now)
 	r.firstTs = int64(p.Timestamp)
-	r.refTs, r.refEnd = r.firstTs, r.firstTs
+	r.refTs, r.refEnd, r.shift = r.firstTs, r.firstTs, 0
 	if r.pt < 0 {
 		r.pt = int(p.PayloadType)
 		r.stats.PayloadType = r.pt
@@ -509,10 +538,16 @@ func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) er
 	if place.inOrder && !place.newStream && r.jumpedLocked(ts, now) {
 		// A sender's clock jump, not silence: a new mapping from here.
 		r.anchorMs = r.anchorLocked(now)
-		r.firstTs, r.refTs, r.refEnd = ts, ts, ts
+		r.firstTs, r.refTs, r.refEnd, r.shift = ts, ts, ts, 0
 		r.startTime = now
 		r.rec.transitValid = false
 		r.stats.TimestampJumps++
+	}
+	if place.inOrder && !place.newStream && ts < r.refEnd {
+		// It starts before the previous packet ends: move the mapping on by
+		// the overlap, so the stamps do not overlap.
+		r.shift += r.refEnd - ts
+		r.stats.TimestampOverlaps++
 	}
 	if place.inOrder {
 		if place.follows && !place.newStream && ts > r.refEnd {
@@ -522,7 +557,7 @@ func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) er
 		}
 		r.refTs, r.refEnd = ts, ts+samples
 	}
-	offset := ts - r.firstTs
+	offset := ts - r.firstTs + r.shift
 	r.rec.observeTransit(samplesIn(now.Sub(r.startTime)), offset)
 	stamp := r.anchorMs + floorDiv(offset, opusClockRate/1000)
 	if end := r.anchorMs + ceilDiv(offset+samples, opusClockRate/1000); !r.hasEnd || end > r.endMs {

@@ -52,7 +52,7 @@ func FuzzReceiver(f *testing.F) {
 			t.Fatalf("counters do not add up: %+v", s)
 		}
 		handled := s.PacketsReceived + s.PacketsInvalid + s.PacketsIgnored + s.RTCPReceived + s.RTCPInvalid
-		ignored := s.IgnoredPayloadType + s.IgnoredSSRC + s.IgnoredSequenceJump + s.IgnoredEmpty + s.IgnoredNotRTP + s.IgnoredUnconfirmed
+		ignored := s.IgnoredPayloadType + s.IgnoredSSRC + s.IgnoredSequenceJump + s.IgnoredEmpty + s.IgnoredNotRTP + s.IgnoredUnconfirmed + s.IgnoredOggHeaders
 		if ignored != s.PacketsIgnored {
 			t.Fatalf("PacketsIgnored %d is not the sum of its parts %d", s.PacketsIgnored, ignored)
 		}

@@ -602,3 +602,44 @@ func TestReceiverErrorMessages(t *testing.T) {
 		t.Errorf("error %q", err)
 	}
 }
+
+// TestReceiverGStreamerShape replays what "oggdemux ! rtpopuspay" sends:
+// OpusHead and OpusTags as packets, then audio whose first timestamp is
+// 312 samples early.
+func TestReceiverGStreamerShape(t *testing.T) {
+	clk := fakeclock.New(t0)
+	sink := &recordingSink{}
+	r := NewReceiver(sink, WithReceiverClock(clk))
+	header := func(seq uint16, text string) []byte {
+		p := Packet{Header: Header{Marker: seq == 1, PayloadType: 96, SequenceNumber: seq, Timestamp: 5000, SSRC: 7}, Payload: []byte(text + "\x01\x01\x38\x01")}
+		return p.AppendTo(nil)
+	}
+	for i, d := range [][]byte{header(1, "OpusHead"), header(2, "OpusTags")} {
+		if err := r.Receive(d); !errors.Is(err, ErrIgnored) {
+			t.Errorf("header %d: %v", i, err)
+		}
+	}
+	for _, p := range []rtpPacket{
+		{seq: 3, ts: 5000, ssrc: 7, pt: 96}, {seq: 4, ts: 5000 + 648, ssrc: 7, pt: 96},
+		{seq: 5, ts: 5000 + 648 + 960, ssrc: 7, pt: 96}, {seq: 6, ts: 5000 + 648 + 1920, ssrc: 7, pt: 96},
+	} {
+		clk.Advance(20 * time.Millisecond)
+		if err := r.Receive(p.wire()); !taken(err) {
+			t.Fatal(err)
+		}
+	}
+	// OpusTags again inside the stream (a chained file): received, not
+	// loss, not audio.
+	if err := r.Receive(header(7, "OpusTags")); err != nil {
+		t.Errorf("header in the stream: %v", err)
+	}
+	first := ms0 + 20
+	want := []stamped{{first, 3}, {first + 20, 4}, {first + 40, 5}, {first + 60, 6}}
+	if !slices.Equal(sink.got, want) {
+		t.Errorf("sink got %v\nwant %v", sink.got, want)
+	}
+	s := r.Stats()
+	if s.IgnoredOggHeaders != 2 || s.TimestampOverlaps != 1 || s.PacketsLost != 0 || s.PacketsReceived != 5 || s.PacketsInvalid != 0 {
+		t.Errorf("stats %+v", s)
+	}
+}
