@@ -34,8 +34,8 @@ import (
 // second packet of that SSRC, with the same payload type and a sequence
 // number within 100 of the first, confirms it; then both go to the sink,
 // stamped from the first one's arrival, and the payload type is taken.
-// Random datagrams, 1 in 64 of which pass for RTP with a valid Opus
-// payload, never repeat an SSRC, so garbage sent before (or among) a real
+// Random datagrams, about one in a hundred of which pass for RTP with
+// a valid Opus payload, never repeat an SSRC, so garbage sent before (or among) a real
 // sender's packets cannot take the place of its stream. Up to 8 would-be
 // streams are held at once, the oldest giving way. WithoutProbation turns
 // this off.
@@ -557,8 +557,10 @@ func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) er
 		}
 		r.refTs, r.refEnd = ts, ts+samples
 	}
+	// Jitter is RFC 3550's, on the RTP timestamps as sent; the stamps
+	// follow the mapping, overlaps moved on.
+	r.rec.observeTransit(samplesIn(now.Sub(r.startTime)), ts-r.firstTs)
 	offset := ts - r.firstTs + r.shift
-	r.rec.observeTransit(samplesIn(now.Sub(r.startTime)), offset)
 	stamp := r.anchorMs + floorDiv(offset, opusClockRate/1000)
 	if end := r.anchorMs + ceilDiv(offset+samples, opusClockRate/1000); !r.hasEnd || end > r.endMs {
 		r.endMs, r.hasEnd = end, true

@@ -64,7 +64,8 @@ func WithCNAME(cname string) ReceiverOption {
 // WithFrameHook calls f for every frame handed to the sink, after the
 // sink, with what the packet said (marker bit, sequence number, DTX gap)
 // and the sink's answer. It is called from the goroutine that called
-// Receive, without the Receiver's lock held, so it may call Stats.
+// Receive, once the Receiver's lock is released, so it may call Stats; if
+// Receive is called from several goroutines at once, so is the hook.
 func WithFrameHook(f func(FrameInfo)) ReceiverOption {
 	return func(c *receiverConfig) { c.onFrame = f }
 }

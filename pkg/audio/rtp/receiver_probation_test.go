@@ -10,8 +10,9 @@ import (
 	"github.com/haivivi/giztoy/pkg/audio/opusrt/fakeclock"
 )
 
-// garbage returns n random datagrams of 12 to 200 bytes, about 1 in 64 of
-// which pass for RTP with a dynamic payload type and a valid Opus payload.
+// garbage returns n random datagrams of 12 to 200 bytes, about 1 in 100 of
+// which pass for RTP with a dynamic payload type and a valid Opus payload
+// (the test counts them).
 func garbage(seed uint64, n int) [][]byte {
 	rng := rand.New(rand.NewPCG(seed, seed))
 	var ds [][]byte
