@@ -119,7 +119,8 @@ type Receiver struct {
 type ReceiverStats struct {
 	// SSRC is the current stream's source; 0 before the first.
 	SSRC uint32
-	// PayloadType is the payload type taken; −1 before the first packet.
+	// PayloadType is the payload type taken: WithPayloadType's, or that
+	// of the first stream confirmed; −1 before.
 	PayloadType int
 	// Streams is how many streams were started: the first, then one per
 	// SSRC change or restart.
