@@ -567,6 +567,7 @@ func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) er
 		r.endMs, r.hasEnd = end, true
 	}
 	r.lastArrival = now
+	r.ended = false // a stream that said BYE and came back is live again
 	r.stats.PacketsReceived++
 	r.stats.BytesReceived += uint64(len(p.Payload))
 	if p.Marker {

@@ -643,3 +643,26 @@ func TestReceiverGStreamerShape(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 }
+
+func TestReceiverByeThenBack(t *testing.T) {
+	// A sender says BYE, then goes on with the same SSRC: its stream is
+	// live again, and a stranger cannot take its place.
+	clk := fakeclock.New(t0)
+	sink := &recordingSink{}
+	r := NewReceiver(sink, WithReceiverClock(clk))
+	bye, _ := MarshalRTCP(&ReceiverReport{SSRC: 1}, &Goodbye{Sources: []uint32{1}})
+	for i, d := range [][]byte{
+		rtpPacket{seq: 1, ts: 0, ssrc: 1}.wire(), rtpPacket{seq: 2, ts: 960, ssrc: 1}.wire(), bye,
+		rtpPacket{seq: 3, ts: 1920, ssrc: 1}.wire(),
+		rtpPacket{seq: 9, ts: 0, ssrc: 2}.wire(), rtpPacket{seq: 10, ts: 960, ssrc: 2}.wire(),
+	} {
+		clk.Advance(20 * time.Millisecond)
+		err := r.Receive(d)
+		if ignored := i >= 4; ignored != errors.Is(err, ErrIgnored) || !ignored && !taken(err) {
+			t.Errorf("datagram %d: %v", i, err)
+		}
+	}
+	if s := r.Stats(); s.SSRC != 1 || s.Streams != 1 || len(sink.got) != 3 || s.IgnoredSSRC != 2 {
+		t.Errorf("stats %+v, %d frames", s, len(sink.got))
+	}
+}
