@@ -666,3 +666,34 @@ func TestReceiverByeThenBack(t *testing.T) {
 		t.Errorf("stats %+v, %d frames", s, len(sink.got))
 	}
 }
+
+// TestReceiverConcurrentUse receives on one goroutine while another reads
+// the stats and makes reports, as a recorder with a report timer does; run
+// with -race.
+func TestReceiverConcurrentUse(t *testing.T) {
+	clk := fakeclock.New(t0)
+	buf := opusrt.NewBuffer(0, opusrt.WithClock(clk))
+	r := NewReceiver(StampedSink(buf), WithReceiverClock(clk))
+	tx := NewPacketizer(WithSenderClock(clk))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			r.Stats()
+			r.AppendReport(nil, clk.Now())
+			tx.AppendReport(nil, clk.Now())
+		}
+	}()
+	var wire []byte
+	for range 500 {
+		wire, _ = tx.AppendPacket(wire[:0], opusrt.Frame{toc20ms, 1, 2})
+		if err := r.Receive(wire); !taken(err) {
+			t.Fatal(err)
+		}
+		clk.Advance(20 * time.Millisecond)
+	}
+	<-done
+	if s := r.Stats(); s.FramesDelivered != 500 || s.PacketsLost != 0 {
+		t.Errorf("stats %+v", s)
+	}
+}
