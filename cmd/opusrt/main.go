@@ -35,9 +35,26 @@ import (
 	"syscall"
 )
 
+// exitInterrupted is the exit status after a second interrupt, as a shell
+// reports a process killed by SIGINT.
+const exitInterrupted = 130
+
+// main runs the command with a context cancelled by the first SIGINT or
+// SIGTERM, so that a command finishes its work cleanly (recv writes what it
+// holds and ends the file). A second signal exits at once: every file is
+// left as its last completed write made it (recv's, valid up to its last
+// page).
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		os.Exit(exitInterrupted)
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	cancel()
 	os.Exit(code)
 }
