@@ -324,7 +324,7 @@ func summarize(rc *receiver, s opusrt.Stats, w *recorder, listen, out, stop stri
 		Invalid: c.Invalid, Received: s.PacketsReceived,
 		Played: s.PacketsPlayed, Late: s.PacketsLate, Duplicate: s.PacketsDuplicated,
 		Dropped: s.PacketsDropped, Resynced: s.PacketsResynced, Resyncs: s.Resyncs,
-		Left:      s.PacketsCleared + uint64(s.BufferedPackets),
+		Left: s.PacketsCleared + uint64(s.BufferedPackets),
 		// The underrun after the last frame is in Stats but not in the file.
 		Concealed: s.PacketsLost - min(w.trail, s.PacketsLost), ConcealmentEvents: w.fillEv,
 		ConcealedMs: ms(w.fill), CappedGaps: w.capped, UnfilledMs: ms(w.unfill),
