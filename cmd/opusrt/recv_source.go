@@ -32,7 +32,7 @@ type source struct {
 
 func (s source) String() string {
 	if s.rtp {
-		return fmt.Sprintf("%s (RTP, SSRC %08x)", s.addr, s.ssrc)
+		return fmt.Sprintf("%s (RTP, SSRC %v)", s.addr, serialNumber(s.ssrc))
 	}
 	return s.addr.String()
 }

@@ -580,6 +580,7 @@ func TestRecvSecondInterrupt(t *testing.T) {
 	waitBound(t, addr)
 	c := dialFrom(t, "127.0.0.1", addr)
 	sendFrames(t, c, voice20, opusrt.Now(), 300)
+	time.Sleep(1300 * time.Millisecond) // a page is flushed every second of playout
 	rc.Process.Signal(os.Interrupt)
 	rc.Process.Signal(os.Interrupt)
 	exited := make(chan error, 1)
@@ -593,7 +594,7 @@ func TestRecvSecondInterrupt(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("recv did not stop on a second SIGINT")
 	}
-	checkWholePages(t, readFile(t, out), 0)
+	checkWholePages(t, readFile(t, out), 1)
 }
 
 // TestRecvSIGTERM: SIGTERM stops as SIGINT does: all held is written.

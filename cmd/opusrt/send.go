@@ -212,7 +212,7 @@ func sendDone(e *env, s sendSummary, asJSON bool) error {
 		return enc.Encode(s)
 	}
 	fmt.Fprintf(e.stderr, "sent %d packets (%s of audio) to %s in %d datagrams: %d lost and %d duplicated by the simulated network",
-		s.Packets, fmtDur(time.Duration(s.AudioMs*float64(time.Millisecond))), s.To, s.Datagrams, s.Lost, s.Duplicated)
+		s.Packets, fmtDuration(time.Duration(s.AudioMs*float64(time.Millisecond))), s.To, s.Datagrams, s.Lost, s.Duplicated)
 	if s.Refused > 0 {
 		fmt.Fprintf(e.stderr, "; %d refused (nothing listening)", s.Refused)
 	}
