@@ -54,13 +54,9 @@ func TestSendRecvLoopback(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real-time UDP stream of a few seconds")
 	}
-	addr := freeAddr(t)
 	out := filepath.Join(t.TempDir(), "rec.opus")
-	recvDone := make(chan result, 1)
-	go func() {
-		recvDone <- runOpusrtCtx(context.Background(), "recv", "--listen", addr, "-o", out, "--idle", "500ms", "--json")
-	}()
-	waitBound(t, addr)
+	rcv := startRecv(t, "-o", out, "--idle", "500ms", "--json")
+	addr, recvDone := rcv.addr, rcv.done
 
 	// Another sender, after the first one has started: counted, ignored.
 	intruder, err := net.Dial("udp", addr)

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"time"
 
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
+	"github.com/haivivi/giztoy/pkg/audio/rtp"
 	"github.com/spf13/cobra"
 )
 
@@ -22,6 +24,9 @@ const defaultListen = "127.0.0.1:7400"
 // recorded as this much.
 const maxFill = opusrt.DefaultResyncThreshold
 
+// reportInterval is the mean time between receiver reports.
+const reportInterval = time.Second
+
 func newRecvCmd(e *env) *cobra.Command {
 	var (
 		listen  string
@@ -29,22 +34,32 @@ func newRecvCmd(e *env) *cobra.Command {
 		idle    time.Duration
 		playout time.Duration
 		asJSON  bool
+		pt      int
 	)
 	c := &cobra.Command{
 		Use:   "recv -o OUT.opus [--listen HOST:PORT]",
-		Short: "Record a UDP stream of stamped frames through the jitter buffer",
-		Long: `recv listens for stamped Opus frames on UDP (as opusrt send or a device sends
-them: one frame per datagram, an 8-byte stamp then the packet) and plays them
-through a RealtimeBuffer, in real time, into OUT.opus with every loss filled,
-so the file keeps the real timeline. A gap longer than 5 s (a pause, or a
-stamp that jumps) is recorded as 5 s. A status line on stderr (on a
-terminal) shows what was received, lost and late, the jitter and what is
-buffered.
+		Short: "Record a UDP stream of RTP or stamped frames through the jitter buffer",
+		Long: `recv listens on UDP for an Opus stream, in RTP (RFC 3550 and RFC 7587: WebRTC,
+SIP phones, ffmpeg -f rtp, GStreamer rtpopuspay, opusrt send --rtp) or as
+stamped frames (opusrt send, or a device: one frame per datagram, an 8-byte
+stamp then the packet), told apart by their first byte, and plays it through
+a RealtimeBuffer, in real time, into OUT.opus with every loss filled, so the
+file keeps the real timeline. A gap longer than 5 s (a pause, or a stamp
+that jumps) is recorded as 5 s. A status line on stderr (on a terminal)
+shows what was received, lost and late, the jitter and what is buffered.
 
-recv follows the first sender that sends valid audio; datagrams that are not
-valid audio, and those of other senders, are counted and ignored. When the
-followed sender has sent nothing valid for 1 s, the next sender of valid
-audio takes its place (a device that restarted from another port).
+RTP: the payload type is the first dynamic one (96-127) that carries Opus,
+unless --pt or --sdp (the SDP file the sender wrote, as ffmpeg prints and
+opusrt send --sdp writes) names it. recv sends RTCP receiver reports about
+every second: back where the sender's RTCP comes from (on the RTP port when
+it multiplexes RTCP, as WebRTC does), else to its RTP port + 1; it takes
+RTCP on its own port + 1 when that is free.
+
+recv follows the first sender that sends valid audio (two frames that
+agree); datagrams that are not valid audio, and those of other senders, are
+counted and ignored. When the followed sender has sent nothing valid for
+1 s, the next sender of valid audio takes its place (a device that
+restarted from another port, or with a new SSRC).
 
 It listens on loopback unless --listen names another address (0.0.0.0:PORT
 for every interface). It stops on Ctrl-C, SIGTERM, or when no valid audio
@@ -56,7 +71,8 @@ what was written. The exit status is 1 when no valid audio was recorded.
 "-o -" writes the stream to stdout.`,
 		Example: `  opusrt recv -o rec.opus                      # listen on 127.0.0.1:7400
   opusrt recv --listen 0.0.0.0:7400 -o rec.opus --idle 30s
-  opusrt recv -o - | opusdec - rec.wav`,
+  opusrt recv -o - | opusdec - rec.wav
+  opusrt recv --sdp stream.sdp -o rec.opus     # RTP: port and payload type from the SDP`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usagef("recv takes no arguments (got %q): name the output with -o", args[0])
@@ -70,7 +86,10 @@ what was written. The exit status is 1 when no valid audio was recorded.
 			if idle < 0 || playout < 0 {
 				return usagef("--idle and --playout-delay must not be negative")
 			}
-			return recv(cmd.Context(), e, recvOptions{listen: listen, out: out, idle: idle, playout: playout, json: asJSON})
+			if pt < -1 || pt > 127 {
+				return usagef("--pt %d: want an RTP payload type from 0 to 127", pt)
+			}
+			return recv(cmd.Context(), e, recvOptions{listen: listen, out: out, idle: idle, playout: playout, json: asJSON, pt: pt})
 		},
 	}
 	c.Flags().StringVar(&listen, "listen", defaultListen, "UDP address to listen on")
@@ -78,6 +97,7 @@ what was written. The exit status is 1 when no valid audio was recorded.
 	c.Flags().DurationVar(&idle, "idle", 5*time.Second, "stop when no valid audio has come for this long (0: never)")
 	c.Flags().DurationVar(&playout, "playout-delay", opusrt.DefaultPlayoutDelay, "how long the buffer holds the first frame before playing it")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the final summary as JSON (on stderr when -o -)")
+	c.Flags().IntVar(&pt, "pt", -1, "RTP payload type of the Opus stream (default: the first dynamic type, 96-127, that carries Opus)")
 	return c
 }
 
@@ -85,6 +105,7 @@ type recvOptions struct {
 	listen, out   string
 	idle, playout time.Duration
 	json          bool
+	pt            int // RTP payload type expected; −1: any dynamic one
 }
 
 // recvSummary is what recv received and recorded. The packet counts are the
@@ -92,34 +113,53 @@ type recvOptions struct {
 // Ignored the datagrams of other senders, Invalid those of the followed
 // sender that were not valid audio, NotAudio those before any valid audio.
 type recvSummary struct {
-	Listen            string  `json:"listen"`
-	Sender            string  `json:"sender,omitempty"`
-	Datagrams         int64   `json:"datagrams"`
-	Ignored           int64   `json:"ignored"`
-	OtherSenders      string  `json:"other_senders"`
-	Takeovers         int     `json:"takeovers"`
-	NotAudio          int64   `json:"not_audio"`
-	Invalid           int64   `json:"invalid"`
-	Received          uint64  `json:"received"`
-	Played            uint64  `json:"played"`
-	Late              uint64  `json:"late"`
-	Duplicate         uint64  `json:"duplicate"`
-	Dropped           uint64  `json:"dropped"`
-	Resynced          uint64  `json:"resynced"`
-	Resyncs           uint64  `json:"resyncs"`
-	Left              uint64  `json:"left_in_buffer"`
-	Concealed         uint64  `json:"concealed_packets"`
-	ConcealmentEvents uint64  `json:"concealment_events"`
-	ConcealedMs       float64 `json:"concealed_ms"`
-	CappedGaps        int     `json:"capped_gaps"`
-	UnfilledMs        float64 `json:"unfilled_ms"`
-	JitterMs          float64 `json:"jitter_ms"`
-	BufferDelayMs     float64 `json:"jitter_buffer_delay_mean_ms"`
-	Output            string  `json:"output"`
-	OutputMs          float64 `json:"output_ms"`
-	OutputBytes       int64   `json:"output_bytes"`
-	Stopped           string  `json:"stopped"`
-	WriteError        string  `json:"write_error,omitempty"`
+	Listen            string      `json:"listen"`
+	Sender            string      `json:"sender,omitempty"`
+	Datagrams         int64       `json:"datagrams"`
+	Ignored           int64       `json:"ignored"`
+	OtherSenders      string      `json:"other_senders"`
+	Takeovers         int         `json:"takeovers"`
+	NotAudio          int64       `json:"not_audio"`
+	Invalid           int64       `json:"invalid"`
+	Received          uint64      `json:"received"`
+	Played            uint64      `json:"played"`
+	Late              uint64      `json:"late"`
+	Duplicate         uint64      `json:"duplicate"`
+	Dropped           uint64      `json:"dropped"`
+	Resynced          uint64      `json:"resynced"`
+	Resyncs           uint64      `json:"resyncs"`
+	Left              uint64      `json:"left_in_buffer"`
+	Concealed         uint64      `json:"concealed_packets"`
+	ConcealmentEvents uint64      `json:"concealment_events"`
+	ConcealedMs       float64     `json:"concealed_ms"`
+	CappedGaps        int         `json:"capped_gaps"`
+	UnfilledMs        float64     `json:"unfilled_ms"`
+	JitterMs          float64     `json:"jitter_ms"`
+	BufferDelayMs     float64     `json:"jitter_buffer_delay_mean_ms"`
+	Output            string      `json:"output"`
+	OutputMs          float64     `json:"output_ms"`
+	OutputBytes       int64       `json:"output_bytes"`
+	Stopped           string      `json:"stopped"`
+	WriteError        string      `json:"write_error,omitempty"`
+	RTP               *rtpSummary `json:"rtp,omitempty"`
+}
+
+// rtpSummary is what the RTP receiver counted, when the stream followed
+// was RTP: the RFC 3550 reception statistics its receiver reports carry.
+type rtpSummary struct {
+	SSRC            serialNumber `json:"ssrc"`
+	PayloadType     int          `json:"payload_type"`
+	Streams         uint64       `json:"streams"`
+	Packets         uint64       `json:"packets"`
+	Lost            int64        `json:"lost"`
+	Duplicated      uint64       `json:"duplicated"`
+	Invalid         uint64       `json:"invalid"`
+	Ignored         uint64       `json:"ignored"`
+	DTXGaps         uint64       `json:"dtx_gaps"`
+	JitterMs        float64      `json:"jitter_ms"`
+	SenderReports   uint64       `json:"sender_reports"`
+	ReceiverReports int          `json:"receiver_reports"`
+	RTCPMuxed       bool         `json:"rtcp_mux"`
 }
 
 // recorder writes what the buffer plays into the file: frames, and each
@@ -214,13 +254,43 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 
 	buf := opusrt.NewBuffer(0)
 	rtb := opusrt.RealtimeFrom(buf, opusrt.WithPlayoutDelay(o.playout))
-	rc := &receiver{rtb: rtb}
+	rc := &receiver{rtb: rtb, pt: o.pt}
+	ropts := []rtp.ReceiverOption{rtp.WithStreamTimeout(takeoverAfter)}
+	if o.pt >= 0 {
+		ropts = append(ropts, rtp.WithPayloadType(uint8(o.pt)))
+	}
+	rc.rtp = rtp.NewReceiver(rtp.StampedSink(rtb), ropts...)
+	// RTCP comes on the RTP port + 1 unless the sender multiplexes it on
+	// the RTP port; when that port is taken, reports go out from the RTP
+	// port and RTCP is taken only multiplexed.
+	rtcpConn, _ := net.ListenUDP("udp", &net.UDPAddr{IP: conn.LocalAddr().(*net.UDPAddr).IP, Port: conn.LocalAddr().(*net.UDPAddr).Port + 1})
 	var reading sync.WaitGroup
 	reading.Add(1)
 	stopped := make(chan string, 1)
 	go func() {
 		defer reading.Done()
 		stopped <- rc.run(conn, o.idle)
+	}()
+	if rtcpConn != nil {
+		defer rtcpConn.Close()
+		go rc.runRTCP(rtcpConn)
+	}
+	reportsDone := make(chan struct{})
+	go func() {
+		// Receiver reports about every second (RFC 3550 §6.3.1 randomises
+		// the interval by 0.5–1.5 so that receivers do not synchronise);
+		// shorter than the RFC's 5 s so that a short stream gets some.
+		var b []byte
+		for {
+			t := time.NewTimer(time.Duration((0.5 + rand.Float64()) * float64(reportInterval)))
+			select {
+			case now := <-t.C:
+				b = rc.report(conn, rtcpConn, now, b)
+			case <-reportsDone:
+				t.Stop()
+				return
+			}
+		}
 	}()
 
 	// Stop on a signal or when the reader stops: the reader takes what the
@@ -238,7 +308,12 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 		}
 		rc.stop()
 		reading.Wait()
+		close(reportsDone)
+		rc.report(conn, rtcpConn, time.Now(), nil) // the last, on all that came
 		conn.Close()
+		if rtcpConn != nil {
+			rtcpConn.Close()
+		}
 		rtb.Close()
 		why <- w
 	}()
@@ -300,7 +375,7 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 	}
 	if w.frames == 0 {
 		c, _, _, _ := rc.counts()
-		return fmt.Errorf("%s; %s holds an empty stream", noAudioReason(c, listen), o.out)
+		return fmt.Errorf("%s; %s holds an empty stream", noAudioReason(c, listen, o.pt), o.out)
 	}
 	return nil
 }
@@ -333,6 +408,18 @@ func summarize(rc *receiver, s opusrt.Stats, w *recorder, listen, out, stop stri
 	}
 	if ok {
 		sum.Sender = followed.String()
+	}
+	if ok && followed.rtp {
+		rs := rc.rtp.Stats()
+		rc.mu.Lock()
+		sum.RTP = &rtpSummary{
+			SSRC: serialNumber(rs.SSRC), PayloadType: rs.PayloadType, Streams: rs.Streams,
+			Packets: rs.PacketsReceived, Lost: rs.PacketsLost, Duplicated: rs.PacketsDuplicated,
+			Invalid: rs.PacketsInvalid, Ignored: rs.PacketsIgnored, DTXGaps: rs.DTXGaps,
+			JitterMs: ms(rs.Jitter), SenderReports: rs.SenderReports,
+			ReceiverReports: rc.reports, RTCPMuxed: rc.rtcpMuxed,
+		}
+		rc.mu.Unlock()
 	}
 	return sum
 }

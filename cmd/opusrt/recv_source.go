@@ -1,6 +1,8 @@
 package main
 
 import (
+	encbin "encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
+	"github.com/haivivi/giztoy/pkg/audio/rtp"
 )
 
 // takeoverAfter is how long the followed stream must have sent no valid
@@ -85,6 +88,7 @@ type rxCounts struct {
 	Unconfirmed    int64      // valid stamped frames no second one confirmed
 	StampedInvalid int64      // stamped headers with no valid Opus packet
 	RTCP           int64      // RTCP
+	RTCPIgnored    int64      // on the RTCP port, not from the followed sender
 	RTPByType      [128]int64 // RTP packets by payload type
 }
 
@@ -121,13 +125,14 @@ func (s *senderSet) String() string {
 const maxCandidates = 8
 
 // candidate is a source that sent valid audio once: a second frame whose
-// stamp lies within the resync threshold of the first confirms it. Random
-// data passes for a stamped frame now and then (a first byte 0x00, then any
-// bytes make a valid code 0 Opus packet); two in a row from one source with
-// stamps that agree do not happen by chance.
+// stamp lies within the resync threshold of the first (over RTP: a packet
+// of the same SSRC with one of the next 100 sequence numbers) confirms it.
+// Random data passes for a stamped frame now and then (a first byte 0x00,
+// then any bytes make a valid code 0 Opus packet), or for RTP; two in a row
+// from one source that agree do not happen by chance.
 type candidate struct {
 	src   source
-	stamp opusrt.EpochMillis
+	stamp int64  // the stamp (ms), or over RTP the sequence number
 	held  []byte // the first datagram, fed to the buffer once confirmed
 	seen  time.Time
 }
@@ -137,7 +142,9 @@ type candidate struct {
 // the bounded senderSet and candidates, so a flood costs counting only.
 //
 // The rule: the first source to send valid audio (two valid stamped frames
-// whose stamps agree within the resync threshold) is followed; everything
+// whose stamps agree within the resync threshold, or two RTP packets of one
+// SSRC, of the payload type expected, carrying Opus, with sequence numbers
+// less than 100 apart) is followed; everything
 // from other sources is counted and ignored, until the followed one has
 // sent no valid audio for takeoverAfter. Then the next source to send valid
 // audio is followed instead (a restarted sender, from a new port), and the
@@ -145,6 +152,11 @@ type candidate struct {
 // resync threshold starts a new timeline).
 type receiver struct {
 	rtb *opusrt.RealtimeBuffer
+	// rtp takes the followed RTP stream (nil: recv takes no RTP); pt is
+	// the payload type expected, −1 for any dynamic one carrying Opus.
+	rtp *rtp.Receiver
+	pt  int
+	pkt rtp.Packet // scratch for candidates
 
 	mu         sync.Mutex
 	c          rxCounts
@@ -154,6 +166,12 @@ type receiver struct {
 	first      time.Time // the first datagram
 	others     senderSet
 	candidates [maxCandidates]candidate
+
+	// RTCP: whether the sender multiplexes it on the RTP port, and where
+	// its RTCP comes from when it does not (the RTP port + 1 by default).
+	rtcpMuxed bool
+	rtcpPeer  netip.AddrPort
+	reports   int // receiver reports sent
 
 	deadline sync.Mutex // guards the read deadline against stop
 	conn     *net.UDPConn
@@ -169,7 +187,8 @@ func (r *receiver) handle(data []byte, from netip.AddrPort, now time.Time) {
 		r.first = now
 	}
 	kind := classify(data)
-	if kind == kindStamped {
+	switch kind {
+	case kindStamped:
 		_, stamp, _ := opusrt.FromStamped(data)
 		src := source{addr: from}
 		switch {
@@ -178,9 +197,31 @@ func (r *receiver) handle(data []byte, from netip.AddrPort, now time.Time) {
 		case r.following && now.Sub(r.lastAudio) < takeoverAfter:
 			r.ignore(from)
 		default:
-			r.consider(src, stamp, data, now)
+			r.consider(src, int64(stamp), data, now)
 		}
 		return
+	case kindRTP:
+		if r.rtp == nil {
+			break
+		}
+		if r.following && r.followed.rtp && from == r.followed.addr {
+			r.receiveRTP(data, now)
+			return
+		}
+		if r.following && now.Sub(r.lastAudio) < takeoverAfter {
+			r.ignore(from)
+			return
+		}
+		if ssrc, seq, ok := r.opusRTP(data); ok {
+			r.consider(source{addr: from, rtp: true, ssrc: ssrc}, int64(seq), data, now)
+			return
+		}
+	case kindRTCP:
+		if r.rtp != nil && r.following && r.followed.rtp && from == r.followed.addr {
+			r.rtcpMuxed, r.rtcpPeer = true, from
+			r.rtp.Receive(data) // an SR gives LSR; counted in the Receiver's stats
+			return
+		}
 	}
 	switch {
 	case r.following && from == r.followed.addr:
@@ -202,6 +243,43 @@ func (r *receiver) handle(data []byte, from netip.AddrPort, now time.Time) {
 	}
 }
 
+// receiveRTP gives an RTP packet of the followed address to the Receiver.
+func (r *receiver) receiveRTP(data []byte, now time.Time) {
+	err := r.rtp.Receive(data)
+	switch {
+	case err == nil:
+		r.lastAudio = now
+		r.c.Audio++
+		r.followed.ssrc = encbin.BigEndian.Uint32(data[8:12])
+	case errors.Is(err, rtp.ErrIgnored):
+		r.c.Ignored++ // another SSRC or payload type while the stream lives
+	case errors.Is(err, rtp.ErrInvalidPacket), errors.Is(err, opusrt.ErrInvalidFrame):
+		r.c.Invalid++
+	default:
+		// Taken, but the buffer refused the frame (late, after close):
+		// counted in the buffer's Stats.
+		r.lastAudio = now
+		r.c.Audio++
+	}
+}
+
+// opusRTP reports whether data is an RTP packet of the payload type
+// expected (any dynamic one, 96–127, without --pt) carrying a valid Opus
+// packet, and returns its SSRC and sequence number.
+func (r *receiver) opusRTP(data []byte) (ssrc uint32, seq uint16, ok bool) {
+	if err := r.pkt.Unmarshal(data); err != nil {
+		return 0, 0, false
+	}
+	pt := int(r.pkt.PayloadType)
+	if r.pt >= 0 && pt != r.pt || r.pt < 0 && pt < 96 {
+		return 0, 0, false
+	}
+	if !opusrt.Frame(r.pkt.Payload).Valid() {
+		return 0, 0, false
+	}
+	return r.pkt.SSRC, r.pkt.SequenceNumber, true
+}
+
 // feed gives valid audio of the followed stream to the buffer.
 func (r *receiver) feed(data []byte, now time.Time) {
 	r.lastAudio = now
@@ -211,12 +289,12 @@ func (r *receiver) feed(data []byte, now time.Time) {
 
 // consider takes valid audio from a source that may become the followed
 // one: the second frame of a candidate follows it, with its first.
-func (r *receiver) consider(src source, stamp opusrt.EpochMillis, data []byte, now time.Time) {
+func (r *receiver) consider(src source, stamp int64, data []byte, now time.Time) {
 	oldest := 0
 	for i := range r.candidates {
 		c := &r.candidates[i]
 		if c.held != nil && c.src == src {
-			if d := time.Duration(stamp-c.stamp) * time.Millisecond; d.Abs() <= opusrt.DefaultResyncThreshold {
+			if agree(src.rtp, c.stamp, stamp) {
 				if r.following {
 					r.c.Takeovers++
 					r.c.Ignored-- // the held frame, now fed
@@ -224,9 +302,16 @@ func (r *receiver) consider(src source, stamp opusrt.EpochMillis, data []byte, n
 					r.c.Unconfirmed--
 				}
 				r.following, r.followed = true, src
-				r.feed(c.held, now)
-				r.feed(data, now)
+				held := c.held
 				r.clearCandidates()
+				if src.rtp {
+					r.rtcpMuxed, r.rtcpPeer = false, netip.AddrPort{}
+					r.receiveRTP(held, now)
+					r.receiveRTP(data, now)
+				} else {
+					r.feed(held, now)
+					r.feed(data, now)
+				}
 				return
 			}
 			c.stamp, c.held, c.seen = stamp, append(c.held[:0], data...), now
@@ -240,6 +325,16 @@ func (r *receiver) consider(src source, stamp opusrt.EpochMillis, data []byte, n
 	c := &r.candidates[oldest] // the oldest is forgotten
 	*c = candidate{src: src, stamp: stamp, held: append(c.held[:0], data...), seen: now}
 	r.countUnconfirmed()
+}
+
+// agree reports whether a candidate's second frame confirms its first.
+func agree(isRTP bool, first, second int64) bool {
+	if isRTP {
+		d := uint16(second - first)
+		return d >= 1 && d <= 100
+	}
+	d := time.Duration(second-first) * time.Millisecond
+	return d.Abs() <= opusrt.DefaultResyncThreshold
 }
 
 // countUnconfirmed counts a valid frame that is not (yet) followed: before
@@ -345,7 +440,7 @@ func (r *receiver) counts() (c rxCounts, followed source, ok bool, others string
 
 // noAudioReason says in one line why nothing was recorded, from what came
 // instead of valid audio.
-func noAudioReason(c rxCounts, listen string) string {
+func noAudioReason(c rxCounts, listen string, expected int) string {
 	if c.Datagrams == 0 {
 		return "no valid audio: nothing received on " + listen
 	}
@@ -359,7 +454,11 @@ func noAudioReason(c rxCounts, listen string) string {
 		}
 	}
 	if rtp > 0 {
-		parts = append(parts, fmt.Sprintf("%d looked like RTP (%d with payload type %d), which recv does not take", rtp, n, pt))
+		want := "a dynamic one (96-127) carrying Opus"
+		if expected >= 0 {
+			want = fmt.Sprint(expected)
+		}
+		parts = append(parts, fmt.Sprintf("%d were RTP with payload type %d (and others), not the one expected, %s; try --sdp or --pt", rtp, pt, want))
 	}
 	if c.Unconfirmed > 0 {
 		parts = append(parts, fmt.Sprintf("%d were stamped frames that no second frame of their sender confirmed", c.Unconfirmed))
@@ -374,4 +473,52 @@ func noAudioReason(c rxCounts, listen string) string {
 		parts = append(parts, fmt.Sprintf("%d were neither stamped frames nor RTP", c.Other))
 	}
 	return fmt.Sprintf("no valid audio: of %d datagrams, %s", c.Datagrams, strings.Join(parts, ", "))
+}
+
+// runRTCP reads the RTCP port (the RTP port + 1): RTCP from the followed
+// RTP sender's host goes to the Receiver, and its address is where the
+// receiver reports go; anything else is ignored and counted.
+func (r *receiver) runRTCP(conn *net.UDPConn) {
+	buf := make([]byte, 2048)
+	for {
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			return
+		}
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		r.mu.Lock()
+		if r.following && r.followed.rtp && !r.rtcpMuxed && from.Addr() == r.followed.addr.Addr() && classify(buf[:n]) == kindRTCP {
+			r.rtcpPeer = from
+			r.rtp.Receive(buf[:n])
+		} else {
+			r.c.RTCPIgnored++
+		}
+		r.mu.Unlock()
+	}
+}
+
+// report sends a receiver report on the followed RTP stream, if there is
+// one: back where the sender's RTCP came from (the RTP port when it
+// multiplexes RTCP there, else its RTCP port), or before any RTCP to its
+// RTP port + 1, as RFC 3550 §11 pairs ports. It returns buf for reuse.
+func (r *receiver) report(rtpConn, rtcpConn *net.UDPConn, now time.Time, buf []byte) []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.following || !r.followed.rtp {
+		return buf
+	}
+	buf = r.rtp.AppendReport(buf[:0], now)
+	conn, to := rtpConn, r.rtcpPeer
+	if !r.rtcpMuxed {
+		if rtcpConn != nil {
+			conn = rtcpConn
+		}
+		if !to.IsValid() {
+			to = netip.AddrPortFrom(r.followed.addr.Addr(), r.followed.addr.Port()+1)
+		}
+	}
+	if _, err := conn.WriteToUDPAddrPort(buf, to); err == nil {
+		r.reports++
+	}
+	return buf
 }

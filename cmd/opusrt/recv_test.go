@@ -289,7 +289,7 @@ func TestRecvFourDatagrams(t *testing.T) {
 // stream from another: the stream is recorded.
 func TestRecvGarbageFirst(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "rec.opus")
-	r := startRecv(t, "-o", out, "--idle", "400ms", "--json")
+	r := startRecv(t, "-o", out, "--idle", "2s", "--json")
 	g := dialFrom(t, "127.0.0.1", r.addr)
 	rng := rand.New(rand.NewPCG(1, 2))
 	buf := make([]byte, 200)
