@@ -354,7 +354,7 @@ func TestReceiverByeEndsStream(t *testing.T) {
 
 func TestReceiverRestart(t *testing.T) {
 	packets := append(steady(3, 100, 0, 1),
-		rtpPacket{seq: 40000, ts: 1 << 30, ssrc: 1, after: 20 * time.Millisecond}, // jump: dropped
+		rtpPacket{seq: 40000, ts: 1 << 30, ssrc: 1, after: 20 * time.Millisecond},     // jump: dropped
 		rtpPacket{seq: 40001, ts: 1<<30 + 960, ssrc: 1, after: 20 * time.Millisecond}, // confirmed: restart
 		rtpPacket{seq: 40002, ts: 1<<30 + 1920, ssrc: 1, after: 20 * time.Millisecond},
 		rtpPacket{seq: 9, ts: 0, ssrc: 1, after: 3 * time.Second}, // a jump after a silence: restart at once
