@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,11 +9,14 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 	"github.com/haivivi/giztoy/pkg/audio/rtp"
+	"github.com/haivivi/giztoy/pkg/audio/sdp"
 	"github.com/spf13/cobra"
 )
 
@@ -35,6 +39,7 @@ func newRecvCmd(e *env) *cobra.Command {
 		playout time.Duration
 		asJSON  bool
 		pt      int
+		sdpFile string
 	)
 	c := &cobra.Command{
 		Use:   "recv -o OUT.opus [--listen HOST:PORT]",
@@ -89,6 +94,19 @@ what was written. The exit status is 1 when no valid audio was recorded.
 			if pt < -1 || pt > 127 {
 				return usagef("--pt %d: want an RTP payload type from 0 to 127", pt)
 			}
+			if sdpFile != "" {
+				sess, err := readSDP(sdpFile)
+				if err != nil {
+					return err
+				}
+				if cmd.Flags().Changed("pt") && pt != int(sess.PayloadType) {
+					return usagef("--pt %d, but %s says payload type %d", pt, sdpFile, sess.PayloadType)
+				}
+				pt = int(sess.PayloadType)
+				if !cmd.Flags().Changed("listen") {
+					listen = net.JoinHostPort(sess.Address, strconv.Itoa(sess.Port))
+				}
+			}
 			return recv(cmd.Context(), e, recvOptions{listen: listen, out: out, idle: idle, playout: playout, json: asJSON, pt: pt})
 		},
 	}
@@ -97,6 +115,7 @@ what was written. The exit status is 1 when no valid audio was recorded.
 	c.Flags().DurationVar(&idle, "idle", 5*time.Second, "stop when no valid audio has come for this long (0: never)")
 	c.Flags().DurationVar(&playout, "playout-delay", opusrt.DefaultPlayoutDelay, "how long the buffer holds the first frame before playing it")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the final summary as JSON (on stderr when -o -)")
+	c.Flags().StringVar(&sdpFile, "sdp", "", "SDP file of the RTP stream: its payload type, and its address and port unless --listen is given")
 	c.Flags().IntVar(&pt, "pt", -1, "RTP payload type of the Opus stream (default: the first dynamic type, 96-127, that carries Opus)")
 	return c
 }
@@ -378,6 +397,26 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 		return fmt.Errorf("%s; %s holds an empty stream", noAudioReason(c, listen, o.pt), o.out)
 	}
 	return nil
+}
+
+// readSDP reads the session description of the stream to receive.
+func readSDP(name string) (*sdp.Session, error) {
+	text, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fileError(name, err)
+	}
+	if len(text) > 1<<20 {
+		return nil, fmt.Errorf("--sdp %s: %d bytes is no session description", name, len(text))
+	}
+	// ffmpeg -f rtp prints the description after a line "SDP:"; take
+	// what was copied from its output as well as an -sdp_file.
+	text = bytes.TrimPrefix(bytes.TrimLeft(text, " \t\r\n"), []byte("SDP:"))
+	text = bytes.TrimLeft(text, " \t\r\n")
+	sess, err := sdp.Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("--sdp %s: %w", name, err)
+	}
+	return sess, nil
 }
 
 // writeError says that writing the recording failed, how much it keeps,

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"net"
+	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -197,5 +201,123 @@ func TestRecvRTPNotOpus(t *testing.T) {
 		r := startRecv(t, append([]string{"-o", out, "--idle", "300ms"}, tc.args...)...)
 		(&rtpStream{pt: tc.pt, ssrc: 5}).send(t, dialFrom(t, "127.0.0.1", r.addr), 30, nil)
 		checkLastLineError(t, r.wait(t, 5*time.Second), 1, tc.want)
+	}
+}
+
+// TestSendRecvRTP: send --rtp on a lossy, reordering network into recv:
+// the loss and jitter in recv's receiver reports are what send drew, and
+// send prints the round-trip time from them.
+func TestSendRecvRTP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a real-time RTP stream of 3 s")
+	}
+	out := filepath.Join(t.TempDir(), "rec.opus")
+	sdpFile := filepath.Join(t.TempDir(), "s.sdp")
+	r := startRecv(t, "-o", out, "--idle", "1s", "--json")
+	sr := runOpusrt(t, nil, "send", "--rtp", "--to", r.addr, "--sdp", sdpFile, "--ssrc", "0x1234abcd", "--json",
+		"--loss", "5", "--reorder", "5", "--jitter", "10ms", "--jitter-dist", "uniform", "--seed", "7", sample(t, "stereo.opus"))
+	if sr.code != 0 {
+		t.Fatalf("send: exit %d: %s", sr.code, sr.stderr)
+	}
+	var sent sendSummary
+	if err := json.Unmarshal([]byte(sr.stdout), &sent); err != nil {
+		t.Fatalf("send JSON: %v\n%s", err, sr.stdout)
+	}
+	res := r.wait(t, 5*time.Second)
+	got := res.summary(t)
+	if res.code != 0 {
+		t.Fatalf("recv: exit %d: %s", res.code, res.stderr)
+	}
+	s := sent.RTP
+	if s == nil || s.SSRC != 0x1234abcd || s.PayloadType != 111 || s.SenderReports < 2 || s.ReceiverReports < 2 {
+		t.Fatalf("send's RTP summary %+v", s)
+	}
+	if sent.Lost == 0 || int(s.ReportedLost) != sent.Lost || got.RTP.Lost != int64(sent.Lost) {
+		t.Errorf("send drew %d lost; the last receiver report says %d, recv counted %d", sent.Lost, s.ReportedLost, got.RTP.Lost)
+	}
+	t.Logf("reported jitter %.2f ms, drawn %.2f ms, sent %.2f ms, rtt %.2f ms", s.ReportedJitterMs, s.DrawnJitterMs, s.SentJitterMs, s.RTTMs)
+	// Jitter: what the receiver measured on loopback is what the network
+	// drew, give or take the loopback's and the scheduler's own (15%, at
+	// least 2 ms, on a loaded machine).
+	if d, tol := s.ReportedJitterMs-s.DrawnJitterMs, max(2, 0.15*s.DrawnJitterMs); s.DrawnJitterMs < 5 || d < -tol || d > tol {
+		t.Errorf("reported jitter %.2f ms, drawn %.2f ms", s.ReportedJitterMs, s.DrawnJitterMs)
+	}
+	if s.RTTMs <= 0 || s.RTTMs > 100 {
+		t.Errorf("round trip %v ms", s.RTTMs)
+	}
+	if got.RTP.SenderReports < 2 || got.RTP.ReceiverReports < 2 || got.RTP.RTCPMuxed {
+		t.Errorf("recv's RTP summary %+v", got.RTP)
+	}
+	if got.Played+got.Late != uint64(sent.Datagrams) || got.OutputMs < sent.AudioMs-100 {
+		t.Errorf("played %d + late %d of %d datagrams, recorded %v of %v ms", got.Played, got.Late, sent.Datagrams, got.OutputMs, sent.AudioMs)
+	}
+	text := string(readFile(t, sdpFile))
+	if !strings.Contains(text, "m=audio "+r.addr[strings.LastIndex(r.addr, ":")+1:]+" RTP/AVP 111\r\n") || !strings.Contains(text, "a=rtpmap:111 opus/48000/2\r\n") {
+		t.Errorf("SDP:\n%s", text)
+	}
+	// The text summary says the round trip.
+	sr = runOpusrt(t, nil, "send", "--rtp", "--to", r.addr, sample(t, "stereo.opus"), "--pt", "96")
+	if sr.code != 0 || !strings.Contains(sr.stderr, "RTP: SSRC 0x") || !strings.Contains(sr.stderr, "payload type 96") {
+		t.Errorf("send: exit %d: %s", sr.code, sr.stderr)
+	}
+}
+
+func TestSendRTPFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"send", "--to", "127.0.0.1:9", "--pt", "96"}, "--pt is for RTP: add --rtp"},
+		{[]string{"send", "--to", "127.0.0.1:9", "--sdp", "x.sdp"}, "--sdp is for RTP: add --rtp"},
+		{[]string{"send", "--rtp", "--to", "127.0.0.1:9", "--pt", "128"}, "--pt 128: want an RTP payload type"},
+		{[]string{"recv", "-o", "x.opus", "--pt", "200"}, "--pt 200: want an RTP payload type"},
+	} {
+		checkOneLineError(t, runOpusrt(t, nil, tc.args...), 2, tc.want)
+	}
+}
+
+// TestRecvSDP: recv --sdp takes the payload type and port from the file.
+func TestRecvSDP(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	sdpFile := filepath.Join(dir, "s.sdp")
+	// As ffmpeg -f rtp prints it.
+	os.WriteFile(sdpFile, []byte("SDP:\nv=0\no=- 0 0 IN IP4 127.0.0.1\ns=No Name\nc=IN IP4 127.0.0.1\nt=0 0\n"+
+		"m=audio "+port+" RTP/AVP 97\na=rtpmap:97 opus/48000/2\na=fmtp:97 sprop-stereo=1\n"), 0o644)
+	out := filepath.Join(dir, "rec.opus")
+	done := make(chan result, 1)
+	go func() {
+		done <- runOpusrtCtx(context.Background(), "recv", "--sdp", sdpFile, "-o", out, "--idle", "300ms", "--json")
+	}()
+	waitBound(t, addr)
+	c := dialFrom(t, "127.0.0.1", addr)
+	(&rtpStream{pt: 96, ssrc: 1}).send(t, c, 20, nil) // another type: ignored
+	(&rtpStream{pt: 97, ssrc: 2}).send(t, c, 20, nil)
+	res := <-done
+	sum := res.summary(t)
+	if sum.Played != 20 || sum.RTP == nil || sum.RTP.PayloadType != 97 || sum.NotAudio != 20 {
+		t.Errorf("played %d, rtp %+v, not audio %d: %s", sum.Played, sum.RTP, sum.NotAudio, res.stderr)
+	}
+	checkOneLineError(t, runOpusrt(t, nil, "recv", "--sdp", sdpFile, "-o", out, "--pt", "111"), 2, "--pt 111, but")
+	os.WriteFile(sdpFile, []byte("v=0\nm=audio 5004 RTP/AVP 0\n"), 0o644)
+	checkOneLineError(t, runOpusrt(t, nil, "recv", "--sdp", sdpFile, "-o", out), 1, "no opus stream")
+}
+
+// TestReceiverRTPReordered: the first two packets of a stream arrive out
+// of order; both are taken.
+func TestReceiverRTPReordered(t *testing.T) {
+	a := netip.MustParseAddrPort("127.0.0.1:1000")
+	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0))
+	r := &receiver{rtb: rtb, pt: -1, rtp: rtp.NewReceiver(rtp.StampedSink(rtb))}
+	s := &rtpStream{pt: 111, ssrc: 9, seq: 65535}
+	p1, p2, p3 := s.next(voice20, false), s.next(voice20, false), s.next(voice20, false)
+	t0 := time.Now()
+	for i, p := range [][]byte{p2, p1, p3} {
+		r.handle(p, a, t0.Add(time.Duration(i)*time.Millisecond))
+	}
+	c, f, ok, _ := r.counts()
+	if !ok || f.ssrc != 9 || c.Audio != 3 || rtb.Stats().PacketsReceived != 3 {
+		t.Errorf("following %v %v, counts %+v, buffer %+v", f, ok, c, rtb.Stats())
 	}
 }

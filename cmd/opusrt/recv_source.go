@@ -126,7 +126,7 @@ const maxCandidates = 8
 
 // candidate is a source that sent valid audio once: a second frame whose
 // stamp lies within the resync threshold of the first (over RTP: a packet
-// of the same SSRC with one of the next 100 sequence numbers) confirms it.
+// of the same SSRC with a sequence number less than 100 away) confirms it.
 // Random data passes for a stamped frame now and then (a first byte 0x00,
 // then any bytes make a valid code 0 Opus packet), or for RTP; two in a row
 // from one source that agree do not happen by chance.
@@ -330,8 +330,9 @@ func (r *receiver) consider(src source, stamp int64, data []byte, now time.Time)
 // agree reports whether a candidate's second frame confirms its first.
 func agree(isRTP bool, first, second int64) bool {
 	if isRTP {
-		d := uint16(second - first)
-		return d >= 1 && d <= 100
+		// Either way: the first two packets may arrive out of order.
+		d := int16(uint16(second - first))
+		return d != 0 && d >= -100 && d <= 100
 	}
 	d := time.Duration(second-first) * time.Millisecond
 	return d.Abs() <= opusrt.DefaultResyncThreshold
