@@ -28,6 +28,13 @@ const defaultListen = "127.0.0.1:7400"
 // recorded as this much.
 const maxFill = opusrt.DefaultResyncThreshold
 
+// defaultRecvPlayout is recv's playout delay. A recorder trades latency
+// for completeness: every frame that arrives less than this late is
+// recorded, and nothing waits for it at the end (what is held is written
+// at once). Half a second absorbs a sender's scheduling stalls (GStreamer
+// on a loaded machine pauses 300 ms) and most network jitter.
+const defaultRecvPlayout = 500 * time.Millisecond
+
 // reportInterval is the mean time between receiver reports.
 const reportInterval = time.Second
 
@@ -113,7 +120,7 @@ what was written. The exit status is 1 when no valid audio was recorded.
 	c.Flags().StringVar(&listen, "listen", defaultListen, "UDP address to listen on")
 	c.Flags().StringVarP(&out, "output", "o", "", "Ogg Opus file to record to (\"-\" for stdout)")
 	c.Flags().DurationVar(&idle, "idle", 5*time.Second, "stop when no valid audio has come for this long (0: never)")
-	c.Flags().DurationVar(&playout, "playout-delay", opusrt.DefaultPlayoutDelay, "how long the buffer holds the first frame before playing it")
+	c.Flags().DurationVar(&playout, "playout-delay", defaultRecvPlayout, "how long the buffer holds the first frame before playing it: the most a frame may be late and still be recorded")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the final summary as JSON (on stderr when -o -)")
 	c.Flags().StringVar(&sdpFile, "sdp", "", "SDP file of the RTP stream: its payload type, and its address and port unless --listen is given")
 	c.Flags().IntVar(&pt, "pt", -1, "RTP payload type of the Opus stream (default: the first dynamic type, 96-127, that carries Opus)")
@@ -278,7 +285,7 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 	if o.pt >= 0 {
 		ropts = append(ropts, rtp.WithPayloadType(uint8(o.pt)))
 	}
-	rc.rtp = rtp.NewReceiver(rtp.StampedSink(rtb), ropts...)
+	rc.rtp = rtp.NewReceiver(&overlapSink{next: rtp.StampedSink(rtb)}, ropts...)
 	// RTCP comes on the RTP port + 1 unless the sender multiplexes it on
 	// the RTP port; when that port is taken, reports go out from the RTP
 	// port and RTCP is taken only multiplexed.

@@ -161,6 +161,8 @@ func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop,
 		if rw != nil {
 			if ctx.Err() == nil {
 				w.finish()
+			} else {
+				rw.sendReport(time.Now(), true) // interrupted: BYE at once
 			}
 			sum.RTP = rw.summary()
 		}

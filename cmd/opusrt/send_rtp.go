@@ -189,12 +189,18 @@ func (w *rtpWire) rtcpTo() *net.UDPAddr {
 	return &net.UDPAddr{IP: w.to.IP, Port: w.to.Port + 1, Zone: w.to.Zone}
 }
 
-func (w *rtpWire) sendReport(now time.Time) {
+// sendReport sends a sender report; with bye, a BYE after it (RFC 3550
+// §6.6: the stream ends, and receivers such as ffmpeg stop at once).
+func (w *rtpWire) sendReport(now time.Time, bye bool) {
 	conn := w.rtcpConn
 	if conn == nil {
 		conn = w.rtpConn
 	}
-	if _, err := conn.WriteToUDP(w.pz.AppendReport(nil, now), w.rtcpTo()); err == nil {
+	b := w.pz.AppendReport(nil, now)
+	if bye {
+		b = rtp.AppendRTCP(b, &rtp.Goodbye{Sources: []uint32{w.pz.SSRC()}})
+	}
+	if _, err := conn.WriteToUDP(b, w.rtcpTo()); err == nil {
 		w.mu.Lock()
 		w.sum.SenderReports++
 		w.mu.Unlock()
@@ -213,7 +219,7 @@ func (w *rtpWire) sendReports() {
 			any := w.sentAny
 			w.mu.Unlock()
 			if any {
-				w.sendReport(now)
+				w.sendReport(now, false)
 			}
 		case <-w.stop:
 			t.Stop()
@@ -284,9 +290,15 @@ func (w *rtpWire) took(b rtp.ReportBlock, now time.Time) {
 
 // finish sends the last sender report and, when the receiver has sent
 // reports, waits up to finalReportWait for one that covers the last
-// packet: made after it arrived, with its sequence number.
+// packet: made after it arrived, with its sequence number. Then it says
+// BYE.
 func (w *rtpWire) finish() {
-	w.sendReport(time.Now())
+	w.sendReport(time.Now(), false)
+	w.waitReport()
+	w.sendReport(time.Now(), true)
+}
+
+func (w *rtpWire) waitReport() {
 	w.mu.Lock()
 	waiting := w.sum.ReceiverReports > 0
 	w.mu.Unlock()
