@@ -1,9 +1,24 @@
 // Package rtp reads and writes the Real-time Transport Protocol (RFC 3550)
-// as an Opus stream uses it (RFC 7587): RTP packets and their header
-// extensions, the RTCP reports that go with them, and the two ends that
-// join RTP to the opusrt buffers — a Receiver that turns datagrams into
-// stamped frames on a Buffer's timeline, and a Packetizer that turns frames
-// into packets.
+// as an Opus stream uses it (RFC 7587), and joins it to the opusrt
+// buffers.
+//
+// The wire formats: Packet and Header (RFC 3550 §5.1, with CSRCs, padding
+// and the header extension of §5.3.1, whose RFC 8285 elements Extensions
+// reads and SetExtensions writes); the RTCP SenderReport, ReceiverReport,
+// SourceDescription and Goodbye, in compound packets (UnmarshalRTCP,
+// MarshalRTCP), with NTPTime and RoundTripTime; and Classify, which tells
+// RTP, RTCP multiplexed on the same port (RFC 5761) and opusrt's stamped
+// frames apart by their first two bytes.
+//
+// The two ends: a Receiver turns RTP datagrams into frames stamped on a
+// Buffer's timeline — timestamps and sequence numbers unwrapped, loss and
+// jitter counted as RFC 3550 A.3 and A.8 say, DTX told from loss, a new
+// SSRC or a restarted sender taken as a new stream — and feeds any Sink:
+// *opusrt.Buffer is one, and StampedSink makes one of an
+// *opusrt.RealtimeBuffer. It makes the receiver reports. A Packetizer turns
+// frames into the packets of one stream, with a random SSRC, sequence
+// number and timestamp start, and makes the sender reports. Package sdp
+// describes such a stream for ffmpeg, GStreamer or VLC.
 //
 // The wire types follow one shape: a struct with Unmarshal(b []byte) error,
 // MarshalSize() int, AppendTo(dst []byte) []byte and Marshal() ([]byte,
@@ -14,6 +29,7 @@
 // CSRCs, a payload type above 127: a programmer's misuse), which Marshal
 // reports as an error instead.
 //
-// Errors wrap the sentinels ErrInvalidPacket (RTP) and ErrInvalidRTCP, so
-// test with errors.Is.
+// Errors wrap the sentinels ErrInvalidPacket (RTP), ErrInvalidRTCP,
+// ErrInvalidExtension, and, from the Receiver, ErrIgnored and
+// ErrProbation, so test with errors.Is.
 package rtp

@@ -50,3 +50,32 @@ func withContext(err error, format string, args ...any) error {
 // stream is live, a sequence number too far from the stream's, a datagram
 // that is not RTP. It is counted in ReceiverStats.
 var ErrIgnored = errors.New("rtp: packet ignored")
+
+// ErrProbation reports the first packet of a would-be stream, held until a
+// second packet of the same SSRC confirms it (see Receiver). The packet is
+// not lost: it reaches the sink with the second. Random datagrams never
+// get past probation, so a caller that locks onto a sender should do so
+// on a nil error, not on this.
+var ErrProbation = errors.New("rtp: packet held on probation")
+
+// lazyError is a wireError whose detail is formatted only when asked for:
+// the Receiver returns one for every datagram it ignores, and a flood of
+// them should cost one small allocation each, not a Sprintf.
+type lazyError struct {
+	sentinel error
+	format   string
+	args     [3]int64
+}
+
+// lazyErrorf returns an error wrapping sentinel whose detail is format
+// applied to a, b and c. The format must index its verbs (%[1]d), so that
+// the arguments it leaves out are not reported as extra.
+func lazyErrorf(sentinel error, format string, a, b, c int64) error {
+	return &lazyError{sentinel, format, [3]int64{a, b, c}}
+}
+
+func (e *lazyError) Error() string {
+	return e.sentinel.Error() + ": " + fmt.Sprintf(e.format, e.args[0], e.args[1], e.args[2])
+}
+
+func (e *lazyError) Unwrap() error { return e.sentinel }

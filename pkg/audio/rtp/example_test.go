@@ -1,6 +1,7 @@
 package rtp_test
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,7 +27,7 @@ func ExampleReceiver() {
 		if i == 2 {
 			continue // lost in the network
 		}
-		if err := rx.Receive(datagram); err != nil {
+		if err := rx.Receive(datagram); err != nil && !errors.Is(err, rtp.ErrProbation) {
 			fmt.Println("receive:", err)
 		}
 		clk.Advance(20 * time.Millisecond)

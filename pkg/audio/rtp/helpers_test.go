@@ -3,6 +3,7 @@ package rtp
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -30,3 +31,7 @@ func sameHeader(a, b *Header) bool {
 		slices.Equal(a.CSRC, b.CSRC) && a.Extension == b.Extension &&
 		a.ExtensionProfile == b.ExtensionProfile && bytes.Equal(a.ExtensionData, b.ExtensionData)
 }
+
+// taken reports whether Receive took a packet: nil, or held on probation
+// (it reaches the sink with the next packet of its stream).
+func taken(err error) bool { return err == nil || errors.Is(err, ErrProbation) }

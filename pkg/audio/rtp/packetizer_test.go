@@ -188,7 +188,7 @@ func TestPacketizerToReceiver(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i != 1 { // lost on the way
-			if err := rx.Receive(wire); err != nil {
+			if err := rx.Receive(wire); !taken(err) {
 				t.Fatal(err)
 			}
 		}

@@ -1,6 +1,7 @@
 package rtp
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
@@ -24,12 +25,24 @@ import (
 // 7, 10 ms (within the Buffer's 2 ms tolerance) and nothing drifts. Stamps
 // thus follow the sender's clock, not the network's jitter.
 //
-// Streams: the first RTP packet with the expected payload type (or, by
-// default, the first dynamic type, 96–127, carrying valid Opus) starts a
-// stream of its SSRC; packets of other SSRCs are ignored while it lives.
+// Streams: RTP packets with the expected payload type (or, by default,
+// the first dynamic type, 96–127, carrying valid Opus) start a stream of
+// their SSRC; packets of other SSRCs are ignored while it lives.
+//
+// Probation: as in RFC 3550 A.1, one packet does not make a stream. The
+// first packet of an SSRC is held (Receive returns ErrProbation) until a
+// second packet of that SSRC, with the same payload type and a sequence
+// number within 100 of the first, confirms it; then both go to the sink,
+// stamped from the first one's arrival, and the payload type is taken.
+// Random datagrams, about one in a hundred of which pass for RTP with
+// a valid Opus payload, never repeat an SSRC, so garbage sent before (or among) a real
+// sender's packets cannot take the place of its stream. Up to 8 would-be
+// streams are held at once, the oldest giving way. WithoutProbation turns
+// this off.
+//
 // A new stream starts, with a new mapping of timestamps to stamps, when
 //
-//   - a packet of another SSRC arrives after the current stream was silent
+//   - another SSRC passes probation after the current stream was silent
 //     for the stream timeout (WithStreamTimeout, 2 s by default) or said
 //     BYE;
 //   - the sequence number jumps by 3000 or more ahead or more than 100
@@ -41,6 +54,17 @@ import (
 // sender that sent ahead of real time does not find its new stream late.
 // What the Buffer makes of the new timeline is the Buffer's rules: a stamp
 // more than its resync threshold from the old one is a resync.
+//
+// A timestamp that jumps within a stream — ahead by more than the time
+// since the previous packet plus 5 s, or back by more than 5 s — is a
+// sender's clock jump, not silence: from that packet on, stamps come from
+// a new mapping, as for a new stream (ReceiverStats.TimestampJumps), so no
+// Buffer is asked to wait out, or fill, hours that no one sent.
+//
+// A packet whose timestamp is before the end of the previous packet's
+// audio (GStreamer stamps the first packet of a file 6.5 ms early, leaving
+// out the pre-skip) moves the mapping on by the overlap, so stamps never
+// overlap and the Buffer does not take the next frame for a late one.
 //
 // Loss is counted from sequence numbers (RFC 3550 A.3); a timestamp gap
 // between consecutive sequence numbers is DTX silence, counted apart
@@ -70,6 +94,7 @@ type Receiver struct {
 	firstTs     int64     // its RTP timestamp
 	refTs       int64     // unwrapped timestamp of the highest sequence number
 	refEnd      int64     // refTs plus that packet's samples
+	shift       int64     // samples added to the mapping for overlaps
 	lastArrival time.Time // of the stream's last packet
 	endMs       int64     // the end of the audio delivered, for the next stream's anchor
 	hasEnd      bool
@@ -78,6 +103,12 @@ type Receiver struct {
 	srSSRC    uint32
 	srNTP     NTPTime
 	srArrival time.Time
+
+	cands     [probationSlots]candidate
+	candOrder uint64
+
+	infos  [2]FrameInfo // the frames of the Receive call, for the hook
+	nInfos int
 
 	lostBefore int64 // the lost counts of streams that ended
 	stats      ReceiverStats
@@ -88,7 +119,8 @@ type Receiver struct {
 type ReceiverStats struct {
 	// SSRC is the current stream's source; 0 before the first.
 	SSRC uint32
-	// PayloadType is the payload type taken; −1 before the first packet.
+	// PayloadType is the payload type taken: WithPayloadType's, or that
+	// of the first stream confirmed; −1 before.
 	PayloadType int
 	// Streams is how many streams were started: the first, then one per
 	// SSRC change or restart.
@@ -130,10 +162,30 @@ type ReceiverStats struct {
 	// belonged to no stream; those of the current stream count as
 	// received, so they are not loss.
 	IgnoredEmpty uint64
+	// IgnoredOggHeaders counts Ogg Opus headers (OpusHead, OpusTags) sent
+	// as RTP payloads, as GStreamer's "oggdemux ! rtpopuspay" does, before
+	// any stream; in a stream they count as received.
+	IgnoredOggHeaders uint64
 	// IgnoredNotRTP counts datagrams that are neither RTP nor RTCP.
 	IgnoredNotRTP uint64
+	// IgnoredUnconfirmed counts first packets of would-be streams that no
+	// second packet confirmed (see Receiver, "Probation").
+	IgnoredUnconfirmed uint64
+	// HeldOnProbation is the packets held now, waiting for a second
+	// packet of their SSRC.
+	HeldOnProbation int
 	// Markers counts packets with the marker bit: talkspurts begun.
 	Markers uint64
+	// TimestampJumps counts new mappings within a stream: a timestamp that
+	// jumped ahead by more than the arrival gap plus 5 s, or back by more
+	// than 5 s (a sender's clock jump, or hostile stamps). The packet is
+	// stamped with its arrival, and later ones from it, as a new stream's.
+	TimestampJumps uint64
+	// TimestampOverlaps counts packets whose timestamp was before the end
+	// of the previous packet's audio (GStreamer's first Opus packet, whose
+	// timestamp leaves out the pre-skip, is one): the mapping moves on by
+	// the overlap, so stamps never overlap.
+	TimestampOverlaps uint64
 	// DTXGaps counts timestamp gaps between consecutive sequence numbers
 	// (discontinuous transmission), DTXDuration their total length.
 	DTXGaps     uint64
@@ -209,47 +261,52 @@ func randomUint32() uint32 {
 // Receive takes one datagram: an RTP packet of the stream, or RTCP
 // multiplexed on the same port (RFC 5761; an SR gives LSR for the receiver
 // reports, a BYE ends the stream). For an RTP packet it returns nil when
-// the frame was taken (or was a duplicate, dropped and counted), the
+// the frame was taken (or was a duplicate, dropped and counted),
+// ErrProbation when it is held as the first of a would-be stream, the
 // sink's error when the sink refused it, an error wrapping ErrIgnored for
 // a packet of another stream or type, ErrInvalidPacket for bytes that do
 // not parse, and opusrt.ErrInvalidFrame for a payload that is not valid
 // Opus. The datagram is not kept: the caller may reuse it at once.
 func (r *Receiver) Receive(datagram []byte) error {
 	r.mu.Lock()
-	info, delivered, err := r.receiveLocked(datagram)
+	r.nInfos = 0
+	err := r.receiveLocked(datagram)
+	infos, n := r.infos, r.nInfos
 	r.mu.Unlock()
-	if delivered && r.cfg.onFrame != nil {
-		r.cfg.onFrame(info)
+	if r.cfg.onFrame != nil {
+		for _, fi := range infos[:n] {
+			r.cfg.onFrame(fi)
+		}
 	}
 	return err
 }
 
-func (r *Receiver) receiveLocked(datagram []byte) (FrameInfo, bool, error) {
+func (r *Receiver) receiveLocked(datagram []byte) error {
 	now := r.cfg.clock.Now()
 	switch Classify(datagram) {
 	case KindRTP:
 	case KindRTCP:
-		return FrameInfo{}, false, r.rtcpLocked(datagram, now)
+		return r.rtcpLocked(datagram, now)
 	default:
 		r.stats.IgnoredNotRTP++
 		r.stats.PacketsIgnored++
 		if len(datagram) == 0 {
-			return FrameInfo{}, false, errorf(ErrIgnored, "empty datagram")
+			return errorf(ErrIgnored, "empty datagram")
 		}
-		return FrameInfo{}, false, errorf(ErrIgnored, "%d-byte datagram starting 0x%02x is not RTP", len(datagram), datagram[0])
+		return lazyErrorf(ErrIgnored, "%[1]d-byte datagram starting 0x%02[2]x is not RTP", int64(len(datagram)), int64(datagram[0]), 0)
 	}
 	p := &r.pkt
 	if err := p.Unmarshal(datagram); err != nil {
 		r.stats.PacketsInvalid++
-		return FrameInfo{}, false, err
+		return err
 	}
 	if err := r.checkPayloadTypeLocked(p.PayloadType); err != nil {
-		return FrameInfo{}, false, err
+		return err
 	}
-	if len(p.Payload) > 0 {
+	if !carriesNoAudio(p.Payload) {
 		if err := opus.Validate(p.Payload); err != nil {
 			r.stats.PacketsInvalid++
-			return FrameInfo{}, false, &wireError{opusrt.ErrInvalidFrame,
+			return &wireError{opusrt.ErrInvalidFrame,
 				fmt.Sprintf("RTP packet %d of SSRC %08x: %v", p.SequenceNumber, p.SSRC, err)}
 		}
 	}
@@ -257,47 +314,147 @@ func (r *Receiver) receiveLocked(datagram []byte) (FrameInfo, bool, error) {
 	quiet := r.active && (r.ended || now.Sub(r.lastArrival) >= r.cfg.quiet)
 	switch {
 	case r.active && p.SSRC == r.ssrc:
-		if len(p.Payload) == 0 {
-			if _, v := r.rec.update(p.SequenceNumber); v == seqJump {
-				r.stats.IgnoredSequenceJump++
-				r.stats.PacketsIgnored++
-			} else {
-				r.stats.PacketsReceived++
-				r.lastArrival = now
-			}
-			return FrameInfo{}, false, nil
-		}
-		prevMax := r.rec.maxSeq
-		ext, v := r.rec.update(p.SequenceNumber)
-		switch v {
-		case seqJump:
-			if !quiet {
-				r.stats.IgnoredSequenceJump++
-				r.stats.PacketsIgnored++
-				return FrameInfo{}, false, errorf(ErrIgnored, "SSRC %08x: sequence number %d is too far from %d; a restart if the next packet follows it",
-					p.SSRC, p.SequenceNumber, uint16(prevMax))
-			}
-			return r.deliverLocked(p, now, r.startStreamLocked(p, now))
-		case seqRestart:
-			return r.deliverLocked(p, now, r.startStreamLocked(p, now))
-		case seqDuplicate:
-			r.stats.PacketsReceived++
-			r.stats.PacketsDuplicated++
-			r.stats.BytesReceived += uint64(len(p.Payload))
-			r.lastArrival = now
-			return FrameInfo{}, false, nil
-		}
-		return r.deliverLocked(p, now, packetPlace{ext: ext, inOrder: v == seqInOrder, follows: ext == prevMax+1})
+		return r.streamPacketLocked(p, now, quiet)
 	case len(p.Payload) == 0:
 		r.stats.IgnoredEmpty++
 		r.stats.PacketsIgnored++
-		return FrameInfo{}, false, errorf(ErrIgnored, "SSRC %08x: a packet without payload cannot start a stream", p.SSRC)
+		return lazyErrorf(ErrIgnored, "SSRC %08[1]x: a packet without payload cannot start a stream", int64(p.SSRC), 0, 0)
+	case carriesNoAudio(p.Payload):
+		r.stats.IgnoredOggHeaders++
+		r.stats.PacketsIgnored++
+		return lazyErrorf(ErrIgnored, "SSRC %08[1]x: an Ogg Opus header (OpusHead or OpusTags), not audio", int64(p.SSRC), 0, 0)
 	case r.active && !quiet:
 		r.stats.IgnoredSSRC++
 		r.stats.PacketsIgnored++
-		return FrameInfo{}, false, errorf(ErrIgnored, "SSRC %08x while receiving %08x", p.SSRC, r.ssrc)
+		return lazyErrorf(ErrIgnored, "SSRC %08[1]x while receiving %08[2]x", int64(p.SSRC), int64(r.ssrc), 0)
 	}
-	return r.deliverLocked(p, now, r.startStreamLocked(p, now))
+	return r.probationLocked(p, now)
+}
+
+// streamPacketLocked takes a packet of the current stream's SSRC; quiet
+// says the stream had been silent for the stream timeout.
+func (r *Receiver) streamPacketLocked(p *Packet, now time.Time, quiet bool) error {
+	if carriesNoAudio(p.Payload) {
+		if _, v := r.rec.update(p.SequenceNumber); v == seqJump {
+			r.stats.IgnoredSequenceJump++
+			r.stats.PacketsIgnored++
+		} else {
+			r.stats.PacketsReceived++
+			r.lastArrival = now
+		}
+		return nil
+	}
+	prevMax := r.rec.maxSeq
+	ext, v := r.rec.update(p.SequenceNumber)
+	switch v {
+	case seqJump:
+		if !quiet {
+			r.stats.IgnoredSequenceJump++
+			r.stats.PacketsIgnored++
+			return lazyErrorf(ErrIgnored, "SSRC %08[1]x: sequence number %[2]d is too far from %[3]d; a restart if the next packet follows it",
+				int64(p.SSRC), int64(p.SequenceNumber), int64(uint16(prevMax)))
+		}
+		return r.deliverLocked(p, now, r.startStreamLocked(p, now))
+	case seqRestart:
+		return r.deliverLocked(p, now, r.startStreamLocked(p, now))
+	case seqDuplicate:
+		r.stats.PacketsReceived++
+		r.stats.PacketsDuplicated++
+		r.stats.BytesReceived += uint64(len(p.Payload))
+		r.lastArrival = now
+		return nil
+	}
+	return r.deliverLocked(p, now, packetPlace{ext: ext, inOrder: v == seqInOrder, follows: ext == prevMax+1})
+}
+
+// carriesNoAudio reports whether an RTP payload is not an Opus packet
+// though it may come in an Opus stream: empty (padding only), or an Ogg
+// Opus header (RFC 7845 §5), which GStreamer's "oggdemux ! rtpopuspay"
+// sends as the first two packets. Such packets count as received (they
+// are not loss) but reach no sink.
+func carriesNoAudio(payload []byte) bool {
+	return len(payload) == 0 || bytes.HasPrefix(payload, []byte("OpusHead")) || bytes.HasPrefix(payload, []byte("OpusTags"))
+}
+
+// probationSlots is how many would-be streams are held on probation at
+// once; the oldest gives way to a new one.
+const probationSlots = 8
+
+// candidate is the first packet of a would-be stream, held on probation.
+type candidate struct {
+	used    bool
+	header  Header // fixed fields only: no CSRCs, no extension
+	payload []byte // the candidate's own copy, its storage reused
+	arrival time.Time
+	order   uint64 // when it was held, in candidates: the oldest gives way
+}
+
+func (c *candidate) hold(p *Packet, now time.Time, order uint64) {
+	c.used, c.arrival, c.order = true, now, order
+	c.header = Header{Marker: p.Marker, PayloadType: p.PayloadType, SequenceNumber: p.SequenceNumber, Timestamp: p.Timestamp, SSRC: p.SSRC}
+	c.payload = append(c.payload[:0], p.Payload...)
+}
+
+// probationLocked takes the packet of an SSRC that is not (or no longer)
+// the current stream's: it becomes a candidate (one per SSRC and payload
+// type, so that a telephone-event packet does not displace the Opus one),
+// or confirms one, which
+// starts a new stream with both packets (RFC 3550 A.1's probation, with
+// a second packet within 100 sequence numbers of the first, either side,
+// instead of the very next: the first two packets may swap places).
+func (r *Receiver) probationLocked(p *Packet, now time.Time) error {
+	if r.cfg.noProbation {
+		return r.deliverLocked(p, now, r.startStreamLocked(p, now))
+	}
+	for i := range r.cands {
+		c := &r.cands[i]
+		if !c.used || c.header.SSRC != p.SSRC || c.header.PayloadType != p.PayloadType {
+			continue
+		}
+		d := int16(p.SequenceNumber - c.header.SequenceNumber)
+		if d == 0 || d > maxMisorder || d < -maxMisorder {
+			r.dropCandidateLocked(c)
+			r.candOrder++
+			c.hold(p, now, r.candOrder)
+			return lazyErrorf(ErrProbation, "SSRC %08[1]x: packet %[2]d held until another confirms the stream", int64(p.SSRC), int64(p.SequenceNumber), 0)
+		}
+		held := Packet{Header: c.header, Payload: c.payload}
+		c.used = false
+		for j := range r.cands {
+			if r.cands[j].used {
+				r.dropCandidateLocked(&r.cands[j])
+			}
+		}
+		err := r.deliverLocked(&held, c.arrival, r.startStreamLocked(&held, c.arrival))
+		if err2 := r.streamPacketLocked(p, now, false); err == nil {
+			err = err2
+		}
+		return err
+	}
+	slot := 0 // a free one, else the oldest
+	for i := range r.cands {
+		if !r.cands[i].used {
+			slot = i
+			break
+		}
+		if r.cands[i].order < r.cands[slot].order {
+			slot = i
+		}
+	}
+	c := &r.cands[slot]
+	if c.used {
+		r.dropCandidateLocked(c)
+	}
+	r.candOrder++
+	c.hold(p, now, r.candOrder)
+	return lazyErrorf(ErrProbation, "SSRC %08[1]x: packet %[2]d held until another confirms the stream", int64(p.SSRC), int64(p.SequenceNumber), 0)
+}
+
+// dropCandidateLocked gives up on a candidate, counting its packet.
+func (r *Receiver) dropCandidateLocked(c *candidate) {
+	c.used = false
+	r.stats.IgnoredUnconfirmed++
+	r.stats.PacketsIgnored++
 }
 
 // checkPayloadTypeLocked counts and reports a packet of a payload type
@@ -306,9 +463,9 @@ func (r *Receiver) checkPayloadTypeLocked(pt uint8) error {
 	var err error
 	switch {
 	case r.pt >= 0 && int(pt) != r.pt:
-		err = errorf(ErrIgnored, "payload type %d, want %d", pt, r.pt)
+		err = lazyErrorf(ErrIgnored, "payload type %[1]d, want %[2]d", int64(pt), int64(r.pt), 0)
 	case r.pt < 0 && pt < 96:
-		err = errorf(ErrIgnored, "payload type %d is static; Opus has a dynamic one (96–127)", pt)
+		err = lazyErrorf(ErrIgnored, "payload type %[1]d is static; Opus has a dynamic one (96–127)", int64(pt), 0, 0)
 	default:
 		return nil
 	}
@@ -338,13 +495,9 @@ func (r *Receiver) startStreamLocked(p *Packet, now time.Time) packetPlace {
 	r.active, r.ended, r.ssrc = true, false, p.SSRC
 	r.rec.init(p.SequenceNumber)
 	r.startTime = now
-	anchor := int64(opusrt.FromTime(now))
-	if r.hasEnd && r.endMs > anchor && r.endMs-anchor <= maxAnchorLead.Milliseconds() {
-		anchor = r.endMs
-	}
-	r.anchorMs = anchor
+	r.anchorMs = r.anchorLocked(now)
 	r.firstTs = int64(p.Timestamp)
-	r.refTs, r.refEnd = r.firstTs, r.firstTs
+	r.refTs, r.refEnd, r.shift = r.firstTs, r.firstTs, 0
 	if r.pt < 0 {
 		r.pt = int(p.PayloadType)
 		r.stats.PayloadType = r.pt
@@ -353,11 +506,50 @@ func (r *Receiver) startStreamLocked(p *Packet, now time.Time) packetPlace {
 	return packetPlace{ext: int64(p.SequenceNumber), inOrder: true, newStream: true}
 }
 
+// anchorLocked returns the stamp of a new mapping's first packet arriving
+// at now: its arrival, or the end of the audio delivered so far if that is
+// later by less than maxAnchorLead.
+func (r *Receiver) anchorLocked(now time.Time) int64 {
+	anchor := int64(opusrt.FromTime(now))
+	if r.hasEnd && r.endMs > anchor && r.endMs-anchor <= maxAnchorLead.Milliseconds() {
+		anchor = r.endMs
+	}
+	return anchor
+}
+
+// maxTimestampJump is how far a timestamp may move against the arrival
+// times before the Receiver takes it for a jump of the sender's clock: the
+// Buffer's default resync threshold.
+const maxTimestampJump = 5 * time.Second
+
+// jumpedLocked reports whether ts, of a packet that is a new highest
+// sequence number arriving at now, jumped: forward by more than the
+// arrival gap since the previous packet plus maxTimestampJump, or back by
+// more than maxTimestampJump.
+func (r *Receiver) jumpedLocked(ts int64, now time.Time) bool {
+	limit := samplesIn(maxTimestampJump)
+	return ts-r.refEnd > samplesIn(now.Sub(r.lastArrival))+limit || r.refTs-ts > limit
+}
+
 // deliverLocked stamps p's payload and hands it to the sink.
-func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) (FrameInfo, bool, error) {
+func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) error {
 	ts := UnwrapTimestamp(r.refTs, p.Timestamp)
 	samples := int64(opus.PacketSamples(p.Payload))
 	var silence int64
+	if place.inOrder && !place.newStream && r.jumpedLocked(ts, now) {
+		// A sender's clock jump, not silence: a new mapping from here.
+		r.anchorMs = r.anchorLocked(now)
+		r.firstTs, r.refTs, r.refEnd, r.shift = ts, ts, ts, 0
+		r.startTime = now
+		r.rec.transitValid = false
+		r.stats.TimestampJumps++
+	}
+	if place.inOrder && !place.newStream && ts < r.refEnd {
+		// It starts before the previous packet ends: move the mapping on by
+		// the overlap, so the stamps do not overlap.
+		r.shift += r.refEnd - ts
+		r.stats.TimestampOverlaps++
+	}
 	if place.inOrder {
 		if place.follows && !place.newStream && ts > r.refEnd {
 			silence = ts - r.refEnd
@@ -366,8 +558,10 @@ func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) (F
 		}
 		r.refTs, r.refEnd = ts, ts+samples
 	}
-	offset := ts - r.firstTs
-	r.rec.observeTransit(samplesIn(now.Sub(r.startTime)), offset)
+	// Jitter is RFC 3550's, on the RTP timestamps as sent; the stamps
+	// follow the mapping, overlaps moved on.
+	r.rec.observeTransit(samplesIn(now.Sub(r.startTime)), ts-r.firstTs)
+	offset := ts - r.firstTs + r.shift
 	stamp := r.anchorMs + floorDiv(offset, opusClockRate/1000)
 	if end := r.anchorMs + ceilDiv(offset+samples, opusClockRate/1000); !r.hasEnd || end > r.endMs {
 		r.endMs, r.hasEnd = end, true
@@ -388,7 +582,10 @@ func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) (F
 	if err != nil {
 		r.stats.SinkErrors++
 	}
-	return FrameInfo{
+	if r.nInfos == len(r.infos) {
+		return err // cannot happen: at most two frames per Receive
+	}
+	r.infos[r.nInfos] = FrameInfo{
 		SSRC:      p.SSRC,
 		Sequence:  place.ext,
 		Timestamp: ts,
@@ -397,7 +594,9 @@ func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) (F
 		NewStream: place.newStream,
 		Silence:   samplesDuration(silence),
 		Err:       err,
-	}, true, err
+	}
+	r.nInfos++
+	return err
 }
 
 // rtcpLocked takes an RTCP datagram: an SR of the current source is kept
@@ -431,6 +630,11 @@ func (r *Receiver) Stats() ReceiverStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.stats
+	for i := range r.cands {
+		if r.cands[i].used {
+			s.HeldOnProbation++
+		}
+	}
 	s.PacketsLost = r.lostBefore
 	if r.active {
 		s.SSRC = r.ssrc

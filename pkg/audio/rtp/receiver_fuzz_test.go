@@ -39,7 +39,7 @@ func FuzzReceiver(f *testing.F) {
 			clk.Advance(step)
 			datagrams++
 			err := r.Receive(d)
-			if err != nil && !errors.Is(err, ErrIgnored) && !errors.Is(err, ErrInvalidPacket) && !errors.Is(err, ErrInvalidRTCP) &&
+			if err != nil && !errors.Is(err, ErrIgnored) && !errors.Is(err, ErrProbation) && !errors.Is(err, ErrInvalidPacket) && !errors.Is(err, ErrInvalidRTCP) &&
 				!errors.Is(err, opusrt.ErrInvalidFrame) && !errors.Is(err, opusrt.ErrDisorderedPacket) {
 				t.Fatalf("unexpected error %v", err)
 			}
@@ -52,12 +52,12 @@ func FuzzReceiver(f *testing.F) {
 			t.Fatalf("counters do not add up: %+v", s)
 		}
 		handled := s.PacketsReceived + s.PacketsInvalid + s.PacketsIgnored + s.RTCPReceived + s.RTCPInvalid
-		ignored := s.IgnoredPayloadType + s.IgnoredSSRC + s.IgnoredSequenceJump + s.IgnoredEmpty + s.IgnoredNotRTP
+		ignored := s.IgnoredPayloadType + s.IgnoredSSRC + s.IgnoredSequenceJump + s.IgnoredEmpty + s.IgnoredNotRTP + s.IgnoredUnconfirmed + s.IgnoredOggHeaders
 		if ignored != s.PacketsIgnored {
 			t.Fatalf("PacketsIgnored %d is not the sum of its parts %d", s.PacketsIgnored, ignored)
 		}
 		// Every datagram is counted once.
-		if handled != uint64(datagrams) {
+		if handled+uint64(s.HeldOnProbation) != uint64(datagrams) {
 			t.Fatalf("%d datagrams, %d counted: %+v", datagrams, handled, s)
 		}
 		if buf.Buffered() > 10*time.Second+120*time.Millisecond {

@@ -17,6 +17,7 @@ type receiverConfig struct {
 	ssrcSet     bool
 	cname       string
 	onFrame     func(FrameInfo)
+	noProbation bool
 }
 
 // DefaultStreamTimeout is how long a stream must be silent before a packet
@@ -63,7 +64,15 @@ func WithCNAME(cname string) ReceiverOption {
 // WithFrameHook calls f for every frame handed to the sink, after the
 // sink, with what the packet said (marker bit, sequence number, DTX gap)
 // and the sink's answer. It is called from the goroutine that called
-// Receive, without the Receiver's lock held, so it may call Stats.
+// Receive, once the Receiver's lock is released, so it may call Stats; if
+// Receive is called from several goroutines at once, so is the hook.
 func WithFrameHook(f func(FrameInfo)) ReceiverOption {
 	return func(c *receiverConfig) { c.onFrame = f }
+}
+
+// WithoutProbation starts a stream at its first packet, instead of holding
+// it until a second packet of the same SSRC confirms it. Use it when every
+// datagram comes from a trusted sender and a stream may be one packet.
+func WithoutProbation() ReceiverOption {
+	return func(c *receiverConfig) { c.noProbation = true }
 }

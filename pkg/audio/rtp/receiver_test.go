@@ -86,9 +86,14 @@ func run(t *testing.T, packets []rtpPacket, opts ...ReceiverOption) (*Receiver, 
 	return r, sink.got, errs, clk
 }
 
+// noErrors checks that every packet was taken, the first held on
+// probation until the second confirmed the stream.
 func noErrors(t *testing.T, errs []error) {
 	t.Helper()
 	for i, err := range errs {
+		if i == 0 && errors.Is(err, ErrProbation) {
+			continue
+		}
 		if err != nil {
 			t.Errorf("packet %d: %v", i, err)
 		}
@@ -221,7 +226,10 @@ func TestReceiverPayloadType(t *testing.T) {
 	}{
 		{"first dynamic type", nil, []uint8{111, 111}, []bool{true, true}, 0, -1, 111},
 		{"static types skipped", nil, []uint8{9, 8, 96, 96}, []bool{false, false, true, true}, 2, 8, 96},
-		{"locked on the first", nil, []uint8{111, 97, 111}, []bool{true, false, true}, 1, 97, 111},
+		{"locked on the first", nil, []uint8{111, 111, 97, 111}, []bool{true, true, false, true}, 1, 97, 111},
+		// Before a stream is confirmed, another type is a candidate of
+		// its own, dropped when the first type's stream is confirmed.
+		{"candidates of two types", nil, []uint8{97, 111, 111}, []bool{true, true, true}, 0, -1, 111},
 		{"expected type", []ReceiverOption{WithPayloadType(97)}, []uint8{111, 97, 111, 97}, []bool{false, true, false, true}, 2, 111, 97},
 		{"expected static type", []ReceiverOption{WithPayloadType(9)}, []uint8{9, 111}, []bool{true, false}, 1, 111, 9},
 	}
@@ -233,15 +241,15 @@ func TestReceiverPayloadType(t *testing.T) {
 			}
 			r, _, errs, _ := run(t, ps, tt.opts...)
 			for i, err := range errs {
-				if taken := err == nil; taken != tt.taken[i] {
+				if taken := taken(err); taken != tt.taken[i] {
 					t.Errorf("packet %d (PT %d): error %v", i, tt.pts[i], err)
 				}
-				if err != nil && !errors.Is(err, ErrIgnored) {
+				if !taken(err) && !errors.Is(err, ErrIgnored) {
 					t.Errorf("packet %d: error %v does not wrap ErrIgnored", i, err)
 				}
 			}
 			s := r.Stats()
-			if s.IgnoredPayloadType != tt.ignored || s.PacketsIgnored != tt.ignored || s.LastIgnoredPayloadType != tt.lastIgnored || s.PayloadType != tt.locked {
+			if s.IgnoredPayloadType != tt.ignored || s.PacketsIgnored != tt.ignored+s.IgnoredUnconfirmed || s.LastIgnoredPayloadType != tt.lastIgnored || s.PayloadType != tt.locked {
 				t.Errorf("ignored %d (total %d) last %d locked %d; want %d last %d locked %d",
 					s.IgnoredPayloadType, s.PacketsIgnored, s.LastIgnoredPayloadType, s.PayloadType, tt.ignored, tt.lastIgnored, tt.locked)
 			}
@@ -259,9 +267,10 @@ func TestReceiverInvalidPayload(t *testing.T) {
 		t.Fatalf("invalid Opus: error %v", err)
 	}
 	// Garbage with a valid RTP header does not lock the payload type.
-	good := rtpPacket{seq: 9, ts: 0, ssrc: 2, pt: 97}
-	if err := r.Receive(good.wire()); err != nil {
-		t.Fatalf("valid packet after garbage: %v", err)
+	for _, good := range []rtpPacket{{seq: 9, ts: 0, ssrc: 2, pt: 97}, {seq: 10, ts: 960, ssrc: 2, pt: 97}} {
+		if err := r.Receive(good.wire()); !taken(err) {
+			t.Fatalf("valid packet after garbage: %v", err)
+		}
 	}
 	if err := r.Receive([]byte{0x80, 0x6f, 0, 1}); !errors.Is(err, ErrIgnored) {
 		t.Errorf("4-byte datagram: %v", err)
@@ -270,7 +279,7 @@ func TestReceiverInvalidPayload(t *testing.T) {
 		t.Errorf("truncated extension: %v", err)
 	}
 	s := r.Stats()
-	if s.PacketsInvalid != 2 || s.PayloadType != 97 || s.SSRC != 2 || len(sink.got) != 1 || s.IgnoredNotRTP != 1 {
+	if s.PacketsInvalid != 2 || s.PayloadType != 97 || s.SSRC != 2 || len(sink.got) != 2 || s.IgnoredNotRTP != 1 {
 		t.Errorf("stats %+v, sink %v", s, sink.got)
 	}
 }
@@ -304,7 +313,7 @@ func TestReceiverSSRCChange(t *testing.T) {
 	r, got, errs, _ := run(t, packets, WithStreamTimeout(timeout), WithFrameHook(func(fi FrameInfo) { infos = append(infos, fi) }))
 	for i, err := range errs {
 		ignored := i == 3 || i == 7
-		if ignored != errors.Is(err, ErrIgnored) || !ignored && err != nil {
+		if ignored != errors.Is(err, ErrIgnored) || !ignored && !taken(err) {
 			t.Errorf("packet %d: %v", i, err)
 		}
 	}
@@ -329,21 +338,23 @@ func TestReceiverByeEndsStream(t *testing.T) {
 	r := NewReceiver(sink, WithReceiverClock(clk))
 	for _, p := range steady(2, 1, 0, 1) {
 		clk.Advance(p.after)
-		if err := r.Receive(p.wire()); err != nil {
+		if err := r.Receive(p.wire()); !taken(err) {
 			t.Fatal(err)
 		}
 	}
 	bye, _ := MarshalRTCP(&ReceiverReport{SSRC: 1}, &Goodbye{Sources: []uint32{1}})
-	if err := r.Receive(bye); err != nil {
+	if err := r.Receive(bye); !taken(err) {
 		t.Fatal(err)
 	}
 	// Another SSRC at once, ahead of the old stream's end: the new stream
 	// starts where the old one's audio ended (40 ms), not at the arrival
 	// (20 ms), so it is not late in the Buffer.
-	if err := r.Receive(rtpPacket{seq: 50, ts: 777, ssrc: 2}.wire()); err != nil {
-		t.Fatalf("new SSRC after BYE: %v", err)
+	for _, p := range []rtpPacket{{seq: 50, ts: 777, ssrc: 2}, {seq: 51, ts: 777 + 960, ssrc: 2}} {
+		if err := r.Receive(p.wire()); !taken(err) {
+			t.Fatalf("new SSRC after BYE: %v", err)
+		}
 	}
-	want := []stamped{{ms0, 1}, {ms0 + 20, 2}, {ms0 + 40, 50}}
+	want := []stamped{{ms0, 1}, {ms0 + 20, 2}, {ms0 + 40, 50}, {ms0 + 60, 51}}
 	if !slices.Equal(sink.got, want) {
 		t.Errorf("sink got %v, want %v", sink.got, want)
 	}
@@ -361,7 +372,7 @@ func TestReceiverRestart(t *testing.T) {
 	)
 	r, got, errs, _ := run(t, packets)
 	for i, err := range errs {
-		if (i == 3) != errors.Is(err, ErrIgnored) || i != 3 && err != nil {
+		if (i == 3) != errors.Is(err, ErrIgnored) || i != 3 && !taken(err) {
 			t.Errorf("packet %d: %v", i, err)
 		}
 	}
@@ -384,12 +395,13 @@ func TestReceiverPaddingOnlyIsNotLoss(t *testing.T) {
 	if err := r.Receive(pad.AppendTo(nil)); !errors.Is(err, ErrIgnored) {
 		t.Errorf("padding before any stream: %v", err)
 	}
-	for _, d := range [][]byte{rtpPacket{seq: 1, ts: 0, ssrc: 1}.wire(), pad.AppendTo(nil), rtpPacket{seq: 3, ts: 960, ssrc: 1}.wire()} {
-		if err := r.Receive(d); err != nil {
+	pad.SequenceNumber = 3
+	for _, d := range [][]byte{rtpPacket{seq: 1, ts: 0, ssrc: 1}.wire(), rtpPacket{seq: 2, ts: 960, ssrc: 1}.wire(), pad.AppendTo(nil), rtpPacket{seq: 4, ts: 1920, ssrc: 1}.wire()} {
+		if err := r.Receive(d); !taken(err) {
 			t.Fatal(err)
 		}
 	}
-	if s := r.Stats(); s.PacketsLost != 0 || s.PacketsReceived != 3 || s.FramesDelivered != 2 || s.IgnoredEmpty != 1 {
+	if s := r.Stats(); s.PacketsLost != 0 || s.PacketsReceived != 4 || s.FramesDelivered != 3 || s.IgnoredEmpty != 1 {
 		t.Errorf("stats %+v", s)
 	}
 }
@@ -422,7 +434,7 @@ func TestReceiverReport(t *testing.T) {
 	}
 	for _, p := range []rtpPacket{{seq: 65535, ts: 0, ssrc: 0x11223344}, {seq: 2, ts: 2880, ssrc: 0x11223344, after: 60 * time.Millisecond}} {
 		clk.Advance(p.after)
-		if err := r.Receive(p.wire()); err != nil {
+		if err := r.Receive(p.wire()); !taken(err) {
 			t.Fatal(err)
 		}
 	}
@@ -430,7 +442,7 @@ func TestReceiverReport(t *testing.T) {
 	clk.Advance(10 * time.Millisecond)
 	srNTP := NTPTimeOf(t0.Add(70 * time.Millisecond))
 	sr, _ := MarshalRTCP(&SenderReport{SSRC: 0x11223344, NTPTime: srNTP, RTPTime: 3360, PacketCount: 4, OctetCount: 12}, CNAME(0x11223344, "tx"))
-	if err := r.Receive(sr); err != nil {
+	if err := r.Receive(sr); !taken(err) {
 		t.Fatal(err)
 	}
 	clk.Advance(250 * time.Millisecond)
@@ -473,7 +485,7 @@ func TestReceiverSinkErrors(t *testing.T) {
 	r := NewReceiver(buf, WithReceiverClock(clk))
 	for _, p := range steady(3, 1, 0, 1) {
 		clk.Advance(p.after)
-		if err := r.Receive(p.wire()); err != nil {
+		if err := r.Receive(p.wire()); !taken(err) {
 			t.Fatal(err)
 		}
 	}
@@ -484,7 +496,7 @@ func TestReceiverSinkErrors(t *testing.T) {
 	}
 	// Packet 2 again after it was played: a duplicate here, never seen by
 	// the Buffer. Packet 0 is new to the Receiver but late for the Buffer.
-	if err := r.Receive(rtpPacket{seq: 2, ts: 960, ssrc: 1}.wire()); err != nil {
+	if err := r.Receive(rtpPacket{seq: 2, ts: 960, ssrc: 1}.wire()); !taken(err) {
 		t.Errorf("duplicate: %v", err)
 	}
 	err := r.Receive(rtpPacket{seq: 0, ts: 1<<32 - 960, ssrc: 1}.wire())
@@ -516,7 +528,7 @@ func TestReceiverFeedsBuffers(t *testing.T) {
 		wire = Packet{Header: Header{PayloadType: 111, SequenceNumber: p.seq, Timestamp: p.ts, SSRC: p.ssrc}, Payload: []byte{toc20ms, byte(i)}}.appendTo(wire[:0])
 		want = append(want, opusrt.Frame{toc20ms, byte(i)})
 		for _, r := range receivers {
-			if err := r.Receive(wire); err != nil {
+			if err := r.Receive(wire); !taken(err) {
 				t.Fatal(err)
 			}
 		}
@@ -547,12 +559,17 @@ func TestReceiverAllocations(t *testing.T) {
 	r := NewReceiver(StampedSink(buf), WithReceiverClock(clk))
 	p := Packet{Header: Header{PayloadType: 111, SSRC: 1}, Payload: bytes.Repeat([]byte{toc20ms}, 60)}
 	wire := make([]byte, 0, 128)
+	// The first packet is held on probation; from the second on, each
+	// packet goes to the buffer, and one frame comes out.
+	if err := r.Receive(p.AppendTo(wire)); !errors.Is(err, ErrProbation) {
+		t.Fatal(err)
+	}
 	allocs := testing.AllocsPerRun(2000, func() {
 		p.SequenceNumber++
 		p.Timestamp += 960
 		clk.Advance(20 * time.Millisecond)
 		wire = p.AppendTo(wire[:0])
-		if err := r.Receive(wire); err != nil {
+		if err := r.Receive(wire); !taken(err) {
 			t.Fatal(err)
 		}
 		if _, _, err := buf.Frame(); err != nil {
@@ -561,5 +578,68 @@ func TestReceiverAllocations(t *testing.T) {
 	})
 	if allocs > 0.1 {
 		t.Errorf("%v allocations per packet", allocs)
+	}
+}
+
+func TestReceiverErrorMessages(t *testing.T) {
+	clk := fakeclock.New(t0)
+	r := NewReceiver(&recordingSink{}, WithReceiverClock(clk), WithPayloadType(111))
+	tests := []struct {
+		datagram []byte
+		want     string
+	}{
+		{[]byte{0x42, 1, 2}, "rtp: packet ignored: 3-byte datagram starting 0x42 is not RTP"},
+		{rtpPacket{seq: 1, ssrc: 0xAB, pt: 97}.wire(), "rtp: packet ignored: payload type 97, want 111"},
+		{rtpPacket{seq: 1, ssrc: 0xAB}.wire(), "rtp: packet held on probation: SSRC 000000ab: packet 1 held until another confirms the stream"},
+	}
+	for _, tt := range tests {
+		if err := r.Receive(tt.datagram); err == nil || err.Error() != tt.want {
+			t.Errorf("error %q\nwant  %q", err, tt.want)
+		}
+	}
+	r = NewReceiver(&recordingSink{}, WithReceiverClock(clk))
+	if err := r.Receive(rtpPacket{seq: 1, ssrc: 0xAB, pt: 9}.wire()); err == nil || err.Error() != "rtp: packet ignored: payload type 9 is static; Opus has a dynamic one (96–127)" {
+		t.Errorf("error %q", err)
+	}
+}
+
+// TestReceiverGStreamerShape replays what "oggdemux ! rtpopuspay" sends:
+// OpusHead and OpusTags as packets, then audio whose first timestamp is
+// 312 samples early.
+func TestReceiverGStreamerShape(t *testing.T) {
+	clk := fakeclock.New(t0)
+	sink := &recordingSink{}
+	r := NewReceiver(sink, WithReceiverClock(clk))
+	header := func(seq uint16, text string) []byte {
+		p := Packet{Header: Header{Marker: seq == 1, PayloadType: 96, SequenceNumber: seq, Timestamp: 5000, SSRC: 7}, Payload: []byte(text + "\x01\x01\x38\x01")}
+		return p.AppendTo(nil)
+	}
+	for i, d := range [][]byte{header(1, "OpusHead"), header(2, "OpusTags")} {
+		if err := r.Receive(d); !errors.Is(err, ErrIgnored) {
+			t.Errorf("header %d: %v", i, err)
+		}
+	}
+	for _, p := range []rtpPacket{
+		{seq: 3, ts: 5000, ssrc: 7, pt: 96}, {seq: 4, ts: 5000 + 648, ssrc: 7, pt: 96},
+		{seq: 5, ts: 5000 + 648 + 960, ssrc: 7, pt: 96}, {seq: 6, ts: 5000 + 648 + 1920, ssrc: 7, pt: 96},
+	} {
+		clk.Advance(20 * time.Millisecond)
+		if err := r.Receive(p.wire()); !taken(err) {
+			t.Fatal(err)
+		}
+	}
+	// OpusTags again inside the stream (a chained file): received, not
+	// loss, not audio.
+	if err := r.Receive(header(7, "OpusTags")); err != nil {
+		t.Errorf("header in the stream: %v", err)
+	}
+	first := ms0 + 20
+	want := []stamped{{first, 3}, {first + 20, 4}, {first + 40, 5}, {first + 60, 6}}
+	if !slices.Equal(sink.got, want) {
+		t.Errorf("sink got %v\nwant %v", sink.got, want)
+	}
+	s := r.Stats()
+	if s.IgnoredOggHeaders != 2 || s.TimestampOverlaps != 1 || s.PacketsLost != 0 || s.PacketsReceived != 5 || s.PacketsInvalid != 0 {
+		t.Errorf("stats %+v", s)
 	}
 }
