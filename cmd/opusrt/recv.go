@@ -285,7 +285,7 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 	if o.pt >= 0 {
 		ropts = append(ropts, rtp.WithPayloadType(uint8(o.pt)))
 	}
-	rc.rtp = rtp.NewReceiver(&overlapSink{next: rtp.StampedSink(rtb)}, ropts...)
+	rc.rtp = rtp.NewReceiver(rtp.StampedSink(rtb), ropts...)
 	// RTCP comes on the RTP port + 1 unless the sender multiplexes it on
 	// the RTP port; when that port is taken, reports go out from the RTP
 	// port and RTCP is taken only multiplexed.

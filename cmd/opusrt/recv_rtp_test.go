@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -321,43 +320,5 @@ func TestReceiverRTPReordered(t *testing.T) {
 	c, f, ok, _ := r.counts()
 	if !ok || f.ssrc != 9 || c.Audio != 3 || rtb.Stats().PacketsReceived != 3 {
 		t.Errorf("following %v %v, counts %+v, buffer %+v", f, ok, c, rtb.Stats())
-	}
-}
-
-// stampLog records what a sink is given.
-type stampLog []opusrt.EpochMillis
-
-func (l *stampLog) Append(_ opusrt.Frame, s opusrt.EpochMillis) error {
-	*l = append(*l, s)
-	return nil
-}
-
-func TestOverlapSink(t *testing.T) {
-	f20, f25 := voice20, opusrt.Frame{0x80} // 20 ms; 2.5 ms (CELT NB, config 16)
-	if f25.Duration() != 2500*time.Microsecond {
-		t.Fatalf("test frame lasts %v", f25.Duration())
-	}
-	for _, tc := range []struct {
-		name  string
-		frame opusrt.Frame
-		in    []opusrt.EpochMillis
-		want  []opusrt.EpochMillis
-		moved int
-	}{
-		{"in order", f20, []opusrt.EpochMillis{0, 20, 40, 60}, []opusrt.EpochMillis{0, 20, 40, 60}, 0},
-		{"GStreamer's first step", f20, []opusrt.EpochMillis{1000, 1013, 1033, 1053, 1093}, []opusrt.EpochMillis{1000, 1020, 1040, 1060, 1100}, 1},
-		{"reordered and duplicated pass", f20, []opusrt.EpochMillis{0, 40, 20, 20, 60}, []opusrt.EpochMillis{0, 40, 20, 20, 60}, 0},
-		{"within the tolerance", f20, []opusrt.EpochMillis{0, 19, 38}, []opusrt.EpochMillis{0, 19, 38}, 0},
-		{"2.5 ms frames", f25, []opusrt.EpochMillis{0, 2, 5, 7, 10}, []opusrt.EpochMillis{0, 2, 5, 7, 10}, 0},
-		{"a jump forgets the shift", f20, []opusrt.EpochMillis{0, 13, 100000, 100013}, []opusrt.EpochMillis{0, 20, 100000, 100020}, 2},
-	} {
-		var got stampLog
-		s := &overlapSink{next: &got}
-		for _, st := range tc.in {
-			s.Append(tc.frame, st)
-		}
-		if fmt.Sprint(got) != fmt.Sprint(tc.want) || s.moved != tc.moved {
-			t.Errorf("%s: stamps %v, moved %d; want %v, %d", tc.name, got, s.moved, tc.want, tc.moved)
-		}
 	}
 }
