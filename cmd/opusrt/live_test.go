@@ -106,8 +106,8 @@ func TestSendRecvLoopback(t *testing.T) {
 	if got.Duplicate+got.Late < uint64(sent.Duplicated) {
 		t.Errorf("%d duplicated but only %d duplicate and %d late", sent.Duplicated, got.Duplicate, got.Late)
 	}
-	if got.Ignored != 5 || got.OtherSenders != "1" || !strings.HasPrefix(got.Stopped, "idle") {
-		t.Errorf("ignored %d from %s others, stopped %q", got.Ignored, got.OtherSenders, got.Stopped)
+	if got.Ignored != 5 || got.OtherSenders != 1 || !strings.HasPrefix(got.Stopped, "idle") {
+		t.Errorf("ignored %d from %d others, stopped %q", got.Ignored, got.OtherSenders, got.Stopped)
 	}
 	if want := float64(got.Played)*20 + got.ConcealedMs; got.OutputMs != want {
 		t.Errorf("output %v ms, want played %d×20 + concealed %v = %v ms", got.OutputMs, got.Played, got.ConcealedMs, want)

@@ -143,7 +143,8 @@ type recvSummary struct {
 	Sender            string      `json:"sender,omitempty"`
 	Datagrams         int64       `json:"datagrams"`
 	Ignored           int64       `json:"ignored"`
-	OtherSenders      string      `json:"other_senders"`
+	OtherSenders      int         `json:"other_senders"`
+	MoreSenders       bool        `json:"more_other_senders,omitempty"` // more than other_senders were seen
 	Takeovers         int         `json:"takeovers"`
 	NotAudio          int64       `json:"not_audio"`
 	Invalid           int64       `json:"invalid"`
@@ -400,7 +401,7 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 		return werr
 	}
 	if w.frames == 0 {
-		c, _, _, _ := rc.counts()
+		c, _, _, _, _ := rc.counts()
 		return fmt.Errorf("%s; %s holds an empty stream", noAudioReason(c, listen, o.pt), o.out)
 	}
 	return nil
@@ -438,9 +439,9 @@ func writeError(name string, rec *recording, ow *opusrt.OggWriter, err error) er
 }
 
 func summarize(rc *receiver, s opusrt.Stats, w *recorder, listen, out, stop string) recvSummary {
-	c, followed, ok, others := rc.counts()
+	c, followed, ok, others, more := rc.counts()
 	sum := recvSummary{
-		Listen: listen, Datagrams: c.Audio, Ignored: c.Ignored, OtherSenders: others,
+		Listen: listen, Datagrams: c.Audio, Ignored: c.Ignored, OtherSenders: others, MoreSenders: more,
 		Takeovers: c.Takeovers, NotAudio: c.Datagrams - c.Audio - c.Invalid - c.Ignored,
 		Invalid: c.Invalid, Received: s.PacketsReceived,
 		Played: s.PacketsPlayed, Late: s.PacketsLate, Duplicate: s.PacketsDuplicated,
@@ -473,7 +474,7 @@ func summarize(rc *receiver, s opusrt.Stats, w *recorder, listen, out, stop stri
 func statusLine(rc *receiver, s opusrt.Stats) string {
 	line := fmt.Sprintf("received %d  lost %d  late %d  jitter %s  buffered %s",
 		s.PacketsReceived, s.PacketsLost, s.PacketsLate, fmtDuration(s.Jitter), fmtDuration(s.Buffered))
-	if c, _, _, _ := rc.counts(); c.Ignored > 0 {
+	if c, _, _, _, _ := rc.counts(); c.Ignored > 0 {
 		line += fmt.Sprintf("  ignored %d", c.Ignored)
 	}
 	return line
@@ -501,7 +502,7 @@ func printRecvSummary(w io.Writer, s recvSummary) {
 		fmtDuration(time.Duration(s.OutputMs*float64(time.Millisecond))), s.OutputBytes, s.Output)
 	if s.Ignored > 0 || s.NotAudio > 0 || s.Takeovers > 0 {
 		fmt.Fprintf(w, "ignored %d datagrams from %s other sender(s), %d that came before valid audio; %d takeovers\n",
-			s.Ignored, s.OtherSenders, s.NotAudio, s.Takeovers)
+			s.Ignored, sendersText(s.OtherSenders, s.MoreSenders), s.NotAudio, s.Takeovers)
 	}
 }
 

@@ -317,7 +317,7 @@ func TestReceiverRTPReordered(t *testing.T) {
 	for i, p := range [][]byte{p2, p1, p3} {
 		r.handle(p, a, t0.Add(time.Duration(i)*time.Millisecond))
 	}
-	c, f, ok, _ := r.counts()
+	c, f, ok, _, _ := r.counts()
 	if !ok || f.ssrc != 9 || c.Audio != 3 || rtb.Stats().PacketsReceived != 3 {
 		t.Errorf("following %v %v, counts %+v, buffer %+v", f, ok, c, rtb.Stats())
 	}

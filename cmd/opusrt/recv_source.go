@@ -112,12 +112,12 @@ func (s *senderSet) add(a netip.AddrPort) {
 	s.m[a] = struct{}{}
 }
 
-// String says how many: "3", or "more than 1024".
-func (s *senderSet) String() string {
-	if s.full {
-		return fmt.Sprintf("more than %d", maxOtherSenders)
+// sendersText says how many: "3", or "more than 1024".
+func sendersText(n int, more bool) string {
+	if more {
+		return fmt.Sprintf("more than %d", n)
 	}
-	return fmt.Sprint(len(s.m))
+	return fmt.Sprint(n)
 }
 
 // maxCandidates bounds the sources that sent one valid frame and wait for
@@ -433,10 +433,10 @@ func (r *receiver) stopped() bool {
 }
 
 // counts returns a copy of the counts and the followed source.
-func (r *receiver) counts() (c rxCounts, followed source, ok bool, others string) {
+func (r *receiver) counts() (c rxCounts, followed source, ok bool, others int, more bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.c, r.followed, r.following, r.others.String()
+	return r.c, r.followed, r.following, len(r.others.m), r.others.full
 }
 
 // noAudioReason says in one line why nothing was recorded, from what came
