@@ -144,16 +144,8 @@ func TestRecvInterruptLeavesValidFile(t *testing.T) {
 		t.Skip("builds the command and streams for a second")
 	}
 	bin := binary(t)
-	addr := freeAddr(t)
 	out := filepath.Join(t.TempDir(), "rec.opus")
-	var stderr bytes.Buffer
-	rc := exec.Command(bin, "recv", "--listen", addr, "-o", out, "--idle", "0")
-	rc.Stderr = &stderr
-	if err := rc.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Process.Kill()
-	waitBound(t, addr)
+	rc, addr, stderr := startRecvProcess(t, bin, nil, "-o", out, "--idle", "0")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

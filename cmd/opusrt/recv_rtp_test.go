@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"math/rand/v2"
@@ -280,18 +281,35 @@ func TestSendRTPFlags(t *testing.T) {
 // TestRecvSDP: recv --sdp takes the payload type and port from the file.
 func TestRecvSDP(t *testing.T) {
 	dir := t.TempDir()
-	addr := freeAddr(t)
-	_, port, _ := net.SplitHostPort(addr)
 	sdpFile := filepath.Join(dir, "s.sdp")
-	// As ffmpeg -f rtp prints it.
-	os.WriteFile(sdpFile, []byte("SDP:\nv=0\no=- 0 0 IN IP4 127.0.0.1\ns=No Name\nc=IN IP4 127.0.0.1\nt=0 0\n"+
-		"m=audio "+port+" RTP/AVP 97\na=rtpmap:97 opus/48000/2\na=fmtp:97 sprop-stereo=1\n"), 0o644)
 	out := filepath.Join(dir, "rec.opus")
+	var addr string
 	done := make(chan result, 1)
-	go func() {
-		done <- runOpusrtCtx(context.Background(), "recv", "--sdp", sdpFile, "-o", out, "--idle", "300ms", "--json")
-	}()
-	waitBound(t, addr)
+	for try := 0; ; try++ {
+		// A free port, which another process may take before recv does:
+		// then try another.
+		addr = freeAddr(t)
+		_, port, _ := net.SplitHostPort(addr)
+		// As ffmpeg -f rtp prints it.
+		os.WriteFile(sdpFile, []byte("SDP:\nv=0\no=- 0 0 IN IP4 127.0.0.1\ns=No Name\nc=IN IP4 127.0.0.1\nt=0 0\n"+
+			"m=audio "+port+" RTP/AVP 97\na=rtpmap:97 opus/48000/2\na=fmtp:97 sprop-stereo=1\n"), 0o644)
+		errb := &syncBuffer{}
+		go func() {
+			var outb bytes.Buffer
+			code := run(context.Background(), []string{"recv", "--sdp", sdpFile, "-o", out, "--idle", "300ms", "--json"},
+				bytes.NewReader(nil), &outb, errb)
+			done <- result{outb.String(), errb.String(), code}
+		}()
+		for !strings.HasPrefix(errb.String(), "listening on "+addr) && len(done) == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if len(done) == 0 {
+			break
+		}
+		if res := <-done; try == 2 || !strings.Contains(res.stderr, "address already in use") {
+			t.Fatalf("recv: exit %d: %s", res.code, res.stderr)
+		}
+	}
 	c := dialFrom(t, "127.0.0.1", addr)
 	(&rtpStream{pt: 96, ssrc: 1}).send(t, c, 20, nil) // another type: ignored
 	(&rtpStream{pt: 97, ssrc: 2}).send(t, c, 20, nil)

@@ -568,16 +568,8 @@ func TestRecvSecondInterrupt(t *testing.T) {
 		t.Skip("builds the command")
 	}
 	bin := binary(t)
-	addr := freeAddr(t)
 	out := filepath.Join(t.TempDir(), "rec.opus")
-	var stderr bytes.Buffer
-	rc := exec.Command(bin, "recv", "--listen", addr, "-o", out, "--idle", "0")
-	rc.Stderr = &stderr
-	if err := rc.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Process.Kill()
-	waitBound(t, addr)
+	rc, addr, stderr := startRecvProcess(t, bin, nil, "-o", out, "--idle", "0")
 	c := dialFrom(t, "127.0.0.1", addr)
 	sendFrames(t, c, voice20, opusrt.Now(), 300)
 	time.Sleep(1300 * time.Millisecond) // a page is flushed every second of playout
@@ -603,17 +595,9 @@ func TestRecvSIGTERM(t *testing.T) {
 		t.Skip("builds the command")
 	}
 	bin := binary(t)
-	addr := freeAddr(t)
 	out := filepath.Join(t.TempDir(), "rec.opus")
-	var stderr bytes.Buffer
-	rc := exec.Command(bin, "recv", "--listen", addr, "-o", out, "--idle", "0", "--json")
-	var stdout bytes.Buffer
-	rc.Stdout, rc.Stderr = &stdout, &stderr
-	if err := rc.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Process.Kill()
-	waitBound(t, addr)
+	stdout := &syncBuffer{}
+	rc, addr, stderr := startRecvProcess(t, bin, stdout, "-o", out, "--idle", "0", "--json")
 	c := dialFrom(t, "127.0.0.1", addr)
 	sendFrames(t, c, voice20, opusrt.Now(), 300)
 	time.Sleep(50 * time.Millisecond)
@@ -633,6 +617,31 @@ func TestRecvSIGTERM(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 	checkWholePages(t, readFile(t, out), int(sum.Played))
+}
+
+// startRecvProcess runs the built command's recv on 127.0.0.1:0 with args
+// and returns once it listens, with the address its "listening on" line
+// names.
+func startRecvProcess(t *testing.T, bin string, stdout io.Writer, args ...string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
+	stderr := &syncBuffer{}
+	rc := exec.Command(bin, append([]string{"recv", "--listen", "127.0.0.1:0"}, args...)...)
+	rc.Stdout, rc.Stderr = stdout, stderr
+	if err := rc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rc.Process.Kill(); rc.Wait() })
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		line, _, _ := strings.Cut(stderr.String(), "\n")
+		if a, ok := strings.CutPrefix(line, "listening on "); ok {
+			addr, _, _ := strings.Cut(a, ",")
+			return rc, addr, stderr
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("recv does not listen: %q", stderr.String())
+	return nil, "", nil
 }
 
 // checkLastLineError checks the exit status and that stderr ends with one
@@ -659,14 +668,8 @@ func TestRecvSIGKILL(t *testing.T) {
 		t.Skip("builds the command")
 	}
 	bin := binary(t)
-	addr := freeAddr(t)
 	out := filepath.Join(t.TempDir(), "rec.opus")
-	rc := exec.Command(bin, "recv", "--listen", addr, "-o", out, "--idle", "0", "--playout-delay", "60ms")
-	if err := rc.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Process.Kill()
-	waitBound(t, addr)
+	rc, addr, _ := startRecvProcess(t, bin, nil, "-o", out, "--idle", "0", "--playout-delay", "60ms")
 	c := dialFrom(t, "127.0.0.1", addr)
 	sendFrames(t, c, voice20, opusrt.Now(), 200)
 	time.Sleep(2500 * time.Millisecond) // two pages flushed, a second apart
