@@ -500,6 +500,15 @@ func printRecvSummary(w io.Writer, s recvSummary) {
 		s.Concealed, s.ConcealmentEvents, fill,
 		fmtDuration(time.Duration(s.JitterMs*float64(time.Millisecond))),
 		fmtDuration(time.Duration(s.OutputMs*float64(time.Millisecond))), s.OutputBytes, s.Output)
+	if r := s.RTP; r != nil {
+		rtcp := "on its RTP port + 1"
+		if r.RTCPMuxed {
+			rtcp = "multiplexed on its RTP port"
+		}
+		fmt.Fprintf(w, "RTP: SSRC %v, payload type %d, %d stream(s): %d packets, %d lost, %d duplicated, jitter %s; %d sender reports received, %d receiver reports sent %s\n",
+			r.SSRC, r.PayloadType, r.Streams, r.Packets, r.Lost, r.Duplicated,
+			fmtDuration(time.Duration(r.JitterMs*float64(time.Millisecond))), r.SenderReports, r.ReceiverReports, rtcp)
+	}
 	if s.Ignored > 0 || s.NotAudio > 0 || s.Takeovers > 0 {
 		fmt.Fprintf(w, "ignored %d datagrams from %s other sender(s), %d that came before valid audio; %d takeovers\n",
 			s.Ignored, sendersText(s.OtherSenders, s.MoreSenders), s.NotAudio, s.Takeovers)
