@@ -340,3 +340,22 @@ func TestReceiverRTPReordered(t *testing.T) {
 		t.Errorf("following %v %v, counts %+v, buffer %+v", f, ok, c, rtb.Stats())
 	}
 }
+
+// TestRecvRTPAbsurdTimestamps is the four-datagram attack over RTP:
+// timestamps that jump half the 32-bit range, and back. The recording
+// stays small: no gap is filled with more than the resync threshold.
+func TestRecvRTPAbsurdTimestamps(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "rec.opus")
+	r := startRecv(t, "-o", out, "--idle", "300ms", "--json")
+	c := dialFrom(t, "127.0.0.1", r.addr)
+	s := &rtpStream{pt: 111, ssrc: 3, seq: 10, ts: 1000}
+	for _, ts := range []uint32{1000, 1960, 1960 + 1<<31, 1000 + 48000*3600, 2920} {
+		s.ts = ts
+		c.Write(s.next(opusrt.Frame{0xf8}, false))
+	}
+	res := r.wait(t, 5*time.Second)
+	sum := res.summary(t)
+	if limit := 5*20 + 4*ms(maxFill); res.code != 0 || sum.OutputMs > limit || sum.OutputBytes > 4096 {
+		t.Errorf("exit %d: recorded %v ms (at most %v) in %d bytes: %s", res.code, sum.OutputMs, limit, sum.OutputBytes, res.stderr)
+	}
+}
