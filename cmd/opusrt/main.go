@@ -5,8 +5,8 @@
 //
 //	opusrt info FILE...                         what a file holds and what is wrong with it
 //	opusrt simulate [IN.opus] [-o OUT.opus]     play a file through a simulated network
-//	opusrt send IN.opus --to HOST:PORT          stream a file over UDP in real time
-//	opusrt recv --listen HOST:PORT -o OUT.opus  record a UDP stream through a jitter buffer
+//	opusrt send IN.opus --to HOST:PORT [--rtp]  stream a file over UDP (stamped frames or RTP) in real time
+//	opusrt recv --listen HOST:PORT -o OUT.opus  record a UDP stream (stamped or RTP) through a jitter buffer
 //	opusrt completion bash|zsh|fish|powershell  shell completion
 //
 // With no input, simulate plays the embedded speech sample, so
@@ -25,7 +25,10 @@
 // command's flags and examples.
 //
 // Errors are one line on stderr, "opusrt: ...", and a non-zero exit status:
-// 1 for a failure or a damaged file found by info, 2 for bad usage.
+// 1 for a failure, a damaged file found by info, or a recording with no
+// valid audio; 2 for bad usage (and a bare "opusrt", which prints the
+// usage); 130 for a second interrupt. "opusrt --version" prints the
+// version.
 package main
 
 import (
