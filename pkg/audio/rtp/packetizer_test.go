@@ -217,3 +217,44 @@ func TestPacketizerToReceiver(t *testing.T) {
 		t.Errorf("frame infos %+v", infos)
 	}
 }
+
+// TestPacketizerRoundTrip is a sender's view of the round trip: its SR
+// goes out, the Receiver's RR comes back, and the sender finds its block
+// and measures the round trip on its own clock.
+func TestPacketizerRoundTrip(t *testing.T) {
+	clk := fakeclock.New(t0)
+	tx := NewPacketizer(WithSenderClock(clk))
+	rx := NewReceiver(sinkFunc(func(opusrt.Frame, opusrt.EpochMillis) error { return nil }), WithReceiverClock(clk))
+	oneWay := 35 * time.Millisecond
+	for range 3 {
+		wire, _ := tx.AppendPacket(nil, opusrt.Frame{toc20ms})
+		clk.Advance(oneWay)
+		if err := rx.Receive(wire); !taken(err) {
+			t.Fatal(err)
+		}
+		clk.Advance(20*time.Millisecond - oneWay)
+	}
+	sr := tx.AppendReport(nil, clk.Now())
+	clk.Advance(oneWay)
+	if err := rx.Receive(sr); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(700 * time.Millisecond) // the receiver's own report timer
+	rr := rx.AppendReport(nil, clk.Now())
+	clk.Advance(oneWay)
+	pkts, err := UnmarshalRTCP(rr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, ok := FindReport(pkts, tx.SSRC())
+	if !ok {
+		t.Fatal("no report block about the sender")
+	}
+	rtt, ok := RoundTripTime(clk.Now(), rb)
+	if !ok || rtt < 2*oneWay-50*time.Microsecond || rtt > 2*oneWay+50*time.Microsecond {
+		t.Errorf("round trip %v, %v; want %v", rtt, ok, 2*oneWay)
+	}
+	if rb.CumulativeLost != 0 || rb.ExtendedHighestSequence&0xFFFF != uint32(uint16(tx.header.SequenceNumber-1)) {
+		t.Errorf("report block %+v", rb)
+	}
+}

@@ -114,122 +114,6 @@ type Receiver struct {
 	stats      ReceiverStats
 }
 
-// ReceiverStats are a Receiver's counters. Counts are since the Receiver
-// was made, over every stream, unless they say otherwise.
-type ReceiverStats struct {
-	// SSRC is the current stream's source; 0 before the first.
-	SSRC uint32
-	// PayloadType is the payload type taken: WithPayloadType's, or that
-	// of the first stream confirmed; −1 before.
-	PayloadType int
-	// Streams is how many streams were started: the first, then one per
-	// SSRC change or restart.
-	Streams uint64
-	// PacketsReceived is the RTP packets of the streams received,
-	// duplicates included (RFC 3550 A.3's "received").
-	PacketsReceived uint64
-	// PacketsLost is the packets expected (from sequence numbers) minus
-	// those received, summed over streams (RFC 3550 A.3); negative when
-	// duplicates outnumber losses. DTX silence is not loss.
-	PacketsLost int64
-	// PacketsDuplicated is the packets received again, dropped here.
-	PacketsDuplicated uint64
-	// BytesReceived is the payload bytes of the packets received,
-	// headers and padding excluded (webrtc-stats bytesReceived).
-	BytesReceived uint64
-	// FramesDelivered is the frames handed to the sink; SinkErrors how
-	// many of them it refused (late, invalid stamp, closed).
-	FramesDelivered uint64
-	SinkErrors      uint64
-	// PacketsInvalid is the datagrams that looked like RTP but did not
-	// parse, or whose payload was not valid Opus (RFC 6716 §3.4).
-	PacketsInvalid uint64
-	// PacketsIgnored is the sum of the Ignored counts below: datagrams
-	// not taken, though not malformed.
-	PacketsIgnored uint64
-	// IgnoredPayloadType counts packets of a payload type other than
-	// the one taken (or, before any, of a static type);
-	// LastIgnoredPayloadType is the type of the last one, −1 for none.
-	IgnoredPayloadType     uint64
-	LastIgnoredPayloadType int
-	// IgnoredSSRC counts packets of another SSRC while the current stream
-	// was live.
-	IgnoredSSRC uint64
-	// IgnoredSequenceJump counts packets whose sequence number jumped too
-	// far from the stream's and that no next packet confirmed.
-	IgnoredSequenceJump uint64
-	// IgnoredEmpty counts packets without payload (padding only) that
-	// belonged to no stream; those of the current stream count as
-	// received, so they are not loss.
-	IgnoredEmpty uint64
-	// IgnoredOggHeaders counts Ogg Opus headers (OpusHead, OpusTags) sent
-	// as RTP payloads, as GStreamer's "oggdemux ! rtpopuspay" does, before
-	// any stream; in a stream they count as received.
-	IgnoredOggHeaders uint64
-	// IgnoredNotRTP counts datagrams that are neither RTP nor RTCP.
-	IgnoredNotRTP uint64
-	// IgnoredUnconfirmed counts first packets of would-be streams that no
-	// second packet confirmed (see Receiver, "Probation").
-	IgnoredUnconfirmed uint64
-	// HeldOnProbation is the packets held now, waiting for a second
-	// packet of their SSRC.
-	HeldOnProbation int
-	// Markers counts packets with the marker bit: talkspurts begun.
-	Markers uint64
-	// TimestampJumps counts new mappings within a stream: a timestamp that
-	// jumped ahead by more than the arrival gap plus 5 s, or back by more
-	// than 5 s (a sender's clock jump, or hostile stamps). The packet is
-	// stamped with its arrival, and later ones from it, as a new stream's.
-	TimestampJumps uint64
-	// TimestampOverlaps counts packets whose timestamp was before the end
-	// of the previous packet's audio (GStreamer's first Opus packet, whose
-	// timestamp leaves out the pre-skip, is one): the mapping moves on by
-	// the overlap, so stamps never overlap.
-	TimestampOverlaps uint64
-	// DTXGaps counts timestamp gaps between consecutive sequence numbers
-	// (discontinuous transmission), DTXDuration their total length.
-	DTXGaps     uint64
-	DTXDuration time.Duration
-	// ExtendedHighestSequence is the current stream's highest sequence
-	// number with its wraps counted in the upper 16 bits.
-	ExtendedHighestSequence uint32
-	// Jitter is the current stream's interarrival jitter (RFC 3550
-	// §6.4.1), JitterTimestampUnits the same in 1/48000 s, as RTCP says it.
-	Jitter               time.Duration
-	JitterTimestampUnits uint32
-	// RTCPReceived counts RTCP datagrams parsed, RTCPInvalid those that
-	// did not parse, SenderReports the SRs among them (any source),
-	// Goodbyes the BYEs that ended the current stream.
-	RTCPReceived  uint64
-	RTCPInvalid   uint64
-	SenderReports uint64
-	Goodbyes      uint64
-}
-
-// FrameInfo describes one frame the Receiver handed to its sink.
-type FrameInfo struct {
-	// SSRC is the stream's source.
-	SSRC uint32
-	// Sequence is the packet's sequence number, unwrapped within its
-	// stream (the first packet's number plus 65536 per wrap).
-	Sequence int64
-	// Timestamp is the packet's RTP timestamp, unwrapped within its
-	// stream.
-	Timestamp int64
-	// Stamp is the stamp the frame was given.
-	Stamp opusrt.EpochMillis
-	// Marker is the packet's marker bit: the first packet of a talkspurt.
-	Marker bool
-	// NewStream is true for the first frame of a stream.
-	NewStream bool
-	// Silence is the DTX gap before this frame: how far its timestamp is
-	// past the end of the previous packet's audio, when the sequence
-	// numbers are consecutive.
-	Silence time.Duration
-	// Err is what the sink's Append returned.
-	Err error
-}
-
 // NewReceiver returns a Receiver that feeds sink.
 func NewReceiver(sink Sink, opts ...ReceiverOption) *Receiver {
 	cfg := receiverConfig{payloadType: -1, quiet: DefaultStreamTimeout}
@@ -376,87 +260,6 @@ func carriesNoAudio(payload []byte) bool {
 	return len(payload) == 0 || bytes.HasPrefix(payload, []byte("OpusHead")) || bytes.HasPrefix(payload, []byte("OpusTags"))
 }
 
-// probationSlots is how many would-be streams are held on probation at
-// once; the oldest gives way to a new one.
-const probationSlots = 8
-
-// candidate is the first packet of a would-be stream, held on probation.
-type candidate struct {
-	used    bool
-	header  Header // fixed fields only: no CSRCs, no extension
-	payload []byte // the candidate's own copy, its storage reused
-	arrival time.Time
-	order   uint64 // when it was held, in candidates: the oldest gives way
-}
-
-func (c *candidate) hold(p *Packet, now time.Time, order uint64) {
-	c.used, c.arrival, c.order = true, now, order
-	c.header = Header{Marker: p.Marker, PayloadType: p.PayloadType, SequenceNumber: p.SequenceNumber, Timestamp: p.Timestamp, SSRC: p.SSRC}
-	c.payload = append(c.payload[:0], p.Payload...)
-}
-
-// probationLocked takes the packet of an SSRC that is not (or no longer)
-// the current stream's: it becomes a candidate (one per SSRC and payload
-// type, so that a telephone-event packet does not displace the Opus one),
-// or confirms one, which
-// starts a new stream with both packets (RFC 3550 A.1's probation, with
-// a second packet within 100 sequence numbers of the first, either side,
-// instead of the very next: the first two packets may swap places).
-func (r *Receiver) probationLocked(p *Packet, now time.Time) error {
-	if r.cfg.noProbation {
-		return r.deliverLocked(p, now, r.startStreamLocked(p, now))
-	}
-	for i := range r.cands {
-		c := &r.cands[i]
-		if !c.used || c.header.SSRC != p.SSRC || c.header.PayloadType != p.PayloadType {
-			continue
-		}
-		d := int16(p.SequenceNumber - c.header.SequenceNumber)
-		if d == 0 || d > maxMisorder || d < -maxMisorder {
-			r.dropCandidateLocked(c)
-			r.candOrder++
-			c.hold(p, now, r.candOrder)
-			return lazyErrorf(ErrProbation, "SSRC %08[1]x: packet %[2]d held until another confirms the stream", int64(p.SSRC), int64(p.SequenceNumber), 0)
-		}
-		held := Packet{Header: c.header, Payload: c.payload}
-		c.used = false
-		for j := range r.cands {
-			if r.cands[j].used {
-				r.dropCandidateLocked(&r.cands[j])
-			}
-		}
-		err := r.deliverLocked(&held, c.arrival, r.startStreamLocked(&held, c.arrival))
-		if err2 := r.streamPacketLocked(p, now, false); err == nil {
-			err = err2
-		}
-		return err
-	}
-	slot := 0 // a free one, else the oldest
-	for i := range r.cands {
-		if !r.cands[i].used {
-			slot = i
-			break
-		}
-		if r.cands[i].order < r.cands[slot].order {
-			slot = i
-		}
-	}
-	c := &r.cands[slot]
-	if c.used {
-		r.dropCandidateLocked(c)
-	}
-	r.candOrder++
-	c.hold(p, now, r.candOrder)
-	return lazyErrorf(ErrProbation, "SSRC %08[1]x: packet %[2]d held until another confirms the stream", int64(p.SSRC), int64(p.SequenceNumber), 0)
-}
-
-// dropCandidateLocked gives up on a candidate, counting its packet.
-func (r *Receiver) dropCandidateLocked(c *candidate) {
-	c.used = false
-	r.stats.IgnoredUnconfirmed++
-	r.stats.PacketsIgnored++
-}
-
 // checkPayloadTypeLocked counts and reports a packet of a payload type
 // the Receiver does not take.
 func (r *Receiver) checkPayloadTypeLocked(pt uint8) error {
@@ -567,6 +370,7 @@ func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) er
 		r.endMs, r.hasEnd = end, true
 	}
 	r.lastArrival = now
+	r.ended = false // a stream that said BYE and came back is live again
 	r.stats.PacketsReceived++
 	r.stats.BytesReceived += uint64(len(p.Payload))
 	if p.Marker {

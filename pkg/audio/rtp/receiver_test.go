@@ -643,3 +643,57 @@ func TestReceiverGStreamerShape(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 }
+
+func TestReceiverByeThenBack(t *testing.T) {
+	// A sender says BYE, then goes on with the same SSRC: its stream is
+	// live again, and a stranger cannot take its place.
+	clk := fakeclock.New(t0)
+	sink := &recordingSink{}
+	r := NewReceiver(sink, WithReceiverClock(clk))
+	bye, _ := MarshalRTCP(&ReceiverReport{SSRC: 1}, &Goodbye{Sources: []uint32{1}})
+	for i, d := range [][]byte{
+		rtpPacket{seq: 1, ts: 0, ssrc: 1}.wire(), rtpPacket{seq: 2, ts: 960, ssrc: 1}.wire(), bye,
+		rtpPacket{seq: 3, ts: 1920, ssrc: 1}.wire(),
+		rtpPacket{seq: 9, ts: 0, ssrc: 2}.wire(), rtpPacket{seq: 10, ts: 960, ssrc: 2}.wire(),
+	} {
+		clk.Advance(20 * time.Millisecond)
+		err := r.Receive(d)
+		if ignored := i >= 4; ignored != errors.Is(err, ErrIgnored) || !ignored && !taken(err) {
+			t.Errorf("datagram %d: %v", i, err)
+		}
+	}
+	if s := r.Stats(); s.SSRC != 1 || s.Streams != 1 || len(sink.got) != 3 || s.IgnoredSSRC != 2 {
+		t.Errorf("stats %+v, %d frames", s, len(sink.got))
+	}
+}
+
+// TestReceiverConcurrentUse receives on one goroutine while another reads
+// the stats and makes reports, as a recorder with a report timer does; run
+// with -race.
+func TestReceiverConcurrentUse(t *testing.T) {
+	clk := fakeclock.New(t0)
+	buf := opusrt.NewBuffer(0, opusrt.WithClock(clk))
+	r := NewReceiver(StampedSink(buf), WithReceiverClock(clk))
+	tx := NewPacketizer(WithSenderClock(clk))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			r.Stats()
+			r.AppendReport(nil, clk.Now())
+			tx.AppendReport(nil, clk.Now())
+		}
+	}()
+	var wire []byte
+	for range 500 {
+		wire, _ = tx.AppendPacket(wire[:0], opusrt.Frame{toc20ms, 1, 2})
+		if err := r.Receive(wire); !taken(err) {
+			t.Fatal(err)
+		}
+		clk.Advance(20 * time.Millisecond)
+	}
+	<-done
+	if s := r.Stats(); s.FramesDelivered != 500 || s.PacketsLost != 0 {
+		t.Errorf("stats %+v", s)
+	}
+}

@@ -211,3 +211,27 @@ func (rr *ReceiverReport) AppendTo(dst []byte) []byte {
 
 // Marshal returns the encoded RR.
 func (rr *ReceiverReport) Marshal() ([]byte, error) { return marshalRTCP(rr) }
+
+// FindReport returns the report block about source ssrc in the SRs and
+// RRs of a compound packet (the last one, if several), and whether there
+// is one: what a sender looks for in the reports it receives, to learn
+// its loss and, with RoundTripTime, the round trip.
+func FindReport(pkts []RTCPPacket, ssrc uint32) (ReportBlock, bool) {
+	var found ReportBlock
+	ok := false
+	for _, p := range pkts {
+		var blocks []ReportBlock
+		switch p := p.(type) {
+		case *SenderReport:
+			blocks = p.Reports
+		case *ReceiverReport:
+			blocks = p.Reports
+		}
+		for _, rb := range blocks {
+			if rb.SSRC == ssrc {
+				found, ok = rb, true
+			}
+		}
+	}
+	return found, ok
+}

@@ -338,3 +338,20 @@ func FuzzUnmarshalRTCP(f *testing.F) {
 		}
 	})
 }
+
+func TestFindReport(t *testing.T) {
+	pkts, err := UnmarshalRTCP(hexBytes(t, srWire+`81 c9 00 07  00 00 00 09
+		00 00 00 05  00 00 00 01  00 00 00 02  00 00 00 03  00 00 00 04  00 00 00 05`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rb, ok := FindReport(pkts, 2); !ok || rb != srWant.Reports[0] {
+		t.Errorf("FindReport(2) = %+v, %v", rb, ok)
+	}
+	if rb, ok := FindReport(pkts, 5); !ok || rb.CumulativeLost != 1 || rb.DelaySinceLastSR != 5 {
+		t.Errorf("FindReport(5) = %+v, %v", rb, ok)
+	}
+	if _, ok := FindReport(pkts, 1); ok {
+		t.Error("FindReport(1) found the SR's own SSRC")
+	}
+}

@@ -69,7 +69,8 @@ type Session struct {
 	// Port is the RTP port of the audio media line (m=audio PORT).
 	Port int
 	// Protocol is the media line's transport, "RTP/AVP" when empty.
-	// Reading gives what was written (browsers say UDP/TLS/RTP/SAVPF).
+	// Reading gives what was written: browsers say UDP/TLS/RTP/SAVPF, an
+	// encrypted (SRTP) stream that package rtp cannot read; see Encrypted.
 	Protocol string
 	// PayloadType is the payload type of Opus (a=rtpmap:PT opus/48000/2).
 	PayloadType uint8
@@ -99,6 +100,10 @@ func (s *Session) Param(name string) (string, bool) {
 	}
 	return "", false
 }
+
+// Encrypted reports whether the stream is secure RTP (a protocol with
+// SAVP, RFC 3711), whose payloads are ciphertext to a plain RTP receiver.
+func (s *Session) Encrypted() bool { return strings.Contains(s.Protocol, "SAVP") }
 
 // ControlPort returns the port RTCP goes to: Port with RTCPMux,
 // RTCPPort when set, else Port+1 (RFC 3550 §11).

@@ -215,6 +215,9 @@ func TestSessionHelpers(t *testing.T) {
 	if v, ok := s.Param("UseInbandFEC"); !ok || v != "1" {
 		t.Errorf("Param(UseInbandFEC) = %q, %v", v, ok)
 	}
+	if !s.Encrypted() || NewSession("1.2.3.4", 1, 111).Encrypted() {
+		t.Error("Encrypted: the browser's SAVPF stream is, ours is not")
+	}
 	if _, ok := s.Param("stereo"); ok {
 		t.Error("Param(stereo) found")
 	}
