@@ -424,6 +424,9 @@ func readSDP(name string) (*sdp.Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--sdp %s: %w", name, err)
 	}
+	if sess.Encrypted() {
+		return nil, fmt.Errorf("--sdp %s: the stream is SRTP (%s), encrypted; recv records plain RTP (take it from a gateway that forwards plain RTP)", name, sess.Protocol)
+	}
 	return sess, nil
 }
 

@@ -321,6 +321,8 @@ func TestRecvSDP(t *testing.T) {
 	checkOneLineError(t, runOpusrt(t, nil, "recv", "--sdp", sdpFile, "-o", out, "--pt", "111"), 2, "--pt 111, but")
 	os.WriteFile(sdpFile, []byte("v=0\nm=audio 5004 RTP/AVP 0\n"), 0o644)
 	checkOneLineError(t, runOpusrt(t, nil, "recv", "--sdp", sdpFile, "-o", out), 1, "no opus stream")
+	os.WriteFile(sdpFile, []byte("v=0\nc=IN IP4 127.0.0.1\nm=audio 5004 UDP/TLS/RTP/SAVPF 111\na=rtpmap:111 opus/48000/2\n"), 0o644)
+	checkOneLineError(t, runOpusrt(t, nil, "recv", "--sdp", sdpFile, "-o", out), 1, "the stream is SRTP (UDP/TLS/RTP/SAVPF), encrypted")
 }
 
 // TestReceiverRTPReordered: the first two packets of a stream arrive out

@@ -251,6 +251,10 @@ func (r *receiver) receiveRTP(data []byte, now time.Time) {
 		r.lastAudio = now
 		r.c.Audio++
 		r.followed.ssrc = encbin.BigEndian.Uint32(data[8:12])
+	case errors.Is(err, rtp.ErrProbation):
+		// The first packet of a new SSRC from the followed address, held
+		// by the Receiver until a second confirms it: not yet valid audio.
+		r.c.Audio++
 	case errors.Is(err, rtp.ErrIgnored):
 		r.c.Ignored++ // another SSRC or payload type while the stream lives
 	case errors.Is(err, rtp.ErrInvalidPacket), errors.Is(err, opusrt.ErrInvalidFrame):
