@@ -26,7 +26,7 @@ func newSendCmd(e *env) *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "send [IN.opus] --to HOST:PORT",
-		Short: "Stream a file over UDP in real time, one stamped frame per datagram",
+		Short: "Stream a file over UDP in real time, as stamped frames or RTP",
 		Long: `send streams the packets of IN.opus to HOST:PORT over UDP as they would leave a
 live encoder: one stamped frame per datagram (an 8-byte big-endian stamp in
 epoch milliseconds, then the Opus packet), each sent when its audio starts on
@@ -34,11 +34,22 @@ the real clock. The network options impair the stream on the way out (by
 default there are none); --loop starts the file again at its end, with stamps
 that go on, until Ctrl-C.
 
+With --rtp it sends RTP instead (RFC 3550, RFC 7587: one Opus packet per RTP
+packet, a random SSRC, sequence and timestamp start), payload type --pt
+(111, as browsers use), from a port P, and RTCP sender reports about every
+second from P + 1 to HOST:PORT + 1; it reads the receiver reports that come
+back on either and prints the loss, jitter and round-trip time they give. At
+the end it waits up to 2 s for a report on the whole stream, then says BYE.
+--sdp FILE writes, before the first packet, the session description a
+receiver needs (ffmpeg -protocol_whitelist file,udp,rtp -i FILE, VLC,
+opusrt recv --sdp FILE).
+
 Without IN.opus, send streams the embedded speech sample; "-" reads stdin.
 At the end it prints what it sent (stderr, or stdout with --json).`,
 		Example: `  opusrt send talk.opus --to 127.0.0.1:7400
   opusrt send --to 127.0.0.1:7400 --loss 5 --burst 3 --jitter 20ms --reorder 2
-  opusrt send talk.opus --to 192.168.1.20:7400 --loop     # soak test until Ctrl-C`,
+  opusrt send talk.opus --to 192.168.1.20:7400 --loop     # soak test until Ctrl-C
+  opusrt send talk.opus --rtp --sdp s.sdp --to 127.0.0.1:5004 --loss 5`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usagef("send takes one input file, got %d", len(args))
