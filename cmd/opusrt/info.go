@@ -115,7 +115,7 @@ func writeInfo(w io.Writer, r *fileReport) {
 	}
 	fmt.Fprintf(w, "%s: Ogg Opus, %s, %s, %d bytes\n", r.File, links, durationString(r.DurationSeconds), r.Bytes)
 	for i, l := range r.Links {
-		fmt.Fprintf(w, "  link %d: serial %08x at byte %d\n", i+1, l.Serial, l.Offset)
+		fmt.Fprintf(w, "  link %d: serial %v at byte %d\n", i+1, l.Serial, l.Offset)
 		fmt.Fprintf(w, "    header:   %s, pre-skip %d, input rate %s, output gain %g dB, mapping family %d\n",
 			channelsString(l.Channels), l.PreSkip, rateString(l.InputRate), l.OutputGainDB, l.MappingFamily)
 		fmt.Fprintf(w, "    vendor:   %s\n", l.Vendor)
@@ -134,7 +134,7 @@ func writeInfo(w io.Writer, r *fileReport) {
 		if o.Note != "" {
 			note = " (" + o.Note + ")"
 		}
-		fmt.Fprintf(w, "  stream %08x: %s, ignored%s\n", o.Serial, o.Codec, note)
+		fmt.Fprintf(w, "  stream %v: %s, ignored%s\n", o.Serial, o.Codec, note)
 	}
 	fmt.Fprintf(w, "  packets:  %d in %d pages, %d bytes of audio (%d samples at 48 kHz before trimming)\n", r.Packets, r.Pages, r.PayloadBytes, r.PacketSamples)
 	if r.Packets == 0 {

@@ -62,30 +62,30 @@ type packetShape struct{ samples, frameSamples int }
 
 // linkReport describes one Opus logical stream: one link of a chain.
 type linkReport struct {
-	Serial          uint32   `json:"serial"`
-	Offset          int64    `json:"offset"`
-	Channels        int      `json:"channels"`
-	PreSkip         int      `json:"pre_skip"`
-	InputRate       int      `json:"input_rate"`
-	OutputGain      int      `json:"output_gain"`
-	OutputGainDB    float64  `json:"output_gain_db"`
-	MappingFamily   int      `json:"mapping_family"`
-	Vendor          string   `json:"vendor"`
-	Comments        []string `json:"comments"`
-	Pages           int      `json:"pages"`
-	Packets         int      `json:"packets"`
-	PayloadBytes    int64    `json:"payload_bytes"`
-	PacketSamples   int64    `json:"packet_samples"`
-	FinalGranule    int64    `json:"final_granule"`
-	PlaybackSamples int64    `json:"playback_samples"`
-	DurationSeconds float64  `json:"duration_seconds"`
-	EOS             bool     `json:"eos"`
+	Serial          serialNumber `json:"serial"`
+	Offset          int64        `json:"offset"`
+	Channels        int          `json:"channels"`
+	PreSkip         int          `json:"pre_skip"`
+	InputRate       int          `json:"input_rate"`
+	OutputGain      int          `json:"output_gain"`
+	OutputGainDB    float64      `json:"output_gain_db"`
+	MappingFamily   int          `json:"mapping_family"`
+	Vendor          string       `json:"vendor"`
+	Comments        []string     `json:"comments"`
+	Pages           int          `json:"pages"`
+	Packets         int          `json:"packets"`
+	PayloadBytes    int64        `json:"payload_bytes"`
+	PacketSamples   int64        `json:"packet_samples"`
+	FinalGranule    int64        `json:"final_granule"`
+	PlaybackSamples int64        `json:"playback_samples"`
+	DurationSeconds float64      `json:"duration_seconds"`
+	EOS             bool         `json:"eos"`
 }
 
 // otherStream is a logical stream that is not Opus, ignored.
 type otherStream struct {
-	Serial uint32 `json:"serial"`
-	Codec  string `json:"codec"`
+	Serial serialNumber `json:"serial"`
+	Codec  string       `json:"codec"`
 	// Note says why an Opus stream is ignored.
 	Note string `json:"note,omitempty"`
 }
@@ -237,7 +237,7 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 			streams[pg.Serial] = st
 			if !pg.BOS() {
 				st.other = true
-				addProblem(offset, nil, int64(pg.Sequence), "page of stream %08x, whose first page is missing: ignored", pg.Serial)
+				addProblem(offset, nil, int64(pg.Sequence), "page of stream %v, whose first page is missing: ignored", serialNumber(pg.Serial))
 			}
 		}
 		lastSt = st
@@ -282,15 +282,15 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 			case st.packets == 1:
 				if !bytes.HasPrefix(pkt.Data, []byte("OpusHead")) {
 					st.other = true
-					rep.OtherStreams = append(rep.OtherStreams, otherStream{Serial: st.serial, Codec: codecName(pkt.Data)})
+					rep.OtherStreams = append(rep.OtherStreams, otherStream{Serial: serialNumber(st.serial), Codec: codecName(pkt.Data)})
 					break
 				}
 				if played := groupOpus[st.group]; played != nil {
 					// Players (and the library's OggReader) play the
 					// first Opus stream of a link.
 					st.other = true
-					rep.OtherStreams = append(rep.OtherStreams, otherStream{Serial: st.serial, Codec: "Opus",
-						Note: fmt.Sprintf("multiplexed with Opus stream %08x, which is the one played", played.serial)})
+					rep.OtherStreams = append(rep.OtherStreams, otherStream{Serial: serialNumber(st.serial), Codec: "Opus",
+						Note: fmt.Sprintf("multiplexed with Opus stream %v, which is the one played", serialNumber(played.serial))})
 					break
 				}
 				groupOpus[st.group] = st
@@ -318,7 +318,7 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 					}
 				}
 				l := &linkReport{
-					Serial: st.serial, Offset: st.offset, Channels: h.Channels, PreSkip: h.PreSkip,
+					Serial: serialNumber(st.serial), Offset: st.offset, Channels: h.Channels, PreSkip: h.PreSkip,
 					InputRate: h.InputSampleRate, OutputGain: int(h.OutputGain),
 					OutputGainDB: float64(h.OutputGain) / 256, MappingFamily: h.MappingFamily,
 					Vendor: t.Vendor, Comments: t.Comments, FinalGranule: -1,

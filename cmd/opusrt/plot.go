@@ -102,7 +102,7 @@ func plotTimeline(name string, r *simResult) error {
 // checkPlotName checks that gonum/plot can write a file of that name.
 func checkPlotName(name string) error {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".svg", ".png", ".pdf", ".eps", ".jpg", ".jpeg", ".tif", ".tiff":
+	case ".svg", ".png", ".pdf": // what the help lists
 		return nil
 	}
 	return usagef("--plot %s: want a file name ending in .svg, .png or .pdf", name)

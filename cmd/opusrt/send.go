@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/haivivi/giztoy/internal/netsim"
-	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 	"github.com/spf13/cobra"
 )
 
@@ -21,10 +20,13 @@ func newSendCmd(e *env) *cobra.Command {
 		to     string
 		loop   bool
 		asJSON bool
+		useRTP bool
+		ro     rtpOptions
+		pt     int
 	)
 	c := &cobra.Command{
 		Use:   "send [IN.opus] --to HOST:PORT",
-		Short: "Stream a file over UDP in real time, one stamped frame per datagram",
+		Short: "Stream a file over UDP in real time, as stamped frames or RTP",
 		Long: `send streams the packets of IN.opus to HOST:PORT over UDP as they would leave a
 live encoder: one stamped frame per datagram (an 8-byte big-endian stamp in
 epoch milliseconds, then the Opus packet), each sent when its audio starts on
@@ -32,11 +34,22 @@ the real clock. The network options impair the stream on the way out (by
 default there are none); --loop starts the file again at its end, with stamps
 that go on, until Ctrl-C.
 
+With --rtp it sends RTP instead (RFC 3550, RFC 7587: one Opus packet per RTP
+packet, a random SSRC, sequence and timestamp start), payload type --pt
+(111, as browsers use), from a port P, and RTCP sender reports about every
+second from P + 1 to HOST:PORT + 1; it reads the receiver reports that come
+back on either and prints the loss, jitter and round-trip time they give. At
+the end it waits up to 2 s for a report on the whole stream, then says BYE.
+--sdp FILE writes, before the first packet, the session description a
+receiver needs (ffmpeg -protocol_whitelist file,udp,rtp -i FILE, VLC,
+opusrt recv --sdp FILE).
+
 Without IN.opus, send streams the embedded speech sample; "-" reads stdin.
 At the end it prints what it sent (stderr, or stdout with --json).`,
 		Example: `  opusrt send talk.opus --to 127.0.0.1:7400
   opusrt send --to 127.0.0.1:7400 --loss 5 --burst 3 --jitter 20ms --reorder 2
-  opusrt send talk.opus --to 192.168.1.20:7400 --loop     # soak test until Ctrl-C`,
+  opusrt send talk.opus --to 192.168.1.20:7400 --loop     # soak test until Ctrl-C
+  opusrt send talk.opus --rtp --sdp s.sdp --to 127.0.0.1:5004 --loss 5`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usagef("send takes one input file, got %d", len(args))
@@ -58,12 +71,31 @@ At the end it prints what it sent (stderr, or stdout with --json).`,
 			if len(args) == 1 {
 				name = args[0]
 			}
-			return send(cmd.Context(), e, name, to, cfg, loop, asJSON)
+			if !useRTP {
+				for _, f := range []string{"pt", "ssrc", "sdp"} {
+					if cmd.Flags().Changed(f) {
+						return usagef("--%s is for RTP: add --rtp", f)
+					}
+				}
+			}
+			if pt < 0 || pt > 127 {
+				return usagef("--pt %d: want an RTP payload type from 0 to 127 (96-127 for Opus)", pt)
+			}
+			ro.pt, ro.setSSRC = uint8(pt), cmd.Flags().Changed("ssrc")
+			var rtpOpts *rtpOptions
+			if useRTP {
+				rtpOpts = &ro
+			}
+			return send(cmd.Context(), e, name, to, cfg, loop, asJSON, rtpOpts)
 		},
 	}
 	c.Flags().StringVar(&to, "to", "", "where to send: HOST:PORT of opusrt recv")
 	c.Flags().BoolVar(&loop, "loop", false, "start the file again at its end, until Ctrl-C")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON on stdout")
+	c.Flags().BoolVar(&useRTP, "rtp", false, "send RTP (RFC 3550, RFC 7587) with RTCP sender reports, instead of stamped frames")
+	c.Flags().IntVar(&pt, "pt", 111, "RTP payload type (111, as browsers use)")
+	c.Flags().Uint32Var(&ro.ssrc, "ssrc", 0, "RTP SSRC (default: random)")
+	c.Flags().StringVar(&ro.sdpFile, "sdp", "", "with --rtp, write the SDP a receiver needs to this file before the first packet")
 	nf.add(c.Flags(), netFlags{dist: defaultNet.dist, seed: 1})
 	return c
 }
@@ -71,14 +103,15 @@ At the end it prints what it sent (stderr, or stdout with --json).`,
 // sendSummary is what send did. Lost and duplicated are the simulated
 // impairments; Datagrams = Packets − Lost + Duplicated.
 type sendSummary struct {
-	To         string  `json:"to"`
-	Packets    int     `json:"packets"`
-	Lost       int     `json:"lost"`
-	Duplicated int     `json:"duplicated"`
-	Datagrams  int     `json:"datagrams"`
-	Refused    int     `json:"refused"`
-	AudioMs    float64 `json:"audio_ms"`
-	Network    string  `json:"network"`
+	To         string          `json:"to"`
+	Packets    int             `json:"packets"`
+	Lost       int             `json:"lost"`
+	Duplicated int             `json:"duplicated"`
+	Datagrams  int             `json:"datagrams"`
+	Refused    int             `json:"refused"`
+	AudioMs    float64         `json:"audio_ms"`
+	Network    string          `json:"network"`
+	RTP        *sendRTPSummary `json:"rtp,omitempty"`
 }
 
 // datagram is a stamped frame waiting for its time to leave.
@@ -106,7 +139,7 @@ func (h *datagramHeap) Pop() any {
 	return x
 }
 
-func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop, asJSON bool) error {
+func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop, asJSON bool, ro *rtpOptions) error {
 	in, err := openInput(e, name)
 	if err != nil {
 		return err
@@ -120,11 +153,32 @@ func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop,
 	if len(res.packets) == 0 {
 		return fmt.Errorf("%s: no audio packets to send", res.input)
 	}
-	conn, err := net.Dial("udp", to)
-	if err != nil {
-		return fmt.Errorf("--to %s: %v", to, netErr(err))
+	var w wire
+	var rw *rtpWire
+	if ro != nil {
+		if rw, err = newRTPWire(e, to, *ro); err != nil {
+			return err
+		}
+		w = rw
+	} else {
+		conn, err := net.Dial("udp", to)
+		if err != nil {
+			return fmt.Errorf("--to %s: %v", to, netErr(err))
+		}
+		w = &stampedWire{conn}
 	}
-	defer conn.Close()
+	defer w.close()
+	done := func(sum sendSummary) error {
+		if rw != nil {
+			if ctx.Err() == nil {
+				w.finish()
+			} else {
+				rw.sendReport(time.Now(), true) // interrupted: BYE at once
+			}
+			sum.RTP = rw.summary()
+		}
+		return sendDone(e, sum, asJSON)
+	}
 	link, err := netsim.New(cfg)
 	if err != nil {
 		return usageError{err}
@@ -162,16 +216,19 @@ func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop,
 			select {
 			case <-ctx.Done():
 				timer.Stop()
-				return sendDone(e, sum, asJSON)
+				return done(sum)
 			case <-timer.C:
 			}
 		} else if ctx.Err() != nil {
-			return sendDone(e, sum, asJSON)
+			return done(sum)
 		}
 		if havePacket {
 			p := &res.packets[i]
 			at := start.Add(offset + p.send)
-			data := opusrt.ToStamped(p.frame, opusrt.FromTime(at))
+			data, err := w.datagram(p.frame, at)
+			if err != nil {
+				return err
+			}
 			arr = link.AppendSend(arr[:0], at)
 			sum.Packets++
 			sum.AudioMs += ms(p.frame.Duration())
@@ -193,7 +250,7 @@ func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop,
 			continue
 		}
 		d := heap.Pop(&queue).(datagram)
-		if _, err := conn.Write(d.data); err != nil {
+		if err := w.write(d.data, d.at); err != nil {
 			if errors.Is(err, syscall.ECONNREFUSED) {
 				sum.Refused++ // nobody listening yet: UDP goes on
 				continue
@@ -202,7 +259,7 @@ func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop,
 		}
 		sum.Datagrams++
 	}
-	return sendDone(e, sum, asJSON)
+	return done(sum)
 }
 
 func sendDone(e *env, s sendSummary, asJSON bool) error {
@@ -212,11 +269,28 @@ func sendDone(e *env, s sendSummary, asJSON bool) error {
 		return enc.Encode(s)
 	}
 	fmt.Fprintf(e.stderr, "sent %d packets (%s of audio) to %s in %d datagrams: %d lost and %d duplicated by the simulated network",
-		s.Packets, fmtDur(time.Duration(s.AudioMs*float64(time.Millisecond))), s.To, s.Datagrams, s.Lost, s.Duplicated)
+		s.Packets, fmtDuration(time.Duration(s.AudioMs*float64(time.Millisecond))), s.To, s.Datagrams, s.Lost, s.Duplicated)
 	if s.Refused > 0 {
 		fmt.Fprintf(e.stderr, "; %d refused (nothing listening)", s.Refused)
 	}
 	fmt.Fprintln(e.stderr)
+	if r := s.RTP; r != nil {
+		fmt.Fprintf(e.stderr, "RTP: SSRC %v, payload type %d, %d sender reports", r.SSRC, r.PayloadType, r.SenderReports)
+		if r.SDP != "" {
+			fmt.Fprintf(e.stderr, ", SDP in %s", r.SDP)
+		}
+		if r.ReceiverReports == 0 {
+			fmt.Fprintln(e.stderr, "; no receiver report came back")
+			return nil
+		}
+		fmt.Fprintf(e.stderr, "; %d receiver reports, the last: %d lost (%.1f%% in its interval), jitter %s",
+			r.ReceiverReports, r.ReportedLost, 100*r.ReportedFraction, fmtDuration(time.Duration(r.ReportedJitterMs*float64(time.Millisecond))))
+		if r.RTTMs > 0 || r.RTTMeanMs > 0 {
+			fmt.Fprintf(e.stderr, "; round trip %s (mean %s)", fmtDuration(time.Duration(r.RTTMs*float64(time.Millisecond))),
+				fmtDuration(time.Duration(r.RTTMeanMs*float64(time.Millisecond))))
+		}
+		fmt.Fprintln(e.stderr)
+	}
 	return nil
 }
 
