@@ -31,6 +31,11 @@ const (
 	maxOggTagsPacket = 16 << 20
 	// oggSlabSize is the size of the chunks frames are carved from.
 	oggSlabSize = 64 << 10
+	// maxOggGap is the most audio, in 48 kHz samples, that granule
+	// positions may claim lost in one place: DefaultResyncThreshold.
+	maxOggGap = int64(DefaultResyncThreshold / time.Millisecond * opus.SampleRate / 1000)
+	// maxOggOthers bounds the serial numbers of other streams remembered.
+	maxOggOthers = 64
 )
 
 // OggReaderStats counts what an OggReader has read, skipped and lost. The
@@ -64,6 +69,14 @@ type OggReaderStats struct {
 	// total duration.
 	LossEvents int64
 	Lost       time.Duration
+	// Discontinuities is the number of places where data was missing and
+	// the granule positions claimed more than DefaultResyncThreshold lost
+	// (a corrupt or hostile granule): no loss is reported for them, as a
+	// Buffer reports no loss for a stamp that jumps that far.
+	Discontinuities int64
+	// BadHeaders is the number of links after the first whose OpusHead or
+	// OpusTags was lost or malformed; their audio is read on.
+	BadHeaders int64
 	// Links is the number of Opus logical streams read: more than one for
 	// a chained stream.
 	Links int
@@ -82,7 +95,8 @@ type oggTiming struct {
 	end     int64 // granule at the packet's end, or -1 if unknown
 	samples int32
 	hole    bool
-	valid   bool // queued
+	valid   bool    // queued
+	toc     [1]byte // the packet's first byte, if any
 }
 
 // OggReader reads the Opus packets of an Ogg Opus stream (RFC 7845).
@@ -97,6 +111,8 @@ type oggTiming struct {
 //
 // A chained stream (Ogg Opus files end to end) is read through: each new
 // link's headers are parsed, replacing Header and Tags, and not returned.
+// A link whose OpusHead page was lost is still read, after the page of
+// its stream that follows the last link's end.
 // Other logical streams multiplexed with the Opus one are ignored; of
 // several Opus streams in one link only the first is read.
 //
@@ -130,6 +146,13 @@ type OggReader struct {
 
 	err        error // what ends the stream, returned after the queue
 	unexpected bool  // io.ErrUnexpectedEOF was returned
+	warn       error // a damaged link header, returned once before its audio
+
+	// others holds the serial numbers of the other logical streams seen
+	// since the link began (at most maxOggOthers), so that after the
+	// link's end a page of a stream whose first page was lost is told
+	// from a page of a stream multiplexed with it.
+	others map[uint32]struct{}
 
 	stats    OggReaderStats
 	prevDrop int64 // DroppedPackets and Holes of earlier links
@@ -144,7 +167,7 @@ type OggReader struct {
 // when the Opus headers are malformed, and io.ErrUnexpectedEOF when r ends
 // before the headers do.
 func NewOggReader(r io.Reader) (*OggReader, error) {
-	or := &OggReader{pr: ogg.NewPageReader(r)}
+	or := &OggReader{pr: ogg.NewPageReader(r), others: map[uint32]struct{}{}}
 	or.pr.SetSkipLimit(oggSyncLimit)
 	for or.ra == nil || or.needTags {
 		err := or.page()
@@ -178,9 +201,20 @@ func NewOggReader(r io.Reader) (*OggReader, error) {
 // on a page boundary without its end-of-stream flag (a recording cut
 // short). When the input ends inside a page or inside a packet continued
 // across pages, it first returns every complete packet, then
-// io.ErrUnexpectedEOF once, then io.EOF. Any other error — the underlying
-// reader's, or a malformed header of a later link — is returned once, and
-// io.EOF after it.
+// io.ErrUnexpectedEOF once, then io.EOF.
+//
+// A link after the first whose OpusHead is lost or malformed, or whose
+// OpusTags is malformed, is said once by an error wrapping ErrHeader
+// before the link's audio, which the next call goes on to read (with the
+// last good header in Header; Stats counts BadHeaders): a loop that stops
+// on any error stops there, one that stops only on io.EOF reads it all.
+// Any other error — the underlying reader's — is returned once, and io.EOF
+// after it.
+//
+// A loss is measured from granule positions, and is never more than
+// DefaultResyncThreshold: a gap the granules claim is longer (a corrupt or
+// hostile granule) is a discontinuity, counted in Stats and not reported
+// as loss, so no copy fills hours of silence.
 func (or *OggReader) Frame() (Frame, time.Duration, error) {
 	for or.qi >= len(or.queue) {
 		or.queue, or.qi = or.queue[:0], 0
@@ -189,6 +223,11 @@ func (or *OggReader) Frame() (Frame, time.Duration, error) {
 		}
 		err := or.page()
 		switch {
+		case err == nil && or.warn != nil:
+			// Not fatal: the next call reads on.
+			w := or.warn
+			or.warn = nil
+			return nil, 0, w
 		case err == nil:
 			continue
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
@@ -243,6 +282,12 @@ func (or *OggReader) page() error {
 		return err
 	}
 	or.pr.SetSkipLimit(0)
+	return or.page1(&pg)
+}
+
+// page1 takes the page pg, as page does once it has read it.
+func (or *OggReader) page1(pgp *ogg.Page) error {
+	pg := *pgp
 	if pg.BOS() && !pg.Continued() && bytes.HasPrefix(pg.Body, []byte(opusHeadMagic)) &&
 		(or.ra == nil || or.ended || or.nonBOS) {
 		// A new link, even with the serial number of the last one (files
@@ -256,8 +301,13 @@ func (or *OggReader) page() error {
 		case or.ra == nil && or.otherBOS:
 			// Every stream of the first link began, none of them Opus.
 			return fmt.Errorf("%w: the first link's streams are of other codecs", ErrNotOpus)
+		case or.ra != nil && or.ended && !pg.BOS() && or.headLost(&pg):
+			return or.beginHeadless(&pg)
 		case !pg.BOS():
 			or.nonBOS = true
+		}
+		if or.ra != nil && len(or.others) < maxOggOthers {
+			or.others[pg.Serial] = struct{}{}
 		}
 		return nil
 	}
@@ -291,23 +341,30 @@ func (or *OggReader) page() error {
 		if or.needTags {
 			or.needTags = false
 			or.ra.MaxPacketSize = maxOggOpusPacket * max(1, or.Header.StreamCount)
-			if !p.Hole || bytes.HasPrefix(p.Data, []byte(opusTagsMagic)) {
+			if bytes.HasPrefix(p.Data, []byte(opusTagsMagic)) {
 				tags, err := ParseOpusTags(p.Data)
+				if err != nil && or.stats.Links == 1 {
+					return err // as opusfile, which fails to open such a file
+				}
 				if err != nil {
-					return err
+					or.stats.BadHeaders++
+					or.warn = fmt.Errorf("%w (link %d, stream %#x); read on without tags", err, or.stats.Links, pg.Serial)
+					continue
 				}
 				or.Tags = tags
 				continue
 			}
-			// The OpusTags page was lost: read on without tags.
+			// The OpusTags page was lost, or the stream has none: this is
+			// audio, read on without tags.
+			or.stats.BadHeaders++
 		}
 		granule = p.Granule
 		valid := len(p.Data) > 0 && (multistream || opus.Valid(p.Data))
-		or.timing = append(or.timing, oggTiming{
-			samples: int32(opus.PacketSamples(p.Data)),
-			hole:    p.Hole,
-			valid:   valid,
-		})
+		tm := oggTiming{samples: int32(opus.PacketSamples(p.Data)), hole: p.Hole, valid: valid}
+		if len(p.Data) > 0 {
+			tm.toc[0] = p.Data[0]
+		}
+		or.timing = append(or.timing, tm)
 		if !valid {
 			or.stats.InvalidFrames++
 			continue
@@ -332,7 +389,7 @@ func (or *OggReader) page() error {
 		clear(or.kept) // hold no reference to the page
 	}
 	if len(or.timing) > 0 {
-		or.timePage(granule)
+		or.timePage(granule, pg.EOS())
 	}
 	return nil
 }
@@ -389,7 +446,11 @@ func (or *OggReader) splitPage(pg *ogg.Page) {
 			samples0 = samples
 		}
 		if forward {
-			or.timing = append(or.timing, oggTiming{samples: int32(samples), hole: hole, valid: valid})
+			tm := oggTiming{samples: int32(samples), hole: hole, valid: valid}
+			if len(p) > 0 {
+				tm.toc[0] = p[0]
+			}
+			or.timing = append(or.timing, tm)
 			hole = false
 		}
 		if !valid {
@@ -404,18 +465,29 @@ func (or *OggReader) splitPage(pg *ogg.Page) {
 		or.slab = or.slab[:len(or.slab)+start]
 	}
 	if forward {
-		or.timePage(pg.Granule)
+		or.timePage(pg.Granule, pg.EOS())
 		return
 	}
 	// As timePage would count back from the granule.
 	if hole && or.haveEnd {
 		if end0 := pg.Granule - (total - samples0); end0 >= 0 {
 			if gap := end0 - samples0 - or.end; gap > 0 && len(or.queue) > 0 {
-				or.queue[0].loss = granuleDuration(gap)
+				or.queue[0].loss = or.gapLoss(gap, pg.EOS(), body[:1])
 			}
 		}
 	}
 	or.end, or.haveEnd = pg.Granule, true
+}
+
+// addLinkStats adds the counts of the link being read to those of the
+// links before it, as a new one begins.
+func (or *OggReader) addLinkStats() {
+	if or.ra != nil {
+		rs := or.ra.Stats()
+		or.prevDrop += rs.Dropped
+		or.prevHole += rs.Holes
+		or.prevRep += rs.Repeated
+	}
 }
 
 // tocSamples[b] is opus.PacketSamples of a packet whose TOC byte is b, for
@@ -438,12 +510,7 @@ func ignoreRepeated(err error) error {
 
 // beginLink starts reading the Opus stream whose BOS page is pg.
 func (or *OggReader) beginLink(pg *ogg.Page) error {
-	if or.ra != nil {
-		rs := or.ra.Stats()
-		or.prevDrop += rs.Dropped
-		or.prevHole += rs.Holes
-		or.prevRep += rs.Repeated
-	}
+	or.addLinkStats()
 	or.ra = ogg.NewReassembler(pg.Serial)
 	if err := or.ra.PageIn(pg); err != nil {
 		return err
@@ -453,23 +520,91 @@ func (or *OggReader) beginLink(pg *ogg.Page) error {
 		return fmt.Errorf("%w: OpusHead does not end on its page", ErrHeader)
 	}
 	h, err := ParseOpusHead(p.Data)
-	if err != nil {
+	if err != nil && or.stats.Links == 0 {
 		return err
 	}
-	or.Header = h
 	or.Tags = OggTags{}
 	or.ra.MaxPacketSize = maxOggTagsPacket
 	or.needTags = true
 	or.nonBOS, or.ended, or.haveEnd = false, pg.EOS(), false
 	or.stats.Links++
+	clear(or.others)
+	if err != nil {
+		// Read the link's audio on with the last link's header, the best
+		// guess there is, after saying so.
+		or.stats.BadHeaders++
+		or.warn = fmt.Errorf("%w (link %d, stream %#x); read on with link %d's header",
+			err, or.stats.Links, pg.Serial, or.stats.Links-1)
+		return nil
+	}
+	or.Header = h
 	return nil
+}
+
+// headLost reports whether pg, a page of a stream other than the link
+// that has ended, is the first page seen of the next link, whose OpusHead
+// page was lost: a stream not seen during the link whose page holds its
+// OpusTags, or starts with a packet that is valid Opus.
+func (or *OggReader) headLost(pg *ogg.Page) bool {
+	if _, seen := or.others[pg.Serial]; seen || len(or.others) >= maxOggOthers {
+		return false
+	}
+	if pg.Continued() || len(pg.Lacing) == 0 {
+		return false
+	}
+	n := 0
+	for _, v := range pg.Lacing {
+		n += int(v)
+		if v < ogg.MaxSegmentSize {
+			break
+		}
+	}
+	first := pg.Body[:n]
+	return bytes.HasPrefix(first, []byte(opusTagsMagic)) || opus.Valid(first)
+}
+
+// beginHeadless starts reading the link whose first page seen is pg, its
+// OpusHead page lost, with the last link's header, and says so once.
+func (or *OggReader) beginHeadless(pg *ogg.Page) error {
+	or.addLinkStats()
+	or.ra = ogg.NewReassembler(pg.Serial)
+	or.Tags = OggTags{}
+	or.ra.MaxPacketSize = maxOggTagsPacket
+	or.needTags = true
+	or.nonBOS, or.ended, or.haveEnd = true, false, false
+	or.stats.Links++
+	or.stats.BadHeaders++
+	clear(or.others)
+	or.warn = fmt.Errorf("%w: link %d (stream %#x): its OpusHead page is lost; read on with link %d's header",
+		ErrHeader, or.stats.Links, pg.Serial, or.stats.Links-1)
+	return or.page1(pg)
+}
+
+// gapLoss returns the loss to report for gap samples found missing from
+// granule positions: none, counted as a discontinuity, when gap is more
+// than the resync threshold. On the stream's last page the granule
+// position is lowered by the end trimming (RFC 7845 §4.4), which would
+// shorten the gap: what was lost is whole frames, so the gap is rounded up
+// to a whole number of frames of the packet after it (whose first byte is
+// toc).
+func (or *OggReader) gapLoss(gap int64, eos bool, toc []byte) time.Duration {
+	if gap > maxOggGap {
+		or.stats.Discontinuities++
+		return 0
+	}
+	if eos && len(toc) > 0 {
+		if unit := int64(opus.TOC(toc[0]).FrameSamples()); unit > 0 {
+			gap = (gap + unit - 1) / unit * unit
+		}
+	}
+	return granuleDuration(gap)
 }
 
 // timePage works out where each audio packet of the page just read ends,
 // from the granule position of the last one (or the end of the previous
 // page when that is -1), and sets the loss before the first valid packet
 // that follows a hole; the page's valid packets are or.queue.
-func (or *OggReader) timePage(granule int64) {
+func (or *OggReader) timePage(granule int64, eos bool) {
 	t := or.timing
 	switch {
 	case granule >= 0:
@@ -495,7 +630,7 @@ func (or *OggReader) timePage(granule int64) {
 		p := &t[i]
 		if p.hole && or.haveEnd && p.end >= 0 {
 			if gap := p.end - int64(p.samples) - or.end; gap > 0 {
-				loss = addSat(loss, granuleDuration(gap))
+				loss = addSat(loss, or.gapLoss(gap, eos, p.toc[:]))
 			}
 		}
 		if p.end >= 0 {

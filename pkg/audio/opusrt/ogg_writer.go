@@ -313,12 +313,17 @@ func (ow *OggWriter) WriteLoss(d time.Duration) error {
 // WriteFrom copies every frame from src to the stream and fills every loss
 // src reports with WriteLoss, until src returns io.EOF. It returns the
 // number of frames written and the duration of loss filled. An error other
-// than io.EOF, from src or from writing, ends the copy and is returned.
-// (It is not named ReadFrom: src is no io.Reader.)
+// than io.EOF, from src or from writing, ends the copy and is returned,
+// except one wrapping ErrHeader: an OggReader says so of a link whose
+// header is damaged, and reads on, so the copy goes on with that link's
+// audio. (It is not named ReadFrom: src is no io.Reader.)
 func (ow *OggWriter) WriteFrom(src FrameReader) (frames int64, loss time.Duration, err error) {
 	f0, l0 := ow.frames, ow.loss
 	for {
 		frame, lost, err := src.Frame()
+		if errors.Is(err, ErrHeader) {
+			continue
+		}
 		if err != nil {
 			if err == io.EOF {
 				err = nil
