@@ -216,14 +216,20 @@ func (ow *OggWriter) start(channels int) error {
 		channels = ow.cfg.channels
 	}
 	h := OggHeader{Channels: channels, PreSkip: ow.cfg.preSkip, InputSampleRate: ow.sampleRate}
-	ow.scr = appendOpusHead(ow.scr[:0], &h)
+	var err error
+	if ow.scr, err = h.AppendBinary(ow.scr[:0]); err != nil {
+		return ow.fail(err)
+	}
 	if err := ow.pw.WritePacket(ow.scr, 0); err != nil {
 		return ow.fail(err)
 	}
 	if err := ow.pw.EndPage(); err != nil {
 		return ow.fail(err)
 	}
-	ow.scr = appendOpusTags(ow.scr[:0], &OggTags{Vendor: ow.cfg.vendor, Comments: ow.cfg.comments})
+	tags := OggTags{Vendor: ow.cfg.vendor, Comments: ow.cfg.comments}
+	if ow.scr, err = tags.AppendBinary(ow.scr[:0]); err != nil {
+		return ow.fail(err)
+	}
 	if err := ow.pw.WritePacket(ow.scr, 0); err != nil {
 		return ow.fail(err)
 	}
