@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -136,8 +137,8 @@ func TestOggReaderReadError(t *testing.T) {
 			errs = append(errs, err)
 		}
 	}
-	if len(errs) != 1 || !errors.Is(errs[0], boom) {
-		t.Fatalf("errors %v, want boom once", errs)
+	if len(errs) != 1 || !errors.Is(errs[0], boom) || !strings.HasPrefix(errs[0].Error(), "opusrt: ") {
+		t.Fatalf("errors %v, want boom once, with the opusrt prefix", errs)
 	}
 	if _, _, err := or.Frame(); err != io.EOF {
 		t.Fatalf("after the error: %v, want io.EOF", err)

@@ -322,6 +322,9 @@ func (d *Demuxer) NextLink() (*Link, error) {
 // firstErr explains why no first link was found.
 func (d *Demuxer) firstErr(err error) error {
 	st := d.pr.Stats()
+	if err == io.EOF && d.cut {
+		err = io.ErrUnexpectedEOF
+	}
 	switch {
 	case errors.Is(err, ogg.ErrNoPage):
 		return fmt.Errorf("%w: no valid page in its first %d bytes", ErrNotOgg, SyncLimit)
@@ -331,10 +334,10 @@ func (d *Demuxer) firstErr(err error) error {
 		return fmt.Errorf("%w: the input ends inside its first page (%d bytes): %w", ErrNotOgg, st.Skipped, io.ErrUnexpectedEOF)
 	case st.Pages == 0 && err == io.EOF:
 		return fmt.Errorf("%w: no valid page in %d bytes", ErrNotOgg, st.Skipped)
-	case (err == io.EOF || err == io.ErrUnexpectedEOF) && st.BadPages > 0 && len(d.otherList) == 0:
+	case (err == io.EOF || err == io.ErrUnexpectedEOF) && st.BadPages > 0 && !d.otherBOS:
 		return fmt.Errorf("%w: the first page, where the OpusHead should be, has a bad CRC", ErrNotOpus)
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		if len(d.otherList) > 0 {
+		if d.otherBOS && len(d.otherList) > 0 {
 			return fmt.Errorf("%w: the Ogg stream holds %s", ErrNotOpus, d.otherList[0].Codec)
 		}
 		return fmt.Errorf("%w: %d pages, none begins an Opus stream", ErrNotOpus, st.Pages)
@@ -344,8 +347,13 @@ func (d *Demuxer) firstErr(err error) error {
 
 // problem reports damage at offset on page seq (−1: none) of the link.
 func (d *Demuxer) problem(offset, seq int64, format string, args ...any) {
+	d.report(offset, d.link.Number, seq, format, args...)
+}
+
+// report reports damage at offset in link (0: none) on page seq.
+func (d *Demuxer) report(offset int64, link int, seq int64, format string, args ...any) {
 	if d.Problem != nil {
-		d.Problem(Problem{Offset: offset, Link: d.link.Number, Page: seq, Message: fmt.Sprintf(format, args...)})
+		d.Problem(Problem{Offset: offset, Link: link, Page: seq, Message: fmt.Sprintf(format, args...)})
 	}
 }
 
@@ -363,13 +371,13 @@ func (d *Demuxer) readPage() (ogg.Page, error) {
 		} else if bad > 1 {
 			what = fmt.Sprintf("%d pages with a bad CRC", bad)
 		}
-		d.problem(at, -1, "%d bytes skipped: %s", skipped, what)
+		d.report(at, 0, -1, "%d bytes skipped: %s", skipped, what)
 	}
 	switch {
 	case err == io.ErrUnexpectedEOF:
 		d.cut = true
 		if after.Pages > 0 {
-			d.problem(at, -1, "file truncated: it ends inside a page (%d bytes of it lost)", after.Skipped-before.Skipped)
+			d.report(at, 0, -1, "file truncated: it ends inside a page (%d bytes of it lost)", after.Skipped-before.Skipped)
 		}
 		return pg, io.EOF
 	case err != nil && err != io.EOF && !errors.Is(err, ogg.ErrNoPage):
