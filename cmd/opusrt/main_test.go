@@ -432,7 +432,9 @@ func TestInfoPacketDurations(t *testing.T) {
 }
 
 // An empty recording (an OggWriter closed before any frame, as recv leaves
-// when nothing came) is a note, not damage, and prints no empty lines.
+// when nothing came) is written as opusenc writes an empty input — one
+// packet, all pre-skip — so it plays for 0 s without any problem, and
+// prints no empty lines.
 func TestInfoEmptyStream(t *testing.T) {
 	var b bytes.Buffer
 	ow, _ := opusrt.NewOggWriter(&b, 0)
@@ -441,7 +443,7 @@ func TestInfoEmptyStream(t *testing.T) {
 	}
 	path := tooltest.WriteTemp(t, "empty.opus", b.Bytes())
 	r := runOpusrt(t, nil, "info", path)
-	if r.code != 0 || !strings.Contains(r.stdout, "note:     empty stream (no audio packets)") || !strings.Contains(r.stdout, "problems: none") {
+	if r.code != 0 || !strings.Contains(r.stdout, "audio:    0:00.000, 1 packets") || !strings.Contains(r.stdout, "problems: none") {
 		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	for _, line := range strings.Split(r.stdout, "\n") {
@@ -452,7 +454,7 @@ func TestInfoEmptyStream(t *testing.T) {
 	r = runOpusrt(t, nil, "info", "--json", path)
 	var reps []fileReport
 	json.Unmarshal([]byte(r.stdout), &reps)
-	if r.code != 0 || len(reps) != 1 || len(reps[0].Problems) != 0 || len(reps[0].Notes) != 1 {
+	if r.code != 0 || len(reps) != 1 || len(reps[0].Problems) != 0 || reps[0].Packets != 1 {
 		t.Errorf("JSON (exit %d): %s", r.code, r.stdout)
 	}
 }

@@ -2,8 +2,16 @@
 // the frame packing of codes 0 to 3, and the packet validity rules R1–R7.
 //
 // It decodes no audio. It tells how long a packet plays, how many frames it
-// carries and where they lie, and whether a decoder must accept it. Nothing
-// here allocates: a Packet is a value that points into the caller's bytes.
+// carries and where they lie, and whether a decoder must accept it; for
+// SILK-only and hybrid packets it reads the SILK header bits the encoder
+// sets (RFC 6716 §4.2.3): voice activity and in-band FEC (IsInactive,
+// HasLBRR, ParseSILKHeader). It splits and validates the multistream
+// packets of channel mapping family 1 (RFC 7845 §5.1.1), whose streams but
+// the last use the self-delimited framing of RFC 6716 Appendix B (Streams,
+// ValidateMultistream, ParseSelfDelimited), and builds them
+// (AppendMultistream). Nothing here allocates but the Append functions, and
+// those only as append does: a Packet is a value that points into the
+// caller's bytes.
 package opus
 
 import "time"
