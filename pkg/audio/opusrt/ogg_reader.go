@@ -142,9 +142,6 @@ func (or *OggReader) Frame() (Frame, time.Duration, error) {
 			continue // counted by the Demuxer
 		}
 		f := or.keep(p.Data)
-		if or.discarding > 0 {
-			or.discarding -= min(or.discarding, int64(p.Samples))
-		}
 		if lost := or.lost; lost > 0 {
 			or.lost = 0
 			d := opusSamplesDuration(lost)

@@ -161,6 +161,20 @@ type Demuxer struct {
 	otherList  []OtherStream
 	pageOffset int64 // where the page last read starts
 
+	// Where the PageReader started reading (base), and the bytes of pages
+	// it has read since (prBytes); prev sums the counts of the ones a seek
+	// replaced, and seekDrops the packets a seek cut (not damage).
+	rs        io.ReadSeeker // nil when the input cannot seek
+	base      int64
+	prBytes   int64
+	prev      ogg.PageReaderStats
+	seekDrops ogg.ReassemblerStats
+	seekMark  ogg.ReassemblerStats
+	audioOff  int64 // where the link's audio pages begin
+	seekTo    int64 // Packet skips the packets that end by it; −1: none
+	seekAfter bool  // a seek positioned the reader: skip problems of the first page
+	origin    int64 // the position of rs where reading began
+
 	pending    ogg.Page // the first page of the next link, when hasPending
 	hasPending bool
 	headless   bool // the pending page begins a link whose OpusHead is lost
@@ -183,8 +197,16 @@ type Demuxer struct {
 // NewDemuxer returns a Demuxer reading from r. Nothing is read until the
 // first call to NextLink.
 func NewDemuxer(r io.Reader) *Demuxer {
-	d := &Demuxer{pr: ogg.NewPageReader(r), streams: map[uint32]bool{}}
+	d := &Demuxer{pr: ogg.NewPageReader(r), streams: map[uint32]bool{}, seekTo: -1}
 	d.pr.SetSkipLimit(SyncLimit)
+	if rs, ok := r.(io.ReadSeeker); ok {
+		if at, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			// Offsets count from where r stands; a pipe (os.Stdin) fails
+			// here and cannot seek.
+			d.rs, d.base = rs, 0
+			d.origin = at
+		}
+	}
 	return d
 }
 
@@ -201,10 +223,14 @@ func (d *Demuxer) OtherStreams() []OtherStream { return d.otherList }
 func (d *Demuxer) Stats() DemuxerStats {
 	s := d.stats
 	ps := d.pr.Stats()
-	s.Pages, s.BadPages, s.SkippedBytes = ps.Pages, ps.BadPages, ps.Skipped
+	s.Pages = d.prev.Pages + ps.Pages
+	s.BadPages = d.prev.BadPages + ps.BadPages
+	s.SkippedBytes = d.prev.Skipped + ps.Skipped
 	if d.ra != nil {
 		rs := d.ra.Stats()
-		s.DroppedPackets, s.Holes, s.RepeatedPages = rs.Dropped, rs.Holes, rs.Repeated
+		s.DroppedPackets = rs.Dropped - d.seekDrops.Dropped
+		s.Holes = rs.Holes - d.seekDrops.Holes
+		s.RepeatedPages = rs.Repeated
 	}
 	return s
 }
@@ -214,28 +240,36 @@ func (d *Demuxer) Stats() DemuxerStats {
 // page or a packet, io.ErrUnexpectedEOF once before that. An error of the
 // underlying reader is returned once, wrapped, then io.EOF.
 func (d *Demuxer) Packet() (Packet, error) {
-	for d.qi >= len(d.q) {
-		d.q, d.qi, d.qbuf = d.q[:0], 0, d.qbuf[:0]
-		if d.ra == nil || d.hasPending {
-			return Packet{}, io.EOF
+	for {
+		for d.qi >= len(d.q) {
+			d.q, d.qi, d.qbuf = d.q[:0], 0, d.qbuf[:0]
+			if d.ra == nil || d.hasPending {
+				return Packet{}, io.EOF
+			}
+			if d.err != nil {
+				return Packet{}, d.endErr()
+			}
+			if err := d.step(); err != nil {
+				d.err = err
+			}
 		}
-		if d.err != nil {
-			return Packet{}, d.endErr()
+		it := &d.q[d.qi]
+		d.qi++
+		if d.seekTo >= 0 {
+			if it.granule >= 0 && it.granule <= d.seekTo {
+				continue // ends before the position a seek asked for
+			}
+			d.seekTo = -1
 		}
-		if err := d.step(); err != nil {
-			d.err = err
+		d.stats.Packets++
+		data := d.qbuf[it.off:it.end:it.end]
+		var err error
+		if it.invalid {
+			_, err = checkPacket(data, d.multi)
 		}
+		return Packet{Data: data, Granule: it.granule, Samples: int(it.samples), Hole: it.hole,
+			Lost: it.lost, Discontinuity: it.disc, Err: err, Offset: d.qOffset, Page: d.qPage}, nil
 	}
-	it := &d.q[d.qi]
-	d.qi++
-	d.stats.Packets++
-	data := d.qbuf[it.off:it.end:it.end]
-	var err error
-	if it.invalid {
-		_, err = checkPacket(data, d.multi)
-	}
-	return Packet{Data: data, Granule: it.granule, Samples: int(it.samples), Hole: it.hole,
-		Lost: it.lost, Discontinuity: it.disc, Err: err, Offset: d.qOffset, Page: d.qPage}, nil
 }
 
 // qitem is a packet of the page last read, waiting to be returned: its
@@ -257,7 +291,7 @@ func (d *Demuxer) endErr() error {
 	case !d.unexpected && (d.err == io.ErrUnexpectedEOF || d.cut || d.ra.Partial()):
 		d.unexpected = true
 		if d.ra.Partial() {
-			d.problem(d.stats.PageBytes+d.pr.Stats().Skipped, int64(d.nextSeq)-1, "file truncated: the last packet is cut short")
+			d.problem(d.base+d.prBytes+d.pr.Stats().Skipped, int64(d.nextSeq)-1, "file truncated: the last packet is cut short")
 		}
 		return io.ErrUnexpectedEOF
 	}
@@ -352,7 +386,7 @@ func (d *Demuxer) problem(offset, seq int64, format string, args ...any) {
 
 // report reports damage at offset in link (0: none) on page seq.
 func (d *Demuxer) report(offset int64, link int, seq int64, format string, args ...any) {
-	if d.Problem != nil {
+	if d.Problem != nil && !d.seekAfter {
 		d.Problem(Problem{Offset: offset, Link: link, Page: seq, Message: fmt.Sprintf(format, args...)})
 	}
 }
@@ -363,7 +397,7 @@ func (d *Demuxer) readPage() (ogg.Page, error) {
 	before := d.pr.Stats()
 	pg, err := d.pr.ReadPage()
 	after := d.pr.Stats()
-	at := d.stats.PageBytes + before.Skipped
+	at := d.base + d.prBytes + before.Skipped
 	if skipped := after.Skipped - before.Skipped; skipped > 0 && err == nil && after.Pages > 1 {
 		what := "garbage between pages"
 		if bad := after.BadPages - before.BadPages; bad == 1 {
@@ -386,7 +420,8 @@ func (d *Demuxer) readPage() (ogg.Page, error) {
 		return pg, err
 	}
 	d.pr.SetSkipLimit(0)
-	d.pageOffset = d.stats.PageBytes + after.Skipped
+	d.pageOffset = d.base + d.prBytes + after.Skipped
+	d.prBytes += int64(pg.Len())
 	d.stats.PageBytes += int64(pg.Len())
 	return pg, nil
 }

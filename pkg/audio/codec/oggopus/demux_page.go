@@ -67,12 +67,14 @@ func (d *Demuxer) linkPage(pg *ogg.Page) error {
 					l.TagsLost = true
 				}
 				l.Tags = t
+				d.audioOff = d.pageOffset + int64(pg.Len())
 				continue
 			}
 			// The OpusTags page was lost, or the stream has none: this is
 			// audio, read on without tags.
 			l.TagsLost = true
 			d.stats.BadHeaders++
+			d.audioOff = d.pageOffset
 			d.problem(d.pageOffset, seq, "the OpusTags header is missing (its page was lost): no tags")
 		}
 		samples, err := checkPacket(p.Data, d.multi)
@@ -92,6 +94,13 @@ func (d *Demuxer) linkPage(pg *ogg.Page) error {
 	d.qOffset, d.qPage = d.pageOffset, pg.Sequence
 	if q := d.q[start:]; len(q) > 0 {
 		d.time(q, pg)
+	}
+	if d.seekAfter {
+		// The page a seek started on: what it cut is no damage.
+		d.seekAfter = false
+		rs := d.ra.Stats()
+		d.seekDrops.Dropped += rs.Dropped - d.seekMark.Dropped
+		d.seekDrops.Holes += rs.Holes - d.seekMark.Holes
 	}
 	if pg.Granule >= 0 && (start < len(d.q) || l.FinalGranule >= 0) {
 		if l.FinalGranule >= 0 && pg.Granule < l.FinalGranule {
