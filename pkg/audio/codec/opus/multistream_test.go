@@ -155,16 +155,18 @@ func TestRealMultistream(t *testing.T) {
 		coupled int
 		samples int // of every packet but the last
 		codes   []int
+		silk    bool // some stream is SILK or hybrid
 	}{
-		{"surround51", 4, 2, 960, []int{0}},
-		{"surround51_60", 4, 2, 2880, []int{0, 3}},
-		{"surround51_2_5", 4, 2, 120, []int{0}},
-		{"three30", 2, 1, 960, []int{0}},
+		{"surround51", 4, 2, 960, []int{0}, true},
+		{"surround51_60", 4, 2, 2880, []int{0, 3}, true},
+		{"surround51_2_5", 4, 2, 120, []int{0}, false},
+		{"three30", 2, 1, 960, []int{0}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			packets := readPackets(t, tt.file)
 			codes := map[int]bool{}
+			silk := 0
 			for n, rp := range packets {
 				samples, err := MultistreamSamples(rp.data, tt.streams)
 				if err != nil {
@@ -182,6 +184,16 @@ func TestRealMultistream(t *testing.T) {
 						t.Errorf("packet %d stream %d: stereo %v", n, s.Index(), p.TOC.Stereo())
 					}
 					std = append(std, p.AppendStandard(nil))
+					// The SILK header read in place is the one of the
+					// stream's standard form.
+					h, err := p.SILKHeader()
+					h2, err2 := ParseSILKHeader(std[len(std)-1])
+					if h != h2 || !errors.Is(err, err2) || err != nil && !errors.Is(err, ErrNoSILK) {
+						t.Errorf("packet %d stream %d: SILKHeader %+v, %v; standard form %+v, %v", n, s.Index(), h, err, h2, err2)
+					}
+					if err == nil {
+						silk++
+					}
 				}
 				if s.Err() != nil || len(std) != tt.streams {
 					t.Fatalf("packet %d: %d streams, %v", n, len(std), s.Err())
@@ -195,6 +207,9 @@ func TestRealMultistream(t *testing.T) {
 				if !codes[c] {
 					t.Errorf("no code %d packet in %v", c, codes)
 				}
+			}
+			if (silk > 0) != tt.silk {
+				t.Errorf("%d streams with a SILK layer", silk)
 			}
 		})
 	}
@@ -239,6 +254,11 @@ func FuzzMultistream(f *testing.F) {
 			}
 			total += len(s.Bytes())
 			std = append(std, s.Packet().AppendStandard(nil))
+			h, err := s.Packet().SILKHeader()
+			h2, err2 := ParseSILKHeader(std[len(std)-1])
+			if h != h2 || !errors.Is(err, err2) {
+				t.Fatalf("stream %d: SILKHeader %+v, %v; standard form %+v, %v", s.Index(), h, err, h2, err2)
+			}
 		}
 		if s.Err() != nil || len(std) != int(streams) || total != len(data) {
 			t.Fatalf("%d streams of %d bytes in %d: %v", len(std), total, len(data), s.Err())

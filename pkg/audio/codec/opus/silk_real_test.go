@@ -85,6 +85,7 @@ func TestRealPackets(t *testing.T) {
 		fec        bool // the encoder was asked for in-band FEC
 		dtx        bool // the encoder was asked for DTX
 		silentSide bool // both channels carry the same audio
+		laterOnly  bool // some packet has LBRR in frames after the first only
 	}{
 		{file: "silk20", configs: []int{9}, frames: 1},
 		{file: "silk10", configs: []int{8}, frames: 1},
@@ -94,7 +95,7 @@ func TestRealPackets(t *testing.T) {
 		{file: "hybrid60", configs: []int{13, 15}, frames: 3},
 		{file: "fec20", configs: []int{9, 13}, frames: 1, fec: true},
 		{file: "nofec20", configs: []int{9, 13, 15}, frames: 1},
-		{file: "fec60", configs: []int{11, 13, 15}, frames: 0, fec: true},
+		{file: "fec60", configs: []int{11, 13, 15}, frames: 0, fec: true, laterOnly: true},
 		{file: "stereo20", configs: []int{9, 13, 15}, stereo: true, frames: 1},
 		{file: "stereofec20", configs: []int{9, 13, 15}, stereo: true, frames: 1, fec: true},
 		{file: "dualmono20", configs: []int{9, 13, 15}, stereo: true, frames: 1, fec: true, silentSide: true},
@@ -105,7 +106,7 @@ func TestRealPackets(t *testing.T) {
 			packets := readPackets(t, tt.file)
 			var segs []segment
 			var prevVAD [2]bool // any VAD of the previous Opus frame, per channel
-			var lbrr, lbrrDue, lbrrDueSet, sideFlags, dtxPackets int
+			var lbrr, lbrrDue, lbrrDueSet, sideFlags, dtxPackets, fecPackets, laterOnly int
 			configs := map[int]bool{}
 			for n, p := range packets {
 				pkt, err := ParsePacket(p.data)
@@ -137,7 +138,7 @@ func TestRealPackets(t *testing.T) {
 				for j, l := range p.levels {
 					segs[base+j].level = l
 				}
-				active, anyLBRR := false, false
+				active, firstLBRR, anyLBRR := false, false, false
 				for i := range h.FrameCount() {
 					var vad [2]bool
 					for c := range h.Channels() {
@@ -159,6 +160,7 @@ func TestRealPackets(t *testing.T) {
 						if h.LBRR(i, c) {
 							lbrr++
 							anyLBRR = true
+							firstLBRR = firstLBRR || i == 0
 							// LBRR is coded for a frame the encoder found
 							// active: the previous one.
 							if !prevVAD[c] || n == 0 && i == 0 {
@@ -174,8 +176,14 @@ func TestRealPackets(t *testing.T) {
 					}
 					prevVAD = vad
 				}
-				if IsInactive(p.data) != !active || HasLBRR(p.data) != anyLBRR || h.Active() != active || h.HasLBRR() != anyLBRR {
-					t.Errorf("packet %d: IsInactive %v, HasLBRR %v; flags say active %v, LBRR %v", n, IsInactive(p.data), HasLBRR(p.data), active, anyLBRR)
+				if IsInactive(p.data) != !active || HasLBRR(p.data) != firstLBRR || h.Active() != active || h.HasLBRR() != firstLBRR || h.AnyLBRR() != anyLBRR {
+					t.Errorf("packet %d: IsInactive %v, HasLBRR %v; flags say active %v, LBRR %v in the first frame, %v in any", n, IsInactive(p.data), HasLBRR(p.data), active, firstLBRR, anyLBRR)
+				}
+				if firstLBRR {
+					fecPackets++
+				}
+				if anyLBRR && !firstLBRR {
+					laterOnly++
 				}
 			}
 			var got []int
@@ -215,6 +223,12 @@ func TestRealPackets(t *testing.T) {
 			if tt.fec {
 				if lbrrDue == 0 || lbrrDueSet*10 < lbrrDue*9 {
 					t.Errorf("LBRR on %d of %d frames after an active one", lbrrDueSet, lbrrDue)
+				}
+				if fecPackets == 0 {
+					t.Error("no packet carries FEC for the one before it")
+				}
+				if tt.laterOnly != (laterOnly > 0) {
+					t.Errorf("%d packets with LBRR in later frames only", laterOnly)
 				}
 			} else if lbrr != 0 {
 				t.Errorf("%d LBRR flags without FEC", lbrr)
