@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -99,6 +100,10 @@ func infoFile(e *env, name string) (*fileReport, error) {
 		return nil, err
 	}
 	defer in.Close()
+	if f, ok := in.closer.(*os.File); ok {
+		// A file can seek: the Demuxer then reads its end first.
+		return scan(fileLabel(name), f)
+	}
 	return scan(fileLabel(name), in)
 }
 

@@ -21,8 +21,12 @@ type fileReport struct {
 	// LinksNotListed and ProblemsNotListed count what is past the limits
 	// of the lists (maxListedLinks, maxListedProblems): counted in the
 	// totals, not described one by one.
-	LinksNotListed    int `json:"links_not_listed,omitempty"`
-	ProblemsNotListed int `json:"problems_not_listed,omitempty"`
+	LinksNotListed int `json:"links_not_listed,omitempty"`
+	// LastPageGranule is the granule position of the file's last page,
+	// read first by seeking to its end (opusfile's way to a length), when
+	// the input can seek; omitted for a pipe.
+	LastPageGranule   *int64 `json:"last_page_granule,omitempty"`
+	ProblemsNotListed int    `json:"problems_not_listed,omitempty"`
 
 	linkCount int // links read, listed or not
 	// Notes are facts worth knowing that are no damage, such as a link

@@ -40,6 +40,10 @@ type scanner struct {
 	rep      *fileReport
 	audio    audioStats
 	tagBytes int
+	// The granule position of the file's last page and its stream, when
+	// the file can seek (lastSerial is then set).
+	lastSerial  uint32
+	lastGranule int64
 }
 
 // scan reads an Ogg Opus stream through the library's demuxer
@@ -48,13 +52,30 @@ type scanner struct {
 // Ogg Opus at all or cannot be read; damage is reported as problems.
 func scan(name string, r io.Reader) (*fileReport, error) {
 	cr := &countReader{r: r}
-	d := oggopus.NewDemuxer(cr)
+	src := io.Reader(cr)
+	if rs, ok := r.(io.ReadSeeker); ok {
+		if _, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			src = &countSeeker{countReader: cr, rs: rs}
+		}
+	}
+	d := oggopus.NewDemuxer(src)
 	s := &scanner{rep: &fileReport{File: name, Problems: []problem{}, Links: []*linkReport{}}}
 	s.audio.init()
 	d.Problem = s.addProblem
 	l, err := d.NextLink()
 	if err != nil {
 		return nil, wrapf(err, "%s: %s", name, trimPrefix(err))
+	}
+	if cs, ok := src.(*countSeeker); ok {
+		// The file's end, read first: where the granule positions say
+		// the audio ends, whatever lies between.
+		if serial, g, err := d.LastGranule(); err == nil {
+			s.lastSerial, s.lastGranule = serial, g
+			s.rep.LastPageGranule = &s.lastGranule
+		}
+		cur, _ := cs.rs.Seek(0, io.SeekCurrent)
+		cs.size, _ = cs.rs.Seek(0, io.SeekEnd)
+		cs.rs.Seek(cur, io.SeekStart)
 	}
 	for l != nil {
 		lr := s.beginLink(l)
@@ -69,9 +90,24 @@ func scan(name string, r io.Reader) (*fileReport, error) {
 		// A damaged header of a later link (err wrapping ErrHeader) is a
 		// problem the Demuxer reported; its audio is read on.
 	}
-	s.finish(d, cr.n)
+	size := cr.n
+	if cs, ok := src.(*countSeeker); ok {
+		size = cs.size
+	}
+	s.finish(d, size)
 	return s.rep, nil
 }
+
+// countSeeker is a countReader that can seek: the Demuxer then reads the
+// file's last page first, and what is read twice is not counted as its
+// size.
+type countSeeker struct {
+	*countReader
+	rs   io.ReadSeeker
+	size int64
+}
+
+func (c *countSeeker) Seek(off int64, whence int) (int64, error) { return c.rs.Seek(off, whence) }
 
 // addProblem lists a problem the Demuxer found, up to maxListedProblems.
 func (s *scanner) addProblem(p oggopus.Problem) {
@@ -159,6 +195,9 @@ func (s *scanner) endLink(lr *linkReport, l *oggopus.Link) {
 	}
 	if !l.Ended {
 		s.problem(l, "no end-of-stream page: the stream was cut short (normal for a live recording)")
+	}
+	if rep.LastPageGranule != nil && l.Serial == s.lastSerial && l.Ended && l.FinalGranule != s.lastGranule {
+		s.problem(l, "the file's last page has granule position %d, the stream's end page %d", s.lastGranule, l.FinalGranule)
 	}
 	rep.PlaybackSamples += playback
 	if lr == nil {

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/haivivi/giztoy/internal/samples"
+)
+
+// On a file info reads the last page's granule position first, by
+// seeking (opusfile's way to a length); on stdin, which cannot seek, it
+// does not.
+func TestInfoLastPageGranule(t *testing.T) {
+	data, _ := samples.ReadFile(samples.Chained)
+	ref, _ := samples.Reference(samples.Chained)
+	for _, tc := range []struct {
+		name  string
+		stdin []byte
+		arg   string
+		want  bool
+	}{
+		{"file", nil, sample(t, samples.Chained), true},
+		{"stdin", data, "-", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runOpusrt(t, tc.stdin, "info", "--json", tc.arg)
+			var reps []fileReport
+			if err := json.Unmarshal([]byte(r.stdout), &reps); err != nil || len(reps) != 1 {
+				t.Fatalf("%v: %s", err, r.stdout)
+			}
+			g := reps[0]
+			if (g.LastPageGranule != nil) != tc.want || tc.want && *g.LastPageGranule != ref.Links[1].FinalGranule {
+				t.Errorf("last page granule %v, want %v", g.LastPageGranule, ref.Links[1].FinalGranule)
+			}
+			if g.Bytes != int64(ref.Bytes) || g.PlaybackSamples != ref.PlaybackSamples || len(g.Problems) != 0 {
+				t.Errorf("bytes %d, playback %d, problems %v", g.Bytes, g.PlaybackSamples, g.Problems)
+			}
+		})
+	}
+}
