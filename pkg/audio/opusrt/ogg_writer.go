@@ -179,7 +179,11 @@ func (ow *OggWriter) frameSamples(frame Frame) (int, error) {
 			len(frame), limit, ow.streams)
 	}
 	if ow.streams > 1 {
-		return 0, errorf(ErrInvalidFrame, "multistream packets not supported")
+		n, err := opus.MultistreamSamples(frame, ow.streams)
+		if err != nil {
+			return 0, &frameError{err: err}
+		}
+		return n, nil
 	}
 	if err := frame.validate(); err != nil {
 		return 0, err

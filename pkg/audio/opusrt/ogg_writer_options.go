@@ -116,9 +116,9 @@ func samplesDuration(samples int64) time.Duration {
 	if samples <= 0 {
 		return 0
 	}
-	secs := samples / 48000
-	if secs > int64(math.MaxInt64/time.Second)-1 {
+	secs, rem := samples/48000, time.Duration(samples%48000)*time.Second/48000
+	if secs > int64(math.MaxInt64/time.Second) || time.Duration(secs)*time.Second > math.MaxInt64-rem {
 		return math.MaxInt64
 	}
-	return time.Duration(secs)*time.Second + time.Duration(samples%48000)*time.Second/48000
+	return time.Duration(secs)*time.Second + rem
 }
