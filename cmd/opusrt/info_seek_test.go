@@ -38,3 +38,18 @@ func TestInfoLastPageGranule(t *testing.T) {
 		})
 	}
 }
+
+// A 5.1 file (family 1, four streams) is read as multistream packets: no
+// bogus problems, its length as opusinfo gives it.
+func TestInfoSurround(t *testing.T) {
+	r := runOpusrt(t, nil, "info", "--json", "../../pkg/audio/opusrt/testdata/interop/surround51.opus")
+	var reps []fileReport
+	if err := json.Unmarshal([]byte(r.stdout), &reps); err != nil || len(reps) != 1 {
+		t.Fatalf("%v: %s %s", err, r.stdout, r.stderr)
+	}
+	g := reps[0]
+	if r.code != 0 || len(g.Problems) != 0 || g.PlaybackSamples != 48000 || g.Packets != 51 ||
+		len(g.Links) != 1 || g.Links[0].Channels != 6 || g.Links[0].MappingFamily != 1 {
+		t.Errorf("exit %d, report %s", r.code, r.stdout)
+	}
+}

@@ -219,3 +219,29 @@ func TestOggReaderAudioWhereTagsShouldBe(t *testing.T) {
 		t.Fatalf("frames %x, losses %v, errors %v", got, losses, errs)
 	}
 }
+
+// FuzzOggWriteFrom copies a fuzzed stream (WriteFrom of an OggReader):
+// the copy ends, and its size is bounded by the input's (each loss filled
+// is at most the resync threshold, in 2-byte packets of 120 ms).
+func FuzzOggWriteFrom(f *testing.F) {
+	speech, _ := samples.ReadFile(samples.Speech)
+	chained, _ := samples.ReadFile(samples.ChainedMixed)
+	f.Add(speech[:4000])
+	f.Add(cat(chained[:3000], chained[9000:]))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		or, err := opusrt.NewOggReader(bytes.NewReader(in))
+		if err != nil {
+			return
+		}
+		var out bytes.Buffer
+		ow, err := opusrt.NewOggWriter(&out, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ow.WriteFrom(or)
+		ow.Close()
+		if out.Len() > 64*len(in)+64<<10 {
+			t.Fatalf("a copy of %d bytes is %d bytes", len(in), out.Len())
+		}
+	})
+}

@@ -180,9 +180,10 @@ type Demuxer struct {
 	headless   bool // the pending page begins a link whose OpusHead is lost
 	pendingOff int64
 
-	q       []qitem // the packets of the page last read
-	qi      int
-	qbuf    []byte // their bytes
+	q       []qitem // q[qi:qn] are the packets of the page last read
+	qi, qn  int
+	qbuf    []byte // qbuf[:bn] holds their bytes
+	bn      int
 	qOffset int64  // where their page starts, and its sequence number
 	qPage   uint32
 
@@ -241,8 +242,8 @@ func (d *Demuxer) Stats() DemuxerStats {
 // underlying reader is returned once, wrapped, then io.EOF.
 func (d *Demuxer) Packet() (Packet, error) {
 	for {
-		for d.qi >= len(d.q) {
-			d.q, d.qi, d.qbuf = d.q[:0], 0, d.qbuf[:0]
+		for d.qi >= d.qn {
+			d.qn, d.qi, d.bn = 0, 0, 0
 			if d.ra == nil || d.hasPending {
 				return Packet{}, io.EOF
 			}
@@ -312,7 +313,7 @@ func (d *Demuxer) endErr() error {
 func (d *Demuxer) NextLink() (*Link, error) {
 	first := d.ra == nil
 	for !d.hasPending {
-		d.q, d.qi, d.qbuf = d.q[:0], 0, d.qbuf[:0]
+		d.qn, d.qi, d.bn = 0, 0, 0
 		if d.err != nil {
 			if first {
 				return nil, d.firstErr(d.err)

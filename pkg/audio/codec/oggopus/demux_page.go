@@ -42,7 +42,7 @@ func (d *Demuxer) linkPage(pg *ogg.Page) error {
 	if pg.EOS() {
 		d.ended, l.Ended = true, true
 	}
-	start := len(d.q)
+	start := d.qn
 	holeSaid := gap
 	for p, ok := d.ra.Packet(); ok; p, ok = d.ra.Packet() {
 		if p.Hole && !holeSaid && !d.needTags {
@@ -86,13 +86,10 @@ func (d *Demuxer) linkPage(pg *ogg.Page) error {
 		l.PacketSamples += int64(samples)
 		// Copied into a buffer of the page's packets, so the queue holds
 		// no pointers (no write barriers to fill it).
-		off := len(d.qbuf)
-		d.qbuf = append(d.qbuf, p.Data...)
-		d.q = append(d.q, qitem{off: uint32(off), end: uint32(len(d.qbuf)), granule: -1,
-			samples: int32(samples), hole: p.Hole, invalid: err != nil})
+		d.queue(p.Data, qitem{granule: -1, samples: int32(samples), hole: p.Hole, invalid: err != nil})
 	}
 	d.qOffset, d.qPage = d.pageOffset, pg.Sequence
-	if q := d.q[start:]; len(q) > 0 {
+	if q := d.q[start:d.qn]; len(q) > 0 {
 		d.time(q, pg)
 	}
 	if d.seekAfter {
@@ -102,7 +99,7 @@ func (d *Demuxer) linkPage(pg *ogg.Page) error {
 		d.seekDrops.Dropped += rs.Dropped - d.seekMark.Dropped
 		d.seekDrops.Holes += rs.Holes - d.seekMark.Holes
 	}
-	if pg.Granule >= 0 && (start < len(d.q) || l.FinalGranule >= 0) {
+	if pg.Granule >= 0 && (start < d.qn || l.FinalGranule >= 0) {
 		if l.FinalGranule >= 0 && pg.Granule < l.FinalGranule {
 			d.problem(d.pageOffset, seq, "granule position goes back from %d to %d", l.FinalGranule, pg.Granule)
 		}
@@ -197,4 +194,22 @@ func addSamples(a, b int64) int64 {
 		return 1<<63 - 1
 	}
 	return a + b
+}
+
+// queue adds a packet to the queue, its bytes copied into qbuf. Only
+// indexes move in the common case (no pointer written, no write barrier).
+func (d *Demuxer) queue(data []byte, it qitem) {
+	if d.bn+len(data) > len(d.qbuf) {
+		buf := make([]byte, max(2*len(d.qbuf), d.bn+len(data), ogg.MaxBodySize))
+		copy(buf, d.qbuf[:d.bn])
+		d.qbuf = buf
+	}
+	if d.qn == len(d.q) {
+		d.q = append(d.q[:d.qn], make([]qitem, max(d.qn, ogg.MaxSegments))...)
+	}
+	it.off = uint32(d.bn)
+	d.bn += copy(d.qbuf[d.bn:], data)
+	it.end = uint32(d.bn)
+	d.q[d.qn] = it
+	d.qn++
 }

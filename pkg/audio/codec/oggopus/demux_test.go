@@ -181,3 +181,42 @@ func TestDemuxerReadError(t *testing.T) {
 type failing struct{ err error }
 
 func (f *failing) Read([]byte) (int, error) { return 0, f.err }
+
+// FuzzDemuxer checks that no input makes the Demuxer panic, hang or grow:
+// every link ends, Packet ends with io.EOF, losses stay within MaxGap.
+func FuzzDemuxer(f *testing.F) {
+	speech, _ := samples.ReadFile(samples.Speech)
+	chained, _ := samples.ReadFile(samples.Chained)
+	f.Add(speech[:3000])
+	f.Add(append(bytes.Clone(chained[:2000]), chained[5000:7000]...))
+	var b bytes.Buffer
+	stream(&b, 1, 312, page{3, 2880}, page{2, 1 << 62})
+	f.Add(b.Bytes())
+	f.Fuzz(func(t *testing.T, in []byte) {
+		d := oggopus.NewDemuxer(bytes.NewReader(in))
+		d.Problem = func(oggopus.Problem) {}
+		results := 0
+		for links := 0; ; links++ {
+			l, err := d.NextLink()
+			if l == nil {
+				break
+			}
+			_ = err
+			for {
+				p, err := d.Packet()
+				if results++; results > 2*len(in)+10 {
+					t.Fatalf("more results than input bytes")
+				}
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					continue
+				}
+				if p.Lost < 0 || p.Lost > oggopus.MaxGap {
+					t.Fatalf("loss %d", p.Lost)
+				}
+			}
+		}
+	})
+}

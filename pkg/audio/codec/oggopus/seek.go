@@ -173,7 +173,7 @@ func (d *Demuxer) reposition(off int64) error {
 	d.pr = ogg.NewPageReader(d.rs)
 	d.base, d.prBytes = off, 0
 	d.ra.Reset()
-	d.q, d.qi, d.qbuf = d.q[:0], 0, d.qbuf[:0]
+	d.qn, d.qi, d.bn = 0, 0, 0
 	d.hasPending, d.needTags = false, false
 	d.err, d.cut, d.unexpected, d.errSaid = nil, false, false, false
 	d.ended, d.nonBOS = false, true
@@ -187,8 +187,8 @@ func (d *Demuxer) reposition(off int64) error {
 // first.
 func (d *Demuxer) skipTo(from int64) (int64, bool) {
 	for {
-		for d.qi >= len(d.q) {
-			d.q, d.qi, d.qbuf = d.q[:0], 0, d.qbuf[:0]
+		for d.qi >= d.qn {
+			d.qn, d.qi, d.bn = 0, 0, 0
 			if d.hasPending || d.err != nil {
 				return 0, false
 			}
