@@ -184,7 +184,7 @@ type Demuxer struct {
 	qi, qn  int
 	qbuf    []byte // qbuf[:bn] holds their bytes
 	bn      int
-	qOffset int64  // where their page starts, and its sequence number
+	qOffset int64 // where their page starts, and its sequence number
 	qPage   uint32
 
 	err        error // what ended the input (io.EOF at its end)
