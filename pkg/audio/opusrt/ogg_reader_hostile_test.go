@@ -218,6 +218,26 @@ func TestOggReaderAudioWhereTagsShouldBe(t *testing.T) {
 	if len(got) != 2 || len(losses) != 0 || len(errs) != 0 || or.Tags.Vendor != "" {
 		t.Fatalf("frames %x, losses %v, errors %v", got, losses, errs)
 	}
+
+	// OpusTags and an audio packet on one page: the tags are read, and
+	// the packet after them is audio.
+	buf.Reset()
+	pw = ogg.NewPageWriter(&buf, 2)
+	pw.WritePacket([]byte("OpusHead\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00"), 0)
+	pw.EndPage()
+	pw.WritePacket([]byte("OpusTags\x02\x00\x00\x00me\x00\x00\x00\x00"), 0)
+	pw.WritePacket([]byte{toc, 5, 6}, 960)
+	pw.EndPage()
+	pw.WritePacket([]byte{toc, 7, 8}, 1920)
+	pw.Close()
+	or, err = opusrt.NewOggReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, losses, errs = readOn(t, or)
+	if len(got) != 2 || !bytes.Equal(got[0], []byte{toc, 5, 6}) || len(losses) != 0 || len(errs) != 0 || or.Tags.Vendor != "me" {
+		t.Fatalf("frames %x, losses %v, errors %v, tags %+v", got, losses, errs, or.Tags)
+	}
 }
 
 // FuzzOggWriteFrom copies a fuzzed stream (WriteFrom of an OggReader):

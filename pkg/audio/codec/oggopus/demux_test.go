@@ -218,5 +218,20 @@ func FuzzDemuxer(f *testing.F) {
 				}
 			}
 		}
+		// Seeking in whatever the input is ends too.
+		d = oggopus.NewDemuxer(bytes.NewReader(in))
+		if _, err := d.NextLink(); err != nil {
+			return
+		}
+		pos := int64(len(in)) * 997
+		if _, err := d.SeekSamples(pos); err != nil {
+			return
+		}
+		for range 2*len(in) + 10 {
+			if _, err := d.Packet(); err == io.EOF {
+				return
+			}
+		}
+		t.Fatalf("no end after a seek")
 	})
 }
