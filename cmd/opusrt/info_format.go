@@ -32,7 +32,11 @@ func trimPrefix(err error) string {
 // durationString formats seconds as opusinfo does, m:ss.mmm, with hours
 // when there are any.
 func durationString(sec float64) string {
-	d := time.Duration(sec * float64(time.Second)).Truncate(time.Millisecond)
+	d := time.Duration(1<<63 - 1) // the longest a Duration holds (292 years)
+	if ns := sec * float64(time.Second); ns < float64(d) {
+		d = time.Duration(ns)
+	}
+	d = d.Truncate(time.Millisecond)
 	h := d / time.Hour
 	m := (d % time.Hour) / time.Minute
 	s := float64(d%time.Minute) / float64(time.Second)

@@ -94,3 +94,30 @@ func TestInfoManyLinksBounded(t *testing.T) {
 		t.Errorf("info holds %d MB after a %d MB file", heap>>20, len(in)>>20)
 	}
 }
+
+// Two links whose last granule is the largest there is: the file's
+// playback saturates, never wraps negative.
+func TestInfoHugeGranulesSaturate(t *testing.T) {
+	var b bytes.Buffer
+	for i := range 2 {
+		pw := ogg.NewPageWriter(&b, uint32(i))
+		pw.WritePacket([]byte("OpusHead\x01\x01\x38\x01\x00\x00\x00\x00\x00\x00\x00"), 0)
+		pw.EndPage()
+		pw.WritePacket([]byte("OpusTags\x00\x00\x00\x00\x00\x00\x00\x00"), 0)
+		pw.EndPage()
+		pw.WritePacket([]byte{9 << 3}, 960)
+		pw.EndPage()
+		pw.WritePacket([]byte{9 << 3}, 1<<63-1)
+		pw.Close()
+	}
+	rep, err := scan("huge", bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.PlaybackSamples != 1<<63-1 || rep.DurationSeconds <= 0 {
+		t.Errorf("playback %d samples, %g s", rep.PlaybackSamples, rep.DurationSeconds)
+	}
+	if s := durationString(rep.DurationSeconds); s != "2562047:47:16.854" {
+		t.Errorf("duration %q", s)
+	}
+}

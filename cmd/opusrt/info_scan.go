@@ -199,7 +199,7 @@ func (s *scanner) endLink(lr *linkReport, l *oggopus.Link) {
 	if rep.LastPageGranule != nil && l.Serial == s.lastSerial && l.Ended && l.FinalGranule != s.lastGranule {
 		s.problem(l, "the file's last page has granule position %d, the stream's end page %d", s.lastGranule, l.FinalGranule)
 	}
-	rep.PlaybackSamples += playback
+	rep.PlaybackSamples = min(rep.PlaybackSamples, 1<<63-1-playback) + playback // saturating
 	if lr == nil {
 		return
 	}

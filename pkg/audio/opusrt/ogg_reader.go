@@ -146,7 +146,7 @@ func (or *OggReader) Frame() (Frame, time.Duration, error) {
 			or.lost = 0
 			d := opusSamplesDuration(lost)
 			or.stats.LossEvents++
-			or.stats.Lost += d
+			or.stats.Lost = min(or.stats.Lost, 1<<63-1-d) + d // saturating
 			or.held, or.heldEnd, or.hasHeld = f, p.Granule, true
 			return nil, d, nil
 		}
