@@ -57,6 +57,7 @@ func TestOggReaderSeek(t *testing.T) {
 		}
 		f, _, err := or.Frame()
 		reads, read := cr.reads, cr.bytes
+		t.Logf("seek to %d: %d reads, %d bytes of %d", pos, reads, read, len(file))
 		// The packets are 960 samples each from granule 0: packet i
 		// holds samples [960i, 960(i+1)); the pre-skip is in the first.
 		target := pos + preSkip

@@ -335,10 +335,13 @@ func (d *Demuxer) skipTo(from int64) (int64, bool) {
 // backwards from its end in chunks of 64 KiB (a playback length without
 // reading the whole stream, as opusfile finds it). The Demuxer then reads
 // on where it was. It needs an input that can seek (ErrNotSeekable
-// otherwise).
+// otherwise). The input is taken not to change: the answer is read once.
 func (d *Demuxer) LastGranule() (serial uint32, granule int64, err error) {
 	if d.rs == nil {
 		return 0, 0, ErrNotSeekable
+	}
+	if d.lastKnown {
+		return d.lastSerial, d.lastGranule, nil
 	}
 	cur, err := d.rs.Seek(0, io.SeekCurrent)
 	if err != nil {
@@ -372,6 +375,7 @@ func (d *Demuxer) LastGranule() (serial uint32, granule int64, err error) {
 			}
 		}
 		if found {
+			d.lastSerial, d.lastGranule, d.lastKnown = serial, granule, true
 			return serial, granule, nil
 		}
 		hi = lo
