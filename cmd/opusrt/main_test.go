@@ -232,9 +232,9 @@ func TestInfoBadInput(t *testing.T) {
 		want string
 	}{
 		{"missing", []string{"info", filepath.Join(dir, "nope.opus")}, 1, "nope.opus: no such file"},
-		{"not-ogg", []string{"info", notOgg}, 1, "not an Ogg file"},
-		{"vorbis", []string{"info", vorbisPath}, 1, "not Opus: the Ogg file holds Vorbis"},
-		{"empty", []string{"info", empty}, 1, "not an Ogg file"},
+		{"not-ogg", []string{"info", notOgg}, 1, "not an Ogg stream: no valid page in its first 65536 bytes"},
+		{"vorbis", []string{"info", vorbisPath}, 1, "no Opus stream in Ogg: the Ogg stream holds Vorbis"},
+		{"empty", []string{"info", empty}, 1, "empty.opus: not an Ogg stream: the input is empty"},
 		{"directory", []string{"info", dir}, 1, "is a directory"},
 		{"no-args", []string{"info"}, 2, "needs at least one FILE"},
 		{"bad-flag", []string{"info", "--color", "x"}, 2, "unknown flag: --color"},
@@ -278,7 +278,7 @@ func TestInfoReportsEveryFailure(t *testing.T) {
 	if len(entries) != 3 {
 		t.Fatalf("%d entries, want 3:\n%s", len(entries), r.stdout)
 	}
-	for i, want := range []struct{ file, err string }{{missing, "no such file"}, {good, ""}, {notOgg, "not an Ogg file"}} {
+	for i, want := range []struct{ file, err string }{{missing, "no such file"}, {good, ""}, {notOgg, "not an Ogg stream"}} {
 		e := entries[i]
 		msg, _ := e["error"].(string)
 		if e["file"] != want.file || !strings.Contains(msg, want.err) || (want.err == "") != (msg == "") {
@@ -286,7 +286,7 @@ func TestInfoReportsEveryFailure(t *testing.T) {
 		}
 	}
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-	if len(lines) != 2 || !strings.Contains(lines[0], "nope.opus: no such file") || !strings.Contains(lines[1], "song.wav: not an Ogg file") {
+	if len(lines) != 2 || !strings.Contains(lines[0], "nope.opus: no such file") || !strings.Contains(lines[1], "song.wav: not an Ogg stream") {
 		t.Errorf("stderr should have a line per failure:\n%s", r.stderr)
 	}
 
@@ -400,7 +400,7 @@ func TestInfoDamagedHeaders(t *testing.T) {
 		{"ends-after-head", data[:p[1]], "ends inside its headers", io.ErrUnexpectedEOF},
 		{"ends-inside-tags", data[:p[1]+40], "ends inside its headers", io.ErrUnexpectedEOF},
 		{"bad-crc-head", badHead, "the first page, where the OpusHead should be, has a bad CRC", opusrt.ErrNotOpus},
-		{"short-page", data[:30], "truncated inside its first page", io.ErrUnexpectedEOF},
+		{"short-page", data[:30], "the input ends inside its first page", io.ErrUnexpectedEOF},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			checkOneLineError(t, runOpusrt(t, nil, "info", tooltest.WriteTemp(t, tc.name+".opus", tc.data)), 1, tc.want)

@@ -234,12 +234,32 @@ func (ow *OggWriter) fail(err error) error {
 // WriteFrom copies every frame from src to the stream and fills every loss
 // src reports with WriteLoss, until src returns io.EOF. It returns the
 // number of frames written and the duration of loss filled. An error other
-// than io.EOF, from src or from writing, ends the copy and is returned.
-// (It is not named ReadFrom: src is no io.Reader.)
+// than io.EOF, from src or from writing, ends the copy and is returned,
+// except one wrapping ErrHeader: an OggReader says so of a link whose
+// header is damaged, and reads on, so the copy goes on with that link's
+// audio. (It is not named ReadFrom: src is no io.Reader.)
+//
+// From an *OggReader, the copy keeps what the source's links are: each
+// link's header (channels, mapping family and table, output gain, input
+// rate, pre-skip), tags and end trimming, and a new link (NextLink) where
+// the source has one, so that it decodes sample-identical to the source.
+// It reads the source link by link (Multistream(false)) from the link it
+// is in, and leaves its Multistream setting as it found it.
 func (ow *OggWriter) WriteFrom(src FrameReader) (frames int64, loss time.Duration, err error) {
+	if or, ok := src.(*OggReader); ok {
+		return ow.copyOgg(or)
+	}
+	return ow.copyFrames(src)
+}
+
+// copyFrames copies src's frames and losses until it ends.
+func (ow *OggWriter) copyFrames(src FrameReader) (frames int64, loss time.Duration, err error) {
 	f0, l0 := ow.frames, ow.loss
 	for {
 		frame, lost, err := src.Frame()
+		if errors.Is(err, ErrHeader) {
+			continue
+		}
 		if err != nil {
 			if err == io.EOF {
 				err = nil
