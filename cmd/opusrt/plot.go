@@ -16,6 +16,38 @@ import (
 // first ones only, so the file stays small enough to open.
 const maxPlotPackets = 15000
 
+// plotData collects the points of the timeline as the packets' fates
+// become known, in send order, for the first maxPlotPackets packets.
+type plotData struct {
+	n                           int // packets seen
+	arrived, played, lost, late plotter.XYs
+	lastSend                    float64 // seconds, of the last packet drawn
+}
+
+// add draws packet p, or counts it when the plot is full.
+func (d *plotData) add(p *packetRecord) {
+	d.n++
+	if d.n > maxPlotPackets {
+		return
+	}
+	x := p.send.Seconds()
+	d.lastSend = x
+	if p.arrived == 0 {
+		d.lost = append(d.lost, plotter.XY{X: x, Y: 0})
+	}
+	for _, a := range p.arrive[:p.arrived] {
+		pt := plotter.XY{X: x, Y: ms(a - p.send)}
+		if p.late && p.playout < 0 {
+			d.late = append(d.late, pt)
+		} else {
+			d.arrived = append(d.arrived, pt)
+		}
+	}
+	if p.playout >= 0 {
+		d.played = append(d.played, plotter.XY{X: x, Y: ms(p.playout - p.send)})
+	}
+}
+
 // plotTimeline draws what became of each packet: x is when it was sent, y
 // how long after that it arrived and was played. Lost packets sit on the
 // x axis as red crosses; late ones are orange triangles at their arrival.
@@ -23,30 +55,12 @@ func plotTimeline(name string, r *simResult) error {
 	if err := checkPlotName(name); err != nil {
 		return err
 	}
-	pkts := r.packets
+	d := r.plot
 	title := "opusrt simulate: " + r.net.String()
-	if len(pkts) > maxPlotPackets {
-		pkts = pkts[:maxPlotPackets]
+	if d.n > maxPlotPackets {
 		title += fmt.Sprintf(" (first %d packets)", maxPlotPackets)
 	}
-	var arrived, played, lost, late plotter.XYs
-	for _, p := range pkts {
-		x := p.send.Seconds()
-		if len(p.arrive) == 0 {
-			lost = append(lost, plotter.XY{X: x, Y: 0})
-		}
-		for _, a := range p.arrive {
-			pt := plotter.XY{X: x, Y: ms(a - p.send)}
-			if p.late && p.playout < 0 {
-				late = append(late, pt)
-			} else {
-				arrived = append(arrived, pt)
-			}
-		}
-		if p.playout >= 0 {
-			played = append(played, plotter.XY{X: x, Y: ms(p.playout - p.send)})
-		}
-	}
+	arrived, played, lost, late := d.arrived, d.played, d.lost, d.late
 	pl := plot.New()
 	pl.Title.Text = title
 	pl.X.Label.Text = "send time (s)"
@@ -90,7 +104,7 @@ func plotTimeline(name string, r *simResult) error {
 	pl.Legend.Top = true
 	pl.Y.Max *= 1.4 // room for the legend
 	width := 10 * vg.Inch
-	if secs := pkts[len(pkts)-1].send.Seconds(); secs > 60 {
+	if secs := d.lastSend; secs > 60 {
 		width = vg.Length(min(secs/6, 40)) * vg.Inch
 	}
 	if err := pl.Save(width, 4*vg.Inch, name); err != nil {

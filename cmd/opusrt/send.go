@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"syscall"
 	"time"
@@ -107,19 +108,19 @@ func (h *datagramHeap) Pop() any {
 }
 
 func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop, asJSON bool) error {
-	in, err := openInput(e, name)
+	src, err := openSource(e, name, sourceOptions{repeat: loop})
 	if err != nil {
 		return err
 	}
-	res := &simResult{input: in.name}
-	err = readPackets(in, res)
-	in.Close()
+	defer src.Close()
+	p, err := src.Next()
+	if err == io.EOF {
+		return fmt.Errorf("%s: no audio packets to send", src.name)
+	}
 	if err != nil {
 		return err
 	}
-	if len(res.packets) == 0 {
-		return fmt.Errorf("%s: no audio packets to send", res.input)
-	}
+	havePacket := true
 	conn, err := net.Dial("udp", to)
 	if err != nil {
 		return fmt.Errorf("--to %s: %v", to, netErr(err))
@@ -133,12 +134,10 @@ func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop,
 	sum := sendSummary{To: to, Network: cfg.String()}
 	start := time.Now()
 	var (
-		queue  datagramHeap
-		seq    int
-		arr    []time.Time
-		timer  = time.NewTimer(0)
-		i      int           // next packet
-		offset time.Duration // start of the current pass over the file
+		queue datagramHeap
+		seq   int
+		arr   []time.Time
+		timer = time.NewTimer(0)
 	)
 	<-timer.C
 	defer timer.Stop()
@@ -146,15 +145,15 @@ func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop,
 		// The next thing to do: take packet i (at its send time) or send
 		// the earliest queued datagram (at its arrival time).
 		var next time.Time
-		havePacket := i < len(res.packets)
+		takePacket := havePacket
 		if havePacket {
-			next = start.Add(offset + res.packets[i].send)
+			next = start.Add(p.send)
 		}
 		if len(queue) > 0 && (!havePacket || queue[0].at.Before(next)) {
 			next = queue[0].at
-			havePacket = false
+			takePacket = false
 		}
-		if !havePacket && len(queue) == 0 {
+		if !takePacket && len(queue) == 0 {
 			break
 		}
 		if d := time.Until(next); d > 0 {
@@ -168,10 +167,9 @@ func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop,
 		} else if ctx.Err() != nil {
 			return sendDone(e, sum, asJSON)
 		}
-		if havePacket {
-			p := &res.packets[i]
-			at := start.Add(offset + p.send)
-			data := opusrt.ToStamped(p.frame, opusrt.FromTime(at))
+		if takePacket {
+			at := start.Add(p.send)
+			data := opusrt.ToStamped(p.frame, opusrt.FromTime(start.Add(p.pos)))
 			arr = link.AppendSend(arr[:0], at)
 			sum.Packets++
 			sum.AudioMs += ms(p.frame.Duration())
@@ -185,10 +183,10 @@ func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop,
 				heap.Push(&queue, datagram{at: t, seq: seq, data: data})
 				seq++
 			}
-			i++
-			if i == len(res.packets) && loop {
-				i = 0
-				offset += res.duration
+			if p, err = src.Next(); err == io.EOF {
+				havePacket = false
+			} else if err != nil {
+				return err
 			}
 			continue
 		}

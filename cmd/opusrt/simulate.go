@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/haivivi/giztoy/internal/netsim"
+	"github.com/haivivi/giztoy/pkg/audio/opusrt"
+	"github.com/spf13/cobra"
+)
+
+// The simulate command is in several files, one concern each:
+// simulate.go (the command line), simulate_input.go (the packets sent),
+// simulate_network.go (the packets in flight), simulate_loop.go (the
+// playout loop on the virtual clock), simulate_track.go (what became of
+// each packet), simulate_output.go (the -o file) and simulate_summary.go
+// (the report, as text or JSON).
+
+// defaultNet is the network simulate and send use unless told otherwise:
+// a mobile link on a fair day, bad enough to show what the buffer does.
+var defaultNet = netFlags{loss: 3, burst: 2, delay: 40 * time.Millisecond, jitter: 10 * time.Millisecond, dist: "pareto", reorder: 1, dup: 0.5, seed: 1}
+
+func newSimulateCmd(e *env) *cobra.Command {
+	var (
+		nf      netFlags
+		out     string
+		plot    string
+		playout time.Duration
+		asJSON  bool
+	)
+	c := &cobra.Command{
+		Use:   "simulate [IN.opus]",
+		Short: "Play a file through a simulated network and the jitter buffer",
+		Long: `simulate sends the packets of IN.opus as stamped frames through a simulated
+network (loss, bursts of loss, delay, jitter, reordering, duplication) into the
+opusrt RealtimeBuffer, on a virtual clock: an hour of audio takes seconds.
+It prints what happened: packets sent, lost, received, played, late and
+duplicated, the audio concealed, the jitter and the latency from send to
+playout. The counts are the buffer's own statistics.
+
+The input is read as it is sent and the output written as it is played, so
+memory stays bounded by what the buffer and the network hold, whatever the
+input's length. Ctrl-C (SIGINT or SIGTERM) stops a run at once and removes
+its unfinished output.
+
+With -o, what the buffer plays out is written to OUT.opus with every loss
+filled with packets a decoder conceals, so the file plays in any player and
+lasts as long as the input (the input's end trimming is carried over, so it
+decodes to the same length). OUT.opus is written beside itself under a
+temporary name and put in place at the end: a run that fails leaves an
+existing file as it was. Without -o nothing is written. With --plot, the
+timeline of every packet (sent, arrived, played; lost and late marked) is
+drawn to an SVG (or .png, .pdf) file.
+
+Without IN.opus, simulate plays the embedded speech sample. "-" reads stdin or
+writes stdout; the summary then goes to stderr. The same --seed gives the same
+run.
+
+Network model: a packet that is not lost draws an extra delay, independent of
+the others, from --jitter-dist with mean --jitter, and would arrive at
+send + --delay + that. But the link is a queue: a packet never arrives before
+the one sent just before it, so it waits for it. Packets sent further apart
+than the jitter see a little more than --delay + --jitter on average (20 ms
+frames, --delay 40ms --jitter 10ms pareto: about 55 ms); packets sent closer
+together (2.5 ms frames, or a jitter of many frames) pile up behind a slow
+one, and see much more (2.5 ms frames, the same network: about 90 ms). The summary's
+"network delay mean" is the delay the packets saw. Packets change order only
+with --reorder: each one picked is held --reorder-delay more, out of the queue.`,
+		Example: `  opusrt simulate
+  opusrt simulate talk.opus -o heard.opus --plot timeline.svg
+  opusrt simulate --loss 10 --burst 4 --jitter 30ms --jitter-dist lognormal --seed 7
+  opusenc voice.wav - | opusrt simulate - --loss 5 -o - | opusdec - heard.wav`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usagef("simulate takes one input file, got %d", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := nf.config()
+			if err != nil {
+				return err
+			}
+			if playout < 0 {
+				return usagef("--playout-delay %v: must not be negative", playout)
+			}
+			if plot != "" {
+				if err := checkPlotName(plot); err != nil {
+					return err
+				}
+			}
+			name := ""
+			if len(args) == 1 {
+				name = args[0]
+			}
+			return simulate(cmd.Context(), e, simOptions{in: name, out: out, plot: plot, net: cfg, playout: playout, json: asJSON})
+		},
+	}
+	nf.add(c.Flags(), defaultNet)
+	c.Flags().StringVarP(&out, "output", "o", "", "write the played-out stream, losses filled, to this Ogg Opus file (\"-\" for stdout)")
+	c.Flags().StringVar(&plot, "plot", "", "draw the timeline to this file (.svg, .png or .pdf)")
+	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON, for scripts")
+	c.Flags().DurationVar(&playout, "playout-delay", opusrt.DefaultPlayoutDelay, "how long the buffer holds the first frame before playing it")
+	return c
+}
+
+// simOptions is what the command line asks of one simulation.
+type simOptions struct {
+	in, out, plot string
+	net           netsim.Config
+	playout       time.Duration
+	json          bool
+}
+
+// simStart is the virtual time the simulation starts at; its stamps count
+// from it. A fixed time keeps runs identical.
+var simStart = time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+
+// simulate runs one simulation and reports it. It stops when ctx is done,
+// removing its unfinished output.
+func simulate(ctx context.Context, e *env, o simOptions) error {
+	res, err := runSimulate(ctx, e, o)
+	if err != nil {
+		return err
+	}
+	w := e.stdout
+	if o.out == "-" {
+		w = e.stderr
+	}
+	if o.json {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res.summary())
+	}
+	printSummary(w, res)
+	return nil
+}
+
+// runSimulate runs the simulation o asks for, writes its output and plot,
+// and returns what happened.
+func runSimulate(ctx context.Context, e *env, o simOptions) (*simResult, error) {
+	src, err := openSource(e, o.in, sourceOptions{trim: o.out != ""})
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	res := &simResult{input: src.name, header: src.header, net: o.net, playout: o.playout}
+
+	// Create the output first, so a bad name fails before the work; it
+	// is written to a temporary file, put in place only on success.
+	var out *simOutput
+	if o.out != "" {
+		if out, err = createSimOutput(e, o.out, src.header, o.net); err != nil {
+			return nil, err
+		}
+		defer out.Abort() // after Commit, a no-op
+		res.outName = o.out
+	}
+	if o.plot != "" {
+		res.plot = &plotData{}
+	}
+	if err := runSimulation(ctx, e, src, res, out); err != nil {
+		return nil, err
+	}
+	if out != nil {
+		res.trim = src.Trim()
+		if err := out.Finish(res.duration, res.trim); err != nil {
+			return nil, err
+		}
+		res.outLength = out.Duration()
+	}
+	if o.plot != "" {
+		if err := plotTimeline(o.plot, res); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
+	"github.com/haivivi/giztoy/pkg/audio/opusrt"
+)
+
+// sentPacket is one packet as the sender sends it.
+type sentPacket struct {
+	frame opusrt.Frame
+	stamp opusrt.EpochMillis
+	// pos is where the packet's audio starts in the stream sent, on the
+	// sender's clock: the input's damage and repeats included.
+	pos time.Duration
+	// send is when it is sent, from the start, on the receiver's clock.
+	send time.Duration
+}
+
+// sourceOptions say how a packetSource sends its input.
+type sourceOptions struct {
+	// trim asks for the input's end trimming, for -o (it costs a second
+	// scan of the input as it is read).
+	trim bool
+	// repeat sends the input again and again, stamps going on, until
+	// limit of audio is sent, or for ever when limit is 0.
+	repeat bool
+	// limit stops the sending once this much audio is sent; 0: no limit.
+	limit time.Duration
+}
+
+// packetSource reads the input's packets as they are sent, one at a time,
+// so that nothing of the input is held beyond the packet being sent.
+// Packets are sent back to back, each when its audio starts; damage in
+// the input (reported as loss by the reader) leaves a gap in the stamps,
+// as a sender that lost audio would.
+type packetSource struct {
+	name   string // for messages: the file, "(stdin)" or the sample
+	header opusrt.OggHeader
+	first  opusrt.Frame // the first packet, for the summary
+
+	e        *env
+	arg      string // the input as named on the command line
+	opts     sourceOptions
+	stdin    []byte // with repeat, stdin read whole, to read again
+	in       *input
+	reader   *opusrt.OggReader
+	pos      time.Duration // where the next packet starts
+	passLen  time.Duration // the input's length, once read to its end
+	passSent int           // packets sent in this pass
+	sent     int
+	done     bool
+	whole    bool // the last packet sent was the input's last
+
+	trimScan *trimScanner // nil without sourceOptions.trim
+}
+
+// openSource opens the named input (see openInput) and reads its headers.
+func openSource(e *env, name string, o sourceOptions) (*packetSource, error) {
+	in, err := openInput(e, name)
+	if err != nil {
+		return nil, err
+	}
+	s := &packetSource{name: in.name, e: e, arg: name, opts: o, in: in}
+	if name == "-" {
+		s.name = "(stdin)"
+		if o.repeat {
+			// Stdin cannot be read twice: keep it.
+			if s.stdin, err = io.ReadAll(in); err != nil {
+				return nil, fmt.Errorf("%s: %v", s.name, err)
+			}
+			in.Reader = bytes.NewReader(s.stdin)
+		}
+	}
+	var r io.Reader = in
+	if o.trim {
+		s.trimScan = newTrimScanner()
+		r = io.TeeReader(in, s.trimScan)
+	}
+	s.reader, err = opusrt.NewOggReader(r)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("%s: %s", s.name, trimPrefix(err))
+	}
+	s.header = s.reader.Header
+	return s, nil
+}
+
+// Next returns the next packet to send, or io.EOF after the last.
+func (s *packetSource) Next() (sentPacket, error) {
+	for !s.done {
+		if s.opts.limit > 0 && s.pos >= s.opts.limit {
+			s.stop()
+			break
+		}
+		f, loss, err := s.reader.Frame()
+		if err == io.EOF {
+			if s.passLen == 0 {
+				s.passLen = s.pos
+			}
+			s.whole = true
+			if !s.opts.repeat || s.passSent == 0 {
+				s.stop()
+				break
+			}
+			if err := s.again(); err != nil {
+				return sentPacket{}, err
+			}
+			continue
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			continue // truncated: every complete packet was returned
+		}
+		if err != nil {
+			return sentPacket{}, fmt.Errorf("%s: %s", s.name, trimPrefix(err))
+		}
+		if f == nil {
+			s.pos += loss
+			continue
+		}
+		p := sentPacket{frame: f, stamp: opusrt.FromTime(simStart.Add(s.pos)), pos: s.pos, send: s.pos}
+		if s.sent == 0 {
+			s.first = f
+		}
+		s.sent++
+		s.passSent++
+		s.whole = false
+		s.pos += f.Duration()
+		return p, nil
+	}
+	return sentPacket{}, io.EOF
+}
+
+// stop ends the sending: at the limit, it looks whether the input was
+// sent to its end, for the end trimming.
+func (s *packetSource) stop() {
+	s.done = true
+	if !s.whole && s.opts.trim {
+		for {
+			f, _, err := s.reader.Frame()
+			if err == io.EOF {
+				s.whole = true
+			}
+			if f == nil && errors.Is(err, io.ErrUnexpectedEOF) {
+				continue
+			}
+			break
+		}
+	}
+	if s.trimScan != nil {
+		s.trimScan.finish()
+	}
+}
+
+// again starts the input again, for repeat.
+func (s *packetSource) again() error {
+	s.in.Close()
+	if s.stdin != nil {
+		s.in = &input{Reader: bytes.NewReader(s.stdin), name: s.in.name}
+	} else {
+		in, err := openInput(s.e, s.arg)
+		if err != nil {
+			return err
+		}
+		s.in = in
+	}
+	r, err := opusrt.NewOggReader(s.in)
+	if err != nil {
+		return fmt.Errorf("%s: %s", s.name, trimPrefix(err))
+	}
+	s.reader = r
+	s.passSent = 0
+	return nil
+}
+
+// Duration returns the audio sent so far, the input's damage included:
+// after the last packet, the length of the stream sent.
+func (s *packetSource) Duration() time.Duration { return s.pos }
+
+// Trim returns the end trimming (48 kHz samples) that makes an output of
+// the stream sent play as long as the input: the packets' length less the
+// pre-skip, less the input's playback length (final granule − pre-skip,
+// summed over the links of a chained input). It is 0 without
+// sourceOptions.trim, before the input's end, when the stream sent does
+// not end where the input does (a limit cut it), or when the input's
+// granules cannot be read. A repeated input is trimmed at its last end.
+func (s *packetSource) Trim() int {
+	if s.trimScan == nil || !s.done || !s.whole {
+		return 0
+	}
+	playback := s.trimScan.finish()
+	if playback <= 0 {
+		return 0
+	}
+	packets := int64(s.passLen * opus.SampleRate / time.Second)
+	return int(max(0, packets-int64(s.header.PreSkip)-playback))
+}
+
+// Close closes the input.
+func (s *packetSource) Close() error {
+	if s.trimScan != nil {
+		s.trimScan.finish()
+	}
+	return s.in.Close()
+}
+
+// trimScanner reads the input a second time, as it goes by, with info's
+// scanner, for its playback length: the input is read once, and nothing of
+// it is kept.
+type trimScanner struct {
+	pw       *io.PipeWriter
+	result   chan int64
+	playback int64
+	finished bool
+}
+
+func newTrimScanner() *trimScanner {
+	pr, pw := io.Pipe()
+	t := &trimScanner{pw: pw, result: make(chan int64, 1)}
+	go func() {
+		rep, err := scan("", pr)
+		pr.CloseWithError(io.ErrClosedPipe) // later writes fail, never block
+		if err != nil {
+			t.result <- 0
+			return
+		}
+		t.result <- rep.PlaybackSamples
+	}()
+	return t
+}
+
+// Write passes p to the scanner. It never fails: a scanner that stopped
+// early takes no more, and the reading goes on.
+func (t *trimScanner) Write(p []byte) (int, error) {
+	if !t.finished {
+		if _, err := t.pw.Write(p); err != nil {
+			t.finished = true
+			t.playback = <-t.result
+		}
+	}
+	return len(p), nil
+}
+
+// finish ends the scan and returns the playback length it found (48 kHz
+// samples; 0 when it failed).
+func (t *trimScanner) finish() int64 {
+	if !t.finished {
+		t.finished = true
+		t.pw.Close()
+		t.playback = <-t.result
+	}
+	return t.playback
+}
