@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/haivivi/giztoy/internal/netsim"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 	"github.com/spf13/cobra"
 )
@@ -107,8 +106,8 @@ func (h *datagramHeap) Pop() any {
 	return x
 }
 
-func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop, asJSON bool) error {
-	src, err := openSource(e, name, sourceOptions{repeat: loop})
+func send(ctx context.Context, e *env, name, to string, cfg netSpec, loop, asJSON bool) error {
+	src, err := openSource(e, name, sourceOptions{repeat: loop || cfg.duration > 0, limit: cfg.duration, sendTime: cfg.sendTime})
 	if err != nil {
 		return err
 	}
@@ -126,9 +125,9 @@ func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop,
 		return fmt.Errorf("--to %s: %v", to, netErr(err))
 	}
 	defer conn.Close()
-	link, err := netsim.New(cfg)
+	link, err := cfg.newLink()
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 
 	sum := sendSummary{To: to, Network: cfg.String()}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/haivivi/giztoy/internal/netsim"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 	"github.com/spf13/cobra"
 )
@@ -66,10 +65,29 @@ frames, --delay 40ms --jitter 10ms pareto: about 55 ms); packets sent closer
 together (2.5 ms frames, or a jitter of many frames) pile up behind a slow
 one, and see much more (2.5 ms frames, the same network: about 90 ms). The summary's
 "network delay mean" is the delay the packets saw. Packets change order only
-with --reorder: each one picked is held --reorder-delay more, out of the queue.`,
+with --reorder: each one picked is held --reorder-delay more, out of the queue.
+
+A trace (--trace FILE) is the whole network instead of the model: one line
+per packet, in send order, its one-way delay in milliseconds (a decimal: 40,
+41.25) or the word "lost"; blank lines and lines starting with # are ignored.
+Each packet arrives its line's delay after it is sent (so packets change
+order when the delay falls faster than they are sent), none is duplicated,
+and the trace starts again at its first line when the input is longer. The
+model's flags (--loss, --burst, --delay, --jitter, --jitter-dist, --reorder,
+--reorder-delay, --duplicate) cannot be given with a trace; --seed still
+seeds the rest of the run.
+
+The sender: --drift PPM makes its stamp clock run that many parts per
+million fast (+) or slow (-) against the receiver's clock, as real crystals
+do (100 ppm is ordinary): a fast sender sends its 20 ms frames every
+19.998 ms. --duration D sends the input again and again, its stamps going
+on, until D of audio is sent, so an hour of drift needs no hour-long file
+(with "-" as the input, stdin is then held in memory to be read again).`,
 		Example: `  opusrt simulate
   opusrt simulate talk.opus -o heard.opus --plot timeline.svg
   opusrt simulate --loss 10 --burst 4 --jitter 30ms --jitter-dist lognormal --seed 7
+  opusrt simulate --trace wifi.txt --json
+  opusrt simulate --drift -100 --duration 1h
   opusenc voice.wav - | opusrt simulate - --loss 5 -o - | opusdec - heard.wav`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
@@ -108,7 +126,7 @@ with --reorder: each one picked is held --reorder-delay more, out of the queue.`
 // simOptions is what the command line asks of one simulation.
 type simOptions struct {
 	in, out, plot string
-	net           netsim.Config
+	net           netSpec
 	playout       time.Duration
 	json          bool
 }
@@ -140,7 +158,8 @@ func simulate(ctx context.Context, e *env, o simOptions) error {
 // runSimulate runs the simulation o asks for, writes its output and plot,
 // and returns what happened.
 func runSimulate(ctx context.Context, e *env, o simOptions) (*simResult, error) {
-	src, err := openSource(e, o.in, sourceOptions{trim: o.out != ""})
+	src, err := openSource(e, o.in, sourceOptions{
+		trim: o.out != "", repeat: o.net.duration > 0, limit: o.net.duration, sendTime: o.net.sendTime})
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,10 @@ type sourceOptions struct {
 	repeat bool
 	// limit stops the sending once this much audio is sent; 0: no limit.
 	limit time.Duration
+	// sendTime, when not nil, maps where a packet's audio starts on the
+	// sender's clock (its stamp) to when it is sent on the receiver's:
+	// a sender's clock that drifts.
+	sendTime func(pos time.Duration) time.Duration
 }
 
 // packetSource reads the input's packets as they are sent, one at a time,
@@ -124,6 +128,9 @@ func (s *packetSource) Next() (sentPacket, error) {
 			continue
 		}
 		p := sentPacket{frame: f, stamp: opusrt.FromTime(simStart.Add(s.pos)), pos: s.pos, send: s.pos}
+		if s.opts.sendTime != nil {
+			p.send = s.opts.sendTime(s.pos)
+		}
 		if s.sent == 0 {
 			s.first = f
 		}

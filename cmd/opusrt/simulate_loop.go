@@ -8,7 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/haivivi/giztoy/internal/netsim"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt/fakeclock"
 	"github.com/schollz/progressbar/v3"
@@ -36,9 +35,9 @@ var errInterrupted = errors.New("interrupted")
 // playout position is a restarted sender: what was held is dropped and the
 // new packet starts a new timeline).
 func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResult, out *simOutput) error {
-	link, err := netsim.New(res.net)
+	link, err := res.net.newLink()
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	tr := &tracker{out: out, plot: res.plot}
 	var (

@@ -3,7 +3,6 @@ package main
 import (
 	"time"
 
-	"github.com/haivivi/giztoy/internal/netsim"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 )
 
@@ -20,7 +19,7 @@ type simOutput struct {
 
 // createSimOutput creates the output file name for a stream of the given
 // header, sent through net.
-func createSimOutput(e *env, name string, h opusrt.OggHeader, net netsim.Config) (*simOutput, error) {
+func createSimOutput(e *env, name string, h opusrt.OggHeader, net netSpec) (*simOutput, error) {
 	file, err := createOutput(e, name, true)
 	if err != nil {
 		return nil, err

@@ -6,7 +6,6 @@ import (
 	"math/bits"
 	"time"
 
-	"github.com/haivivi/giztoy/internal/netsim"
 	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 )
@@ -18,7 +17,7 @@ type simResult struct {
 	firstFrame time.Duration // the first packet's frame size, for the summary
 	sent       int
 	duration   time.Duration // of the stream sent, input damage included
-	net        netsim.Config
+	net        netSpec
 	playout    time.Duration
 	stats      opusrt.Stats
 	netLost    int
@@ -119,7 +118,11 @@ func printSummary(w io.Writer, r *simResult) {
 	s := r.stats
 	sent := r.sent
 	fd := r.firstFrame
-	fmt.Fprintf(w, "input:    %s, %d packets, %s of audio (%v frames)\n", r.input, sent, fmtDur(r.duration), fd)
+	again := ""
+	if r.net.duration > 0 {
+		again = ", the input sent again and again"
+	}
+	fmt.Fprintf(w, "input:    %s, %d packets, %s of audio (%v frames%s)\n", r.input, sent, fmtDur(r.duration), fd, again)
 	fmt.Fprintf(w, "network:  %s\n", r.net)
 	fmt.Fprintf(w, "buffer:   RealtimeBuffer, playout delay %v, virtual clock\n\n", r.playout)
 	row := func(name string, v any, note string) { fmt.Fprintf(w, "  %-26s %9v  %s\n", name, v, note) }

@@ -20,6 +20,10 @@
 // reordering skips the queue and takes
 // ReorderDelay more on top, so packets sent after it overtake it. A
 // duplicated packet arrives a second time, a little later.
+//
+// A Trace (ParseTrace, NewTraceLink) is the other kind of network: a
+// recorded or hand-written list of each packet's delay or loss, played in
+// send order and repeated.
 package netsim
 
 import (
