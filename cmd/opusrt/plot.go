@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -12,40 +13,80 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// maxPlotPackets bounds the packets drawn: beyond it the timeline shows the
-// first ones only, so the file stays small enough to open.
+// maxPlotPackets bounds the packets drawn, so the file stays small enough
+// to open: beyond it the timeline shows every second packet, then every
+// fourth, and so on, over the whole run.
 const maxPlotPackets = 15000
 
 // plotData collects the points of the timeline as the packets' fates
-// become known, in send order, for the first maxPlotPackets packets.
+// become known, in send order: every stride-th packet, the stride doubling
+// whenever maxPlotPackets are drawn, so memory stays bounded and the
+// timeline covers the whole run.
 type plotData struct {
-	n                           int // packets seen
-	arrived, played, lost, late plotter.XYs
-	lastSend                    float64 // seconds, of the last packet drawn
+	n        int // packets seen
+	stride   int
+	pkts     []plotPacket
+	lastSend float64 // seconds, of the last packet seen
 }
 
-// add draws packet p, or counts it when the plot is full.
+// plotPacket is one packet drawn: when it was sent, when its copies
+// arrived and when it was played, from the start.
+type plotPacket struct {
+	n       int // its number in send order
+	send    time.Duration
+	arrive  [2]time.Duration
+	arrived int8
+	playout time.Duration // −1: not played
+	late    bool
+}
+
+// add draws packet p, or only counts it between strides.
 func (d *plotData) add(p *packetRecord) {
+	n := d.n
 	d.n++
-	if d.n > maxPlotPackets {
+	d.lastSend = p.send.Seconds()
+	if d.stride == 0 {
+		d.stride = 1
+	}
+	if n%d.stride != 0 {
 		return
 	}
-	x := p.send.Seconds()
-	d.lastSend = x
-	if p.arrived == 0 {
-		d.lost = append(d.lost, plotter.XY{X: x, Y: 0})
-	}
-	for _, a := range p.arrive[:p.arrived] {
-		pt := plotter.XY{X: x, Y: ms(a - p.send)}
-		if p.late && p.playout < 0 {
-			d.late = append(d.late, pt)
-		} else {
-			d.arrived = append(d.arrived, pt)
+	if len(d.pkts) == maxPlotPackets {
+		d.stride *= 2
+		kept := d.pkts[:0]
+		for _, q := range d.pkts {
+			if q.n%d.stride == 0 {
+				kept = append(kept, q)
+			}
+		}
+		d.pkts = kept
+		if n%d.stride != 0 {
+			return
 		}
 	}
-	if p.playout >= 0 {
-		d.played = append(d.played, plotter.XY{X: x, Y: ms(p.playout - p.send)})
+	d.pkts = append(d.pkts, plotPacket{n: n, send: p.send, arrive: p.arrive, arrived: p.arrived, playout: p.playout, late: p.late})
+}
+
+// points returns the points to draw.
+func (d *plotData) points() (arrived, played, lost, late plotter.XYs) {
+	for _, p := range d.pkts {
+		x := p.send.Seconds()
+		if p.arrived == 0 {
+			lost = append(lost, plotter.XY{X: x, Y: 0})
+		}
+		for _, a := range p.arrive[:p.arrived] {
+			pt := plotter.XY{X: x, Y: ms(a - p.send)}
+			if p.late && p.playout < 0 {
+				late = append(late, pt)
+			} else {
+				arrived = append(arrived, pt)
+			}
+		}
+		if p.playout >= 0 {
+			played = append(played, plotter.XY{X: x, Y: ms(p.playout - p.send)})
+		}
 	}
+	return arrived, played, lost, late
 }
 
 // plotTimeline draws what became of each packet: x is when it was sent, y
@@ -57,10 +98,10 @@ func plotTimeline(name string, r *simResult) error {
 	}
 	d := r.plot
 	title := "opusrt simulate: " + r.net.String()
-	if d.n > maxPlotPackets {
-		title += fmt.Sprintf(" (first %d packets)", maxPlotPackets)
+	if d.stride > 1 {
+		title += fmt.Sprintf(" (one packet in %d)", d.stride)
 	}
-	arrived, played, lost, late := d.arrived, d.played, d.lost, d.late
+	arrived, played, lost, late := d.points()
 	pl := plot.New()
 	pl.Title.Text = title
 	pl.X.Label.Text = "send time (s)"

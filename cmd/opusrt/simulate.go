@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 	"github.com/spf13/cobra"
 )
 
@@ -22,11 +21,13 @@ var defaultNet = netFlags{loss: 3, burst: 2, delay: 40 * time.Millisecond, jitte
 
 func newSimulateCmd(e *env) *cobra.Command {
 	var (
-		nf      netFlags
-		out     string
-		plot    string
-		playout time.Duration
-		asJSON  bool
+		nf     netFlags
+		pf     playoutFlags
+		out    string
+		plot   string
+		serial uint32
+		asJSON bool
+		sweep  bool
 	)
 	c := &cobra.Command{
 		Use:   "simulate [IN.opus]",
@@ -82,12 +83,24 @@ million fast (+) or slow (-) against the receiver's clock, as real crystals
 do (100 ppm is ordinary): a fast sender sends its 20 ms frames every
 19.998 ms. --duration D sends the input again and again, its stamps going
 on, until D of audio is sent, so an hour of drift needs no hour-long file
-(with "-" as the input, stdin is then held in memory to be read again).`,
+(with "-" as the input, stdin is then held in memory to be read again).
+
+The playout: --playout fixed plays every frame --playout-delay after the
+first one's arrival plus the difference of their stamps; --playout adaptive
+(when the library has it; until then it is refused, never replaced by a
+fixed delay) starts at --playout-delay and follows the network's jitter
+between --min-delay and --max-delay. --sweep runs the same network (the same
+seed or trace) at fixed delays from 20 ms to 500 ms, and adaptively, and
+prints one row for each — late packets, latency mean and p95 — with the
+least fixed delay that keeps late packets at 1 % or less: the answer to
+"what delay should I use?". -o's Ogg serial number comes from --seed unless
+--serial sets it, so the same command writes the same bytes.`,
 		Example: `  opusrt simulate
   opusrt simulate talk.opus -o heard.opus --plot timeline.svg
   opusrt simulate --loss 10 --burst 4 --jitter 30ms --jitter-dist lognormal --seed 7
   opusrt simulate --trace wifi.txt --json
   opusrt simulate --drift -100 --duration 1h
+  opusrt simulate --sweep --loss 5 --jitter 30ms --duration 10m
   opusenc voice.wav - | opusrt simulate - --loss 5 -o - | opusdec - heard.wav`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
@@ -100,8 +113,12 @@ on, until D of audio is sent, so an hour of drift needs no hour-long file
 			if err != nil {
 				return err
 			}
-			if playout < 0 {
-				return usagef("--playout-delay %v: must not be negative", playout)
+			po, err := pf.config(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			if sweep && (out != "" || plot != "") {
+				return usagef("--sweep runs the network many times: it writes no -o or --plot")
 			}
 			if plot != "" {
 				if err := checkPlotName(plot); err != nil {
@@ -112,22 +129,41 @@ on, until D of audio is sent, so an hour of drift needs no hour-long file
 			if len(args) == 1 {
 				name = args[0]
 			}
-			return simulate(cmd.Context(), e, simOptions{in: name, out: out, plot: plot, net: cfg, playout: playout, json: asJSON})
+			if !cmd.Flags().Changed("serial") {
+				serial = serialFromSeed(nf.seed)
+			}
+			o := simOptions{in: name, out: out, plot: plot, net: cfg, playout: po, serial: serial, json: asJSON}
+			if sweep {
+				return simulateSweep(cmd.Context(), e, o)
+			}
+			return simulate(cmd.Context(), e, o)
 		},
 	}
 	nf.add(c.Flags(), defaultNet)
+	pf.add(c.Flags())
 	c.Flags().StringVarP(&out, "output", "o", "", "write the played-out stream, losses filled, to this Ogg Opus file (\"-\" for stdout)")
 	c.Flags().StringVar(&plot, "plot", "", "draw the timeline to this file (.svg, .png or .pdf)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON, for scripts")
-	c.Flags().DurationVar(&playout, "playout-delay", opusrt.DefaultPlayoutDelay, "how long the buffer holds the first frame before playing it")
+	c.Flags().BoolVar(&sweep, "sweep", false, "run the same network at fixed delays from 20 ms to 500 ms and adaptively, and print a table: what delay to use")
+	c.Flags().Uint32Var(&serial, "serial", 0, "the Ogg stream serial number of -o (default: derived from --seed, so the same seed gives the same bytes)")
 	return c
+}
+
+// serialFromSeed derives the output's serial number from the network's
+// seed (SplitMix64's finaliser), so that one seed gives one file.
+func serialFromSeed(seed uint64) uint32 {
+	z := seed + 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return uint32(z ^ (z >> 31))
 }
 
 // simOptions is what the command line asks of one simulation.
 type simOptions struct {
 	in, out, plot string
 	net           netSpec
-	playout       time.Duration
+	playout       playoutSpec
+	serial        uint32 // of the -o stream
 	json          bool
 }
 
@@ -170,7 +206,7 @@ func runSimulate(ctx context.Context, e *env, o simOptions) (*simResult, error) 
 	// is written to a temporary file, put in place only on success.
 	var out *simOutput
 	if o.out != "" {
-		if out, err = createSimOutput(e, o.out, src.header, o.net); err != nil {
+		if out, err = createSimOutput(e, o.out, src.header, o.net, o.serial); err != nil {
 			return nil, err
 		}
 		defer out.Abort() // after Commit, a no-op

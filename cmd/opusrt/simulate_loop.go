@@ -76,7 +76,7 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 	}
 
 	clk := fakeclock.New(simStart)
-	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0, opusrt.WithClock(clk)), opusrt.WithPlayoutDelay(res.playout))
+	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0, opusrt.WithClock(clk)), res.playout.options()...)
 	stamped := make([]byte, 0, 8+1500)
 	// The losses reported since the last frame played: after the last one
 	// they are the underrun while waiting for arrivals that bring nothing

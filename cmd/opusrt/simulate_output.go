@@ -19,7 +19,7 @@ type simOutput struct {
 
 // createSimOutput creates the output file name for a stream of the given
 // header, sent through net.
-func createSimOutput(e *env, name string, h opusrt.OggHeader, net netSpec) (*simOutput, error) {
+func createSimOutput(e *env, name string, h opusrt.OggHeader, net netSpec, serial uint32) (*simOutput, error) {
 	file, err := createOutput(e, name, true)
 	if err != nil {
 		return nil, err
@@ -27,6 +27,7 @@ func createSimOutput(e *env, name string, h opusrt.OggHeader, net netSpec) (*sim
 	ow, err := opusrt.NewOggWriter(file, h.InputSampleRate,
 		opusrt.WithChannels(min(max(h.Channels, 1), 2)),
 		opusrt.WithPreSkip(h.PreSkip),
+		opusrt.WithSerial(serial),
 		opusrt.WithTags("", "ENCODER=opusrt simulate", "OPUSRT_NETWORK="+net.String()))
 	if err != nil {
 		file.Abort()

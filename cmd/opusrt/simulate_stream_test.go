@@ -63,7 +63,7 @@ func TestSimulateMemoryBounded(t *testing.T) {
 				t.Fatal(err)
 			}
 			res, err := runSimulate(context.Background(), &env{stdout: new(bytes.Buffer), stderr: new(bytes.Buffer)},
-				simOptions{in: in, out: out, net: cfg, playout: opusrt.DefaultPlayoutDelay})
+				simOptions{in: in, out: out, net: cfg, playout: playoutSpec{mode: playoutFixed, delay: opusrt.DefaultPlayoutDelay}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -18,7 +18,7 @@ type simResult struct {
 	sent       int
 	duration   time.Duration // of the stream sent, input damage included
 	net        netSpec
-	playout    time.Duration
+	playout    playoutSpec
 	stats      opusrt.Stats
 	netLost    int
 	netDups    int
@@ -48,6 +48,7 @@ type simResult struct {
 type simSummary struct {
 	Input               string  `json:"input"`
 	Network             string  `json:"network"`
+	Playout             string  `json:"playout"`
 	PlayoutDelayMs      float64 `json:"playout_delay_ms"`
 	Sent                int     `json:"sent"`
 	LostInNetwork       int     `json:"lost_in_network"`
@@ -89,7 +90,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func (r *simResult) summary() simSummary {
 	s := r.stats
 	return simSummary{
-		Input: r.input, Network: r.net.String(), PlayoutDelayMs: ms(r.playout),
+		Input: r.input, Network: r.net.String(), Playout: r.playout.mode, PlayoutDelayMs: ms(r.playout.delay),
 		Sent: r.sent, LostInNetwork: r.netLost, DuplicatedByNetwork: r.netDups,
 		Received: s.PacketsReceived, Played: s.PacketsPlayed, Late: s.PacketsLate,
 		Duplicate: s.PacketsDuplicated, Dropped: s.PacketsDropped, Resynced: s.PacketsResynced,
@@ -124,7 +125,7 @@ func printSummary(w io.Writer, r *simResult) {
 	}
 	fmt.Fprintf(w, "input:    %s, %d packets, %s of audio (%v frames%s)\n", r.input, sent, fmtDur(r.duration), fd, again)
 	fmt.Fprintf(w, "network:  %s\n", r.net)
-	fmt.Fprintf(w, "buffer:   RealtimeBuffer, playout delay %v, virtual clock\n\n", r.playout)
+	fmt.Fprintf(w, "buffer:   RealtimeBuffer, %s, virtual clock\n\n", r.playout)
 	row := func(name string, v any, note string) { fmt.Fprintf(w, "  %-26s %9v  %s\n", name, v, note) }
 	left := row
 	row("sent", sent, "packets")
