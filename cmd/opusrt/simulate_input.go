@@ -62,6 +62,45 @@ type packetSource struct {
 	whole    bool // the last packet sent was the input's last
 
 	trimScan *trimScanner // nil without sourceOptions.trim
+
+	// With repeat, a small input's first pass is kept (memo) and the
+	// later passes replay it: they cost no reading and parsing.
+	memo      []memoItem
+	memoBytes int
+	memoOff   bool // the input is too large to keep
+	replay    int  // with memo complete: the next item to replay, from 1
+}
+
+// memoItem is what the reader returned: a frame, or a loss (frame nil).
+type memoItem struct {
+	frame opusrt.Frame
+	loss  time.Duration
+}
+
+// maxMemoBytes is the largest input kept to be replayed by repeat.
+const maxMemoBytes = 4 << 20
+
+// read returns the next frame or loss of the input, from the reader or
+// the memo.
+func (s *packetSource) read() (opusrt.Frame, time.Duration, error) {
+	if s.replay > 0 {
+		if s.replay > len(s.memo) {
+			return nil, 0, io.EOF
+		}
+		it := s.memo[s.replay-1]
+		s.replay++
+		return it.frame, it.loss, nil
+	}
+	f, loss, err := s.reader.Frame()
+	if err == nil && s.opts.repeat && !s.memoOff {
+		s.memoBytes += len(f) + 16
+		if s.memoBytes > maxMemoBytes {
+			s.memo, s.memoOff = nil, true
+		} else {
+			s.memo = append(s.memo, memoItem{frame: f, loss: loss})
+		}
+	}
+	return f, loss, err
 }
 
 // openSource opens the named input (see openInput) and reads its headers.
@@ -102,7 +141,7 @@ func (s *packetSource) Next() (sentPacket, error) {
 			s.stop()
 			break
 		}
-		f, loss, err := s.reader.Frame()
+		f, loss, err := s.read()
 		if err == io.EOF {
 			if s.passLen == 0 {
 				s.passLen = s.pos
@@ -149,7 +188,7 @@ func (s *packetSource) stop() {
 	s.done = true
 	if !s.whole && s.opts.trim {
 		for {
-			f, _, err := s.reader.Frame()
+			f, _, err := s.read()
 			if err == io.EOF {
 				s.whole = true
 			}
@@ -166,6 +205,11 @@ func (s *packetSource) stop() {
 
 // again starts the input again, for repeat.
 func (s *packetSource) again() error {
+	s.passSent = 0
+	if !s.memoOff {
+		s.replay = 1
+		return nil
+	}
 	s.in.Close()
 	if s.stdin != nil {
 		s.in = &input{Reader: bytes.NewReader(s.stdin), name: s.in.name}
@@ -181,7 +225,6 @@ func (s *packetSource) again() error {
 		return fmt.Errorf("%s: %s", s.name, trimPrefix(err))
 	}
 	s.reader = r
-	s.passSent = 0
 	return nil
 }
 

@@ -78,6 +78,9 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 	clk := fakeclock.New(simStart)
 	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0, opusrt.WithClock(clk)), res.playout.options()...)
 	stamped := make([]byte, 0, 8+1500)
+	// last is the buffer's Stats after the last call that changed them:
+	// the "before" of the next one.
+	var last opusrt.Stats
 	// The losses reported since the last frame played: after the last one
 	// they are the underrun while waiting for arrivals that bring nothing
 	// more to play, past the input's end, and not concealment.
@@ -133,9 +136,10 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 			clk.Set(simStart.Add(a.at))
 			p := tr.at(a.idx)
 			stamped = opusrt.AppendStamped(stamped[:0], p.frame, p.stamp)
-			before := rtb.Stats()
+			before := last
 			_, err := rtb.Write(stamped)
 			after := rtb.Stats()
+			last = after
 			switch {
 			case errors.Is(err, opusrt.ErrDisorderedPacket):
 				p.late = true
@@ -172,7 +176,7 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 		if ok {
 			clk.Set(due)
 		}
-		before := rtb.Stats()
+		before := last
 		f, loss, err := rtb.Frame()
 		if err == io.EOF {
 			break
@@ -180,14 +184,15 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 		if err != nil {
 			return err
 		}
+		after := rtb.Stats()
+		last = after
 		now := clk.Now().Sub(simStart)
 		// Frame drops held packets found overlapping what was played,
 		// as late, before it returns anything.
-		for range rtb.Stats().PacketsLate - before.PacketsLate {
+		for range after.PacketsLate - before.PacketsLate {
 			tr.takeHeld().late = true
 		}
 		if f == nil {
-			after := rtb.Stats()
 			trail.events += after.ConcealmentEvents - before.ConcealmentEvents
 			trail.packets += after.PacketsLost - before.PacketsLost
 			trail.dur += loss
