@@ -364,7 +364,7 @@ func (b *Buffer) Stats() Stats {
 
 func (b *Buffer) statsLocked() Stats {
 	s := b.stats
-	s.PacketsDiscarded = s.PacketsLate + s.PacketsDuplicated + s.PacketsDropped + s.PacketsResynced + s.PacketsCleared
+	s.PacketsDiscarded = s.PacketsLate + s.PacketsDuplicated + s.PacketsDropped + s.PacketsResynced + s.PacketsCleared + s.PacketsRemoved
 	s.BufferedPackets = b.queue.len()
 	s.Buffered = time.Duration(b.bufferedUs) * time.Microsecond
 	s.Jitter = b.jitter.value()

@@ -1,6 +1,7 @@
 package opusrt
 
 import (
+	"errors"
 	"io"
 	"sync"
 	"time"
@@ -52,6 +53,7 @@ type RealtimeBuffer struct {
 	writeClosed bool
 	closed      bool
 	notify      func() // set by a Player: the schedule may have changed
+	follow      follower
 }
 
 // RealtimeFrom returns a RealtimeBuffer that paces the reading of buf.
@@ -70,9 +72,10 @@ func RealtimeFrom(buf *Buffer, opts ...Option) *RealtimeBuffer {
 		buf.resyncUs = cfg.resyncThreshold.Microseconds()
 	}
 	return &RealtimeBuffer{
-		buf:   buf,
-		delay: cfg.playoutDelay,
-		wake:  make(chan struct{}, 1),
+		buf:    buf,
+		delay:  cfg.playoutDelay,
+		wake:   make(chan struct{}, 1),
+		follow: newFollower(cfg),
 	}
 }
 
@@ -96,8 +99,12 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 	now := r.buf.nowLocked()
 	dueBefore, _ := r.nextDueLocked()
 	if _, err := b.appendLocked(frame, stamp, true, now.Sub(b.base)); err != nil {
+		if errors.Is(err, ErrDisorderedPacket) && r.anchoredLocked() {
+			r.observeLocked(now, int64(stamp)*usPerMilli)
+		}
 		return 0, err
 	}
+	defer r.observeLocked(now, int64(stamp)*usPerMilli) // once the schedule stands
 	switch due, ok := r.nextDueLocked(); {
 	case !ok:
 		// The first frame, or the first after a resync or Reset: a new
@@ -237,8 +244,17 @@ func (r *RealtimeBuffer) nextAtLocked(now time.Time) (f Frame, loss, wait time.D
 		}
 		return nil, 0, due.Sub(now), ErrNotDue
 	}
+	if r.writeClosed && b.queue.len() == 0 {
+		return nil, 0, 0, io.EOF
+	}
+	if us := r.adjustLocked(now); us > 0 {
+		return nil, time.Duration(us) * time.Microsecond, 0, nil
+	}
 	if b.queue.len() > 0 {
 		if f, loss, err := b.frameLocked(now.Sub(b.base)); err == nil {
+			if f != nil {
+				r.playedLocked()
+			}
 			return f, loss, 0, nil
 		}
 	}
@@ -287,6 +303,11 @@ func (r *RealtimeBuffer) takeJumpLocked(headUs int64, due time.Time) {
 	b.hasPos, b.posUs = true, headUs
 	b.stats.Resyncs++
 	b.jitter.reset()
+	// A new timeline: measure it afresh from the frame that starts it.
+	r.follow.restart(b.epoch)
+	if head := b.queue.front(); head.arrival != int64(noArrival) {
+		r.observeLocked(b.base.Add(time.Duration(head.arrival)), head.start)
+	}
 }
 
 // nextDueLocked returns when the next event is due, a forward stamp jump
@@ -399,8 +420,16 @@ func (r *RealtimeBuffer) Reset() {
 }
 
 // Stats returns the counters and state of the underlying Buffer, which
-// include the losses reported during underruns.
-func (r *RealtimeBuffer) Stats() Stats { return r.buf.Stats() }
+// include the losses reported during underruns, and the schedule's: its
+// target delay, the estimated clock skew, what was inserted and removed.
+func (r *RealtimeBuffer) Stats() Stats {
+	b := r.buf
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.statsLocked()
+	r.followStatsLocked(&s)
+	return s
+}
 
 func latest(a, b time.Time) time.Time {
 	if a.After(b) {

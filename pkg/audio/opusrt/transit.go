@@ -20,9 +20,12 @@ import (
 //
 // The base moves three ways:
 //
-//   - up at once when riseRun consecutive arrivals all took more than
-//     riseUs above it (a route change: frames are late until the schedule
-//     follows, so waiting out the window would lose it);
+//   - up at once when riseRun consecutive arrivals, spanning riseSpanUs or
+//     more, all took more than riseUs above it and more than the slowest
+//     arrival of the window before them (a route change: frames are late
+//     until the schedule follows, so waiting out the window would lose
+//     them; but a stationary network, however jittery, does not put a run
+//     of arrivals above everything it delivered in the last window);
 //   - up slowly when every bucket of the window lies above it (a sender
 //     whose clock runs slow: its transit rises steadily);
 //   - down when every bucket of a full window lies below it (a sender
@@ -42,6 +45,7 @@ const (
 	transitBucketUs  = 250_000 // arrival time one bucket covers
 	transitBuckets   = 8       // buckets in the window: 2 s, NetEq's history
 	transitRiseRun   = 3       // consecutive slow arrivals that prove a step up
+	transitRiseSpan  = 40_000  // µs of arrival time they must span
 	skewPoints       = 32      // window minima kept for the skew: 64 s
 	skewMinPoints    = 4       // points before a skew is reported
 	transitMaxJumpUs = 3600 * 1_000_000
@@ -52,6 +56,7 @@ const (
 type transitBucket struct {
 	startUs int64 // arrival time the span begins
 	minUs   int64
+	maxUs   int64
 	n       int // frames seen; 0: an empty span
 }
 
@@ -71,8 +76,10 @@ type transitTracker struct {
 	used    int // buckets in the ring holding a span (full window: transitBuckets)
 	closed  int // buckets closed since the last skew point
 
-	riseN     int
-	riseMinUs int64
+	riseN       int
+	riseMinUs   int64
+	riseAboveUs int64 // what each arrival of the run must exceed
+	riseStartUs int64 // arrival time of the run's first
 
 	points    [skewPoints]skewPoint
 	pointHead int // index of the oldest point
@@ -86,6 +93,13 @@ func (t *transitTracker) reset() { *t = transitTracker{riseUs: t.riseUs} }
 // base returns the base transit in µs; ok is false before any arrival.
 func (t *transitTracker) base() (us int64, ok bool) { return t.baseUs, t.valid }
 
+// lower moves the base down to us, if it lies above.
+func (t *transitTracker) lower(us int64) {
+	if t.valid {
+		t.baseUs = min(t.baseUs, us)
+	}
+}
+
 // observe takes one arrival: its time on our clock and its stamp, in µs on
 // their own clocks.
 func (t *transitTracker) observe(arrivalUs, stampUs int64) {
@@ -95,28 +109,45 @@ func (t *transitTracker) observe(arrivalUs, stampUs int64) {
 		// last one (a resync its owner did not report).
 		t.reset()
 		t.valid, t.baseUs = true, transit
-		t.buckets[0] = transitBucket{startUs: arrivalUs, minUs: transit, n: 1}
+		t.buckets[0] = transitBucket{startUs: arrivalUs, minUs: transit, maxUs: transit, n: 1}
 		t.used = 1
 		t.riseMinUs = math.MaxInt64
 		return
 	}
 	t.advance(arrivalUs)
-	b := &t.buckets[t.cur]
-	if b.n == 0 || transit < b.minUs {
-		b.minUs = transit
+	if t.riseN == 0 {
+		t.riseAboveUs = max(t.baseUs+t.riseUs, t.windowMax())
 	}
-	b.n++
-
-	if transit > t.baseUs+t.riseUs {
+	if transit > t.riseAboveUs {
+		if t.riseN == 0 {
+			t.riseStartUs = arrivalUs
+		}
 		t.riseN++
 		t.riseMinUs = min(t.riseMinUs, transit)
-		if t.riseN >= transitRiseRun {
+		if t.riseN >= transitRiseRun && arrivalUs-t.riseStartUs >= transitRiseSpan {
 			t.baseUs = t.riseMinUs
 			t.riseN, t.riseMinUs = 0, math.MaxInt64
 		}
 	} else {
 		t.riseN, t.riseMinUs = 0, math.MaxInt64
 	}
+	b := &t.buckets[t.cur]
+	if b.n == 0 {
+		b.minUs, b.maxUs = transit, transit
+	}
+	b.minUs, b.maxUs = min(b.minUs, transit), max(b.maxUs, transit)
+	b.n++
+}
+
+// windowMax returns the slowest transit of the window.
+func (t *transitTracker) windowMax() int64 {
+	hi := int64(math.MinInt64)
+	for i := range t.used {
+		if b := &t.buckets[i]; b.n > 0 {
+			hi = max(hi, b.maxUs)
+		}
+	}
+	return hi
 }
 
 // advance closes the buckets whose spans ended before arrivalUs and opens
