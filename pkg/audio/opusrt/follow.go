@@ -90,7 +90,7 @@ func maxDuration(a, b time.Duration) time.Duration {
 type follower struct {
 	delayUs      int64 // the playout delay: fixed, or adaptive's start
 	adaptive     bool
-	frozen       bool // WithoutFollowing
+	frozen       bool  // WithoutFollowing
 	minUs, maxUs int64 // adaptive's clamp
 
 	epoch   uint64 // buf.epoch of the timeline measured; another resets it
