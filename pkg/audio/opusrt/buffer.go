@@ -215,13 +215,14 @@ func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, ar
 		b.resyncLocked(bound)
 	}
 	b.observeArrival(e)
-	if copyFrame {
-		frame = b.copyToSlab(frame)
-	}
 	e.frame = frame
-	if !b.queue.insert(e) {
+	held := b.queue.insert(e)
+	if held == nil {
 		b.stats.PacketsDuplicated++
 		return nil
+	}
+	if copyFrame {
+		held.frame = b.copyToSlab(frame)
 	}
 	b.bufferedUs += e.dur
 	b.dropOverflowLocked()
