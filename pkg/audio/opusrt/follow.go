@@ -143,13 +143,13 @@ func (f *follower) targetUs(frameUs int64) (target, unclamped int64) {
 }
 
 // observeLocked takes the arrival of a frame starting at startUs, written
-// at now, whatever became of it (a late frame says most about the network).
+// at now, whatever became of it.
 func (r *RealtimeBuffer) observeLocked(now time.Time, startUs int64) {
 	b, f := r.buf, &r.follow
-	if f.epoch != b.epoch {
-		f.restart(b.epoch)
+	if f.epoch != b.timelineLocked() {
+		f.restart(b.timelineLocked())
 	}
-	if absDiff(startUs, r.positionLocked()) > b.resyncUs {
+	if !r.sched.set || absDiff(startUs, r.sched.posUs) > b.resyncUs {
 		return // a stamp jump: its timeline is measured once it is taken
 	}
 	arrivalUs := now.Sub(b.base).Microseconds()
@@ -160,7 +160,7 @@ func (r *RealtimeBuffer) observeLocked(now time.Time, startUs int64) {
 		}
 		f.fastestUs = min(f.fastestUs, transit)
 	}
-	target, _ := f.targetUs(b.lastDurUs)
+	target, _ := f.targetUs(b.frameDurationLocked())
 	f.transit.riseUs = max(target, riseMinUs)
 	f.transit.observe(arrivalUs, startUs)
 	if f.hist != nil {
@@ -169,22 +169,37 @@ func (r *RealtimeBuffer) observeLocked(now time.Time, startUs int64) {
 	}
 }
 
+// restartFollowLocked measures a new timeline (a forward stamp jump was
+// taken) afresh, from the frame that starts it.
+func (r *RealtimeBuffer) restartFollowLocked() {
+	b := r.buf
+	r.follow.restart(b.timelineLocked())
+	if h := b.headLocked(); h.kind == EventFrame && h.arrival != int64(noArrival) {
+		r.observeLocked(b.base.Add(time.Duration(h.arrival)), h.startUs)
+	}
+}
+
 // offsetLocked returns the schedule's offset: the transit of a frame that
 // arrives exactly when it is due.
 func (r *RealtimeBuffer) offsetLocked() int64 {
-	return r.anchorTime.Sub(r.buf.base).Microseconds() - r.anchorPosUs
+	return r.sched.anchorTime.Sub(r.buf.base).Microseconds() - r.sched.anchorPos
+}
+
+// shiftLocked moves the schedule later by us (earlier when negative).
+func (r *RealtimeBuffer) shiftLocked(us int64) {
+	r.sched.anchorTime = r.sched.anchorTime.Add(usDuration(us))
 }
 
 // adjustLocked moves the schedule toward where it should be, at now, when
-// an event is due. It returns a slot to hand out (inserted: the schedule
-// moved one frame later), or 0 when the event due is to be made as usual
-// (after a removal, if one was made: the schedule moved earlier).
-func (r *RealtimeBuffer) adjustLocked(now time.Time) (insertedUs int64) {
-	b, f := r.buf, &r.follow
-	if f.frozen || f.epoch != b.epoch || !f.seen || r.writeClosed {
+// an event is due. It returns an inserted slot to hand out (the schedule
+// moved one frame later), or ok false when the event due is to be made as
+// usual — after a removal, if one was made (the schedule moved earlier).
+func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok bool) {
+	b, f, s := r.buf, &r.follow, &r.sched
+	if f.frozen || f.epoch != b.timelineLocked() || !f.seen || r.writeClosed {
 		// Nothing measured on this timeline (the seed's schedule), or
 		// nothing more will arrive: play out what is held as it stands.
-		return 0
+		return Event{}, false
 	}
 	if !f.started {
 		f.started = true
@@ -198,17 +213,15 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (insertedUs int64) {
 	}
 	base, ok := f.transit.base()
 	if !ok {
-		return 0
+		return Event{}, false
 	}
-	frameUs := b.lastDurUs
-	pos := r.positionLocked()
-	held := b.queue.len() > 0
-	var head *entry
-	if held {
-		head = b.queue.front()
-		if frameUs == 0 {
-			frameUs = head.dur
-		}
+	h := b.headLocked()
+	if h.kind == EventDiscontinuity {
+		return Event{}, false
+	}
+	frameUs := b.frameDurationLocked()
+	if frameUs == 0 && b.queue.len() > 0 {
+		frameUs = b.queue.front().dur
 	}
 	if frameUs == 0 {
 		frameUs = defaultFrameUs
@@ -216,11 +229,8 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (insertedUs int64) {
 	target, _ := f.targetUs(frameUs)
 	offset := r.offsetLocked()
 	diff := offset - (base + f.leadUs + target) // > 0: later than it should be
-	if head != nil && head.start < pos-toleranceUs {
-		return 0 // a late frame still held: Frame drops it first
-	}
-	atPos := held && head.start <= pos+toleranceUs
-	quiet := !atPos || opus.IsInactive(head.frame) // a missing frame or an inactive one
+	atPos := h.kind == EventFrame
+	quiet := !atPos || opus.IsInactive(b.queue.front().frame) // a missing frame or an inactive one
 	if !f.adaptive {
 		// A fixed delay plays every frame that arrives in time: it moves
 		// later only when the slowest arrival of the window came within
@@ -244,35 +254,39 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (insertedUs int64) {
 	case diff < 0:
 		// Too early: frames arrive after their slots. Insert a slot.
 		if !quiet && diff > -2*frameUs && !r.waitedLocked(now, insertWait) {
-			return 0
+			return Event{}, false
 		}
-		r.anchorTime = r.anchorTime.Add(time.Duration(frameUs) * time.Microsecond)
+		ev := Event{Kind: EventInserted, Start: usDuration(s.posUs), Duration: usDuration(frameUs)}
+		r.shiftLocked(frameUs)
 		r.countLocked(&b.stats.InsertedSamplesForDeceleration, &b.stats.InsertedSamplesInactive, frameUs, quiet)
 		f.pendingSince = time.Time{}
-		return frameUs
-	case diff >= frameUs && held && !atPos:
+		return ev, true
+	case diff >= frameUs && h.kind == EventLoss:
 		// Too late, and a loss slot comes first: skip as much of it as
 		// the excess allows, in whole frames.
-		skip := min(head.start-pos, diff) / frameUs * frameUs
+		pos := h.startUs
+		skip := min(b.queue.front().start-pos, diff) / frameUs * frameUs
 		if skip > 0 {
-			b.hasPos, b.posUs = true, pos+skip
-			r.anchorTime = r.anchorTime.Add(-time.Duration(skip) * time.Microsecond)
+			b.skipLocked(pos + skip)
+			s.posUs = pos + skip
+			r.shiftLocked(-skip)
 			r.countLocked(&b.stats.RemovedSamplesForAcceleration, &b.stats.RemovedSamplesInactive, skip, true)
 		}
 		f.pendingSince = time.Time{}
 	case diff >= frameUs && atPos:
 		// Too late: remove the frame due now, at once if inactive.
 		if !quiet && !r.waitedLocked(now, removeWait) {
-			return 0
+			return Event{}, false
 		}
 		e := b.removeHeadLocked()
-		r.anchorTime = r.anchorTime.Add(-time.Duration(e.dur) * time.Microsecond)
+		s.posUs, s.playing = e.end(), true
+		r.shiftLocked(-e.dur)
 		r.countLocked(&b.stats.RemovedSamplesForAcceleration, &b.stats.RemovedSamplesInactive, e.dur, quiet)
 		f.pendingSince = time.Time{}
 	default:
 		f.pendingSince = time.Time{}
 	}
-	return 0
+	return Event{}, false
 }
 
 // waitedLocked reports whether the schedule has wanted to move for d; the
@@ -299,7 +313,7 @@ func (r *RealtimeBuffer) countLocked(total, quietPart *uint64, us int64, quiet b
 // played with, for the webrtc-stats sums.
 func (r *RealtimeBuffer) playedLocked() {
 	b := r.buf
-	target, unclamped := r.follow.targetUs(b.lastDurUs)
+	target, unclamped := r.follow.targetUs(b.frameDurationLocked())
 	b.stats.JitterBufferTargetDelay += time.Duration(target) * time.Microsecond
 	b.stats.JitterBufferMinimumDelay += time.Duration(unclamped) * time.Microsecond
 }
@@ -307,9 +321,9 @@ func (r *RealtimeBuffer) playedLocked() {
 // followStatsLocked fills in the Stats that belong to the schedule.
 func (r *RealtimeBuffer) followStatsLocked(s *Stats) {
 	f := &r.follow
-	target, _ := f.targetUs(r.buf.lastDurUs)
+	target, _ := f.targetUs(r.buf.frameDurationLocked())
 	s.TargetDelay = time.Duration(target) * time.Microsecond
-	if f.epoch == r.buf.epoch {
+	if f.epoch == r.buf.timelineLocked() {
 		s.SkewPPM = f.transit.skewPPM()
 	}
 }
@@ -324,3 +338,7 @@ func (b *Buffer) removeHeadLocked() entry {
 	b.stats.PacketsRemoved++
 	return e
 }
+
+// skipLocked moves the read position over part of a gap, to toUs, without
+// reporting it as loss: concealment removed for acceleration.
+func (b *Buffer) skipLocked(toUs int64) { b.hasPos, b.posUs = true, toUs }
