@@ -26,8 +26,11 @@ import (
 //   - when the held audio exceeds Duration, the oldest frames are dropped,
 //     and the reader sees their span as loss.
 //
-// A forward gap, however long, is reported as loss when the reader reaches
-// it: capping it is the caller's choice. Every frame is counted in Stats.
+// A forward gap up to the resync threshold is reported as loss when the
+// reader reaches it; a longer one is a sender whose clock jumped, not
+// audio to conceal: Event reports it as an EventDiscontinuity (as it does
+// a resync back) and Frame passes over it to the frame after. Both count
+// in Stats.Resyncs. Every frame is counted in Stats.
 //
 // Frames from Append are kept as given: the caller must not change them
 // afterwards. Frames from Write are copied into memory the buffer never
@@ -50,9 +53,11 @@ type Buffer struct {
 	queue      frameQueue
 	bufferedUs int64
 	hasPos     bool
-	posUs      int64 // the read position, µs since the epoch
-	lastDurUs  int64 // duration of the last frame played, for loss estimates
-	epoch      uint64
+	posUs      int64  // the read position, µs since the epoch
+	lastDurUs  int64  // duration of the last frame played, for loss estimates
+	jumped     bool   // a resync back is still to be reported as a discontinuity
+	jumpFromUs int64  // where the timeline was when it jumped back
+	timeline   uint64 // counts resyncs back and Resets: a new timeline
 	slab       []byte // memory that Write copies frames into
 
 	jitter jitterEstimator
@@ -150,8 +155,7 @@ func (b *Buffer) Append(frame Frame, stamp EpochMillis) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.initLocked()
-	_, err := b.appendLocked(frame, stamp, false, b.arrivalLocked())
-	return err
+	return b.appendLocked(frame, stamp, false, b.arrivalLocked(), noFloor)
 }
 
 // Write takes one stamped frame (see FromStamped), copies its frame and
@@ -166,23 +170,29 @@ func (b *Buffer) Write(stamped []byte) (int, error) {
 		b.stats.PacketsInvalid++
 		return 0, err
 	}
-	if _, err := b.appendLocked(frame, stamp, true, b.arrivalLocked()); err != nil {
+	if err := b.appendLocked(frame, stamp, true, b.arrivalLocked(), noFloor); err != nil {
 		return 0, err
 	}
 	return len(stamped), nil
 }
 
+// noFloor is the floor of appendLocked when there is none.
+const noFloor = math.MinInt64
+
 // appendLocked is Append; copyFrame asks for the frame to be copied into
 // the slab once it is accepted, and arrival is its arrival time on the
-// clock, since base (or noArrival). It reports whether the buffer resynced.
-func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, arrival time.Duration) (resynced bool, err error) {
+// clock, since base (or noArrival). floorUs, when not noFloor, stands for
+// the read position while there is none: a RealtimeBuffer's schedule
+// position, so that a frame whose slot has passed is late even before
+// anything was read.
+func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, arrival time.Duration, floorUs int64) error {
 	if err := frame.validate(); err != nil {
 		b.stats.PacketsInvalid++
-		return false, err
+		return err
 	}
 	if stamp > maxStampMillis || stamp < -maxStampMillis {
 		b.stats.PacketsInvalid++
-		return false, errorf(ErrInvalidFrame, "stamp %d ms out of range", stamp)
+		return errorf(ErrInvalidFrame, "stamp %d ms out of range", stamp)
 	}
 	e := entry{
 		start:   int64(stamp) * usPerMilli,
@@ -191,46 +201,54 @@ func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, ar
 	}
 	b.stats.PacketsReceived++
 
-	if b.hasPos && e.start < b.posUs-toleranceUs {
-		if b.posUs-e.start <= b.resyncUs {
+	bound := floorUs
+	if b.hasPos {
+		bound = b.posUs
+	}
+	if bound != noFloor && e.start < bound-toleranceUs {
+		if bound-e.start <= b.resyncUs {
 			b.observeArrival(e)
 			b.stats.PacketsLate++
-			return false, errorf(ErrDisorderedPacket, "frame at %d ms starts %v before the read position",
-				stamp, time.Duration(b.posUs-e.start)*time.Microsecond)
+			return errorf(ErrDisorderedPacket, "frame at %d ms starts %v before the read position",
+				stamp, usDuration(bound-e.start))
 		}
-		b.resyncLocked()
-		resynced = true
+		b.resyncLocked(bound)
 	}
 	b.observeArrival(e)
-	if copyFrame {
-		frame = b.copyToSlab(frame)
-	}
 	e.frame = frame
-	if !b.queue.insert(e) {
+	held := b.queue.insert(e)
+	if held == nil {
 		b.stats.PacketsDuplicated++
-		return resynced, nil
+		return nil
+	}
+	if copyFrame {
+		held.frame = b.copyToSlab(frame)
 	}
 	b.bufferedUs += e.dur
 	b.dropOverflowLocked()
-	return resynced, nil
+	return nil
 }
 
 func (b *Buffer) observeArrival(e entry) {
 	if e.arrival != int64(noArrival) {
-		b.jitter.observe(e.arrival, e.start)
+		b.jitter.observe(e.arrival, e.start, b.resyncUs)
 	}
 }
 
-// resyncLocked starts a new timeline: what is held is dropped and the read
-// position forgotten.
-func (b *Buffer) resyncLocked() {
+// resyncLocked starts a new timeline after a jump back from fromUs: what
+// is held is dropped and the read position forgotten; the reader is told
+// of the jump by a discontinuity.
+func (b *Buffer) resyncLocked(fromUs int64) {
 	b.stats.Resyncs++
 	b.stats.PacketsResynced += uint64(b.queue.len())
 	b.queue.clear()
 	b.bufferedUs = 0
+	if !b.jumped {
+		b.jumped, b.jumpFromUs = true, fromUs
+	}
 	b.hasPos = false
 	b.jitter.reset()
-	b.epoch++
+	b.timeline++
 }
 
 // dropOverflowLocked drops the oldest frames while the held audio exceeds
@@ -268,16 +286,48 @@ func (b *Buffer) copyToSlab(f Frame) Frame {
 // held frame starts after the read position by more than StampTolerance,
 // (nil, gap, nil) and moves the read position to that frame; or
 // (nil, 0, io.EOF) when nothing is held — more may be appended later.
+//
+// Frame is Event with the extras dropped: a discontinuity (a gap beyond
+// the resync threshold, or a resync back) is passed over, and the frame
+// after it returned in the same call; an inserted slot is a loss.
 func (b *Buffer) Frame() (Frame, time.Duration, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.initLocked()
-	return b.frameLocked(-1)
+	for {
+		ev, ok := b.eventLocked(-1)
+		if !ok {
+			return nil, 0, io.EOF
+		}
+		if ev.Kind != EventDiscontinuity {
+			f, loss := ev.frameResult()
+			return f, loss, nil
+		}
+	}
 }
 
-// frameLocked is Frame. now, the clock's time since base, is for the delay
-// statistics; a negative now leaves them alone.
-func (b *Buffer) frameLocked(now time.Duration) (Frame, time.Duration, error) {
+// Event returns the next event of the stream: the next frame in stamp
+// order (EventFrame); the loss up to it when it starts after the read
+// position by more than StampTolerance, with FEC set when the frame can
+// recover it (EventLoss); or, when that gap is longer than the resync
+// threshold, or after a resync back, an EventDiscontinuity, the read
+// position moving to where the new timeline begins. It returns io.EOF when
+// nothing is held: more may be appended later.
+func (b *Buffer) Event() (Event, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.initLocked()
+	ev, ok := b.eventLocked(-1)
+	if !ok {
+		return Event{}, io.EOF
+	}
+	return ev, nil
+}
+
+// eventLocked takes the next event; ok is false when nothing is held. now,
+// the clock's time since base, is for the delay statistics; a negative now
+// leaves them alone.
+func (b *Buffer) eventLocked(now time.Duration) (ev Event, ok bool) {
 	for b.queue.len() > 0 {
 		e := b.queue.front()
 		if b.hasPos && e.start < b.posUs-toleranceUs {
@@ -287,30 +337,48 @@ func (b *Buffer) frameLocked(now time.Duration) (Frame, time.Duration, error) {
 			b.stats.PacketsLate++
 			continue
 		}
+		if b.jumped {
+			// A resync back: the new timeline begins at the read position
+			// overflow set, or at its first frame.
+			start := e.start
+			if b.hasPos {
+				start = b.posUs
+			}
+			b.jumped = false
+			b.hasPos, b.posUs = true, start
+			return Event{Kind: EventDiscontinuity, Start: usDuration(start), Jump: usDuration(start - b.jumpFromUs)}, true
+		}
 		if b.hasPos && e.start > b.posUs+toleranceUs {
 			gap := e.start - b.posUs
-			b.reportLossLocked(gap, e.dur)
+			if gap > b.resyncUs {
+				// A stamp jump forward: a new timeline, not loss.
+				b.stats.Resyncs++
+				b.posUs = e.start
+				return Event{Kind: EventDiscontinuity, Start: usDuration(e.start), Jump: usDuration(gap)}, true
+			}
+			ev := Event{Kind: EventLoss, Start: usDuration(b.posUs), Duration: usDuration(gap)}
+			b.countLossLocked(gap, e.dur)
 			b.posUs = e.start
-			return nil, time.Duration(gap) * time.Microsecond, nil
+			return ev, true
 		}
 		played := b.queue.popFront()
 		b.bufferedUs -= played.dur
 		b.hasPos, b.posUs = true, played.end()
 		b.lastDurUs = played.dur
 		b.stats.PacketsPlayed++
-		b.stats.PlayedDuration += time.Duration(played.dur) * time.Microsecond
+		b.stats.PlayedDuration = satAdd(b.stats.PlayedDuration, usDuration(played.dur))
 		if now >= 0 && played.arrival != int64(noArrival) {
-			b.stats.JitterBufferDelay += now - time.Duration(played.arrival)
+			b.stats.JitterBufferDelay = satAdd(b.stats.JitterBufferDelay, max(now-time.Duration(played.arrival), 0))
 			b.stats.JitterBufferEmittedCount++
 		}
-		return played.frame, 0, nil
+		return Event{Kind: EventFrame, Frame: played.frame, Start: usDuration(played.start), Duration: usDuration(played.dur)}, true
 	}
-	return nil, 0, io.EOF
+	return Event{}, false
 }
 
-// reportLossLocked counts a loss of gapUs; nextUs is the duration of the
+// countLossLocked counts a loss of gapUs; nextUs is the duration of the
 // frame after it, used for the count when no frame was played yet.
-func (b *Buffer) reportLossLocked(gapUs, nextUs int64) {
+func (b *Buffer) countLossLocked(gapUs, nextUs int64) {
 	frameUs := b.lastDurUs
 	if frameUs == 0 {
 		frameUs = nextUs
@@ -319,9 +387,70 @@ func (b *Buffer) reportLossLocked(gapUs, nextUs int64) {
 		frameUs = defaultFrameUs
 	}
 	b.stats.ConcealmentEvents++
-	b.stats.LostDuration += time.Duration(gapUs) * time.Microsecond
-	b.stats.PacketsLost += uint64(max(1, int64(math.Round(float64(gapUs)/float64(frameUs)))))
+	b.stats.LostDuration = satAdd(b.stats.LostDuration, usDuration(gapUs))
+	b.stats.PacketsLost = satAddUint(b.stats.PacketsLost, uint64(max(1, (2*gapUs+frameUs)/(2*frameUs))))
 }
+
+// The RealtimeBuffer's calls into its Buffer. Each is made with b.mu held:
+// a RealtimeBuffer shares its Buffer's lock, so that a decision and its
+// effect on the Buffer are one step, but it keeps its own state and reads
+// and changes the Buffer's only through these.
+
+// head describes the Buffer's next event without taking it.
+type head struct {
+	kind    EventKind // 0 when nothing is held
+	startUs int64     // where the event starts (the read position, or the first frame's start when there is none)
+	arrival int64     // ns since base, of the frame the event leads to (noArrival: not timed)
+}
+
+// headLocked returns what eventLocked would return next, dropping the held
+// frames that it would drop as late on the way.
+func (b *Buffer) headLocked() head {
+	for b.queue.len() > 0 {
+		e := b.queue.front()
+		if b.hasPos && e.start < b.posUs-toleranceUs {
+			b.bufferedUs -= e.dur
+			b.queue.popFront()
+			b.stats.PacketsLate++
+			continue
+		}
+		h := head{kind: EventFrame, startUs: e.start, arrival: e.arrival}
+		switch {
+		case b.jumped:
+			h.kind = EventDiscontinuity
+		case !b.hasPos:
+		case e.start-b.posUs > b.resyncUs:
+			h.kind = EventDiscontinuity
+		case e.start > b.posUs+toleranceUs:
+			h.kind, h.startUs = EventLoss, b.posUs
+		default:
+			h.startUs = b.posUs // within the tolerance of it
+		}
+		return h
+	}
+	return head{}
+}
+
+// positionLocked returns the read position, if there is one.
+func (b *Buffer) positionLocked() (posUs int64, ok bool) { return b.posUs, b.hasPos && !b.jumped }
+
+// underrunLocked reports a loss of lossUs that the reader conceals with
+// nothing held after it: counted, and, when move is set, the read position
+// moved to toUs so that frames for the concealed span are late.
+func (b *Buffer) underrunLocked(lossUs, toUs int64, move bool) {
+	b.countLossLocked(lossUs, lossUs)
+	if move {
+		b.hasPos, b.posUs = true, toUs
+	}
+}
+
+// frameDurationLocked returns the duration of the last frame read, 0
+// before any (and after Reset).
+func (b *Buffer) frameDurationLocked() int64 { return b.lastDurUs }
+
+// timelineLocked returns a count that changes with every resync back and
+// Reset: the start of a new timeline.
+func (b *Buffer) timelineLocked() uint64 { return b.timeline }
 
 // Len returns the number of frames held.
 func (b *Buffer) Len() int {
@@ -350,9 +479,10 @@ func (b *Buffer) resetLocked() {
 	b.queue.clear()
 	b.bufferedUs = 0
 	b.hasPos = false
+	b.jumped = false
 	b.lastDurUs = 0
 	b.jitter.reset()
-	b.epoch++
+	b.timeline++
 }
 
 // Stats returns the buffer's counters and current state.
@@ -364,7 +494,7 @@ func (b *Buffer) Stats() Stats {
 
 func (b *Buffer) statsLocked() Stats {
 	s := b.stats
-	s.PacketsDiscarded = s.PacketsLate + s.PacketsDuplicated + s.PacketsDropped + s.PacketsResynced + s.PacketsCleared
+	s.PacketsDiscarded = s.PacketsLate + s.PacketsDuplicated + s.PacketsDropped + s.PacketsResynced + s.PacketsCleared + s.PacketsRemoved
 	s.BufferedPackets = b.queue.len()
 	s.Buffered = time.Duration(b.bufferedUs) * time.Microsecond
 	s.Jitter = b.jitter.value()
@@ -381,20 +511,50 @@ type jitterEstimator struct {
 	jitter16    int64 // 16·J, µs
 }
 
-func (j *jitterEstimator) observe(arrivalNs, startUs int64) {
+// observe takes the arrival (ns since the clock's base) of a frame that
+// starts at startUs. A change of transit time beyond jumpUs is a timeline
+// jump (a sender's clock, a resync), not jitter: the estimate starts again
+// from it, so one absurd stamp cannot make it read hours.
+func (j *jitterEstimator) observe(arrivalNs, startUs, jumpUs int64) {
 	transit := arrivalNs/1000 - startUs
 	if j.valid {
 		d := transit - j.lastTransit
 		if d < 0 {
 			d = -d
 		}
-		j.jitter16 += d - (j.jitter16+8)>>4
+		if d > jumpUs {
+			j.jitter16 = 0
+		} else {
+			j.jitter16 += d - (j.jitter16+8)>>4
+		}
 	}
 	j.valid, j.lastTransit = true, transit
 }
 
-func (j *jitterEstimator) reset() { j.valid = false }
+// reset starts the estimate again: a new timeline.
+func (j *jitterEstimator) reset() { j.valid, j.jitter16 = false, 0 }
 
 func (j *jitterEstimator) value() time.Duration {
 	return time.Duration(j.jitter16>>4) * time.Microsecond
+}
+
+// usDuration converts µs to a time.Duration. Timeline values stay within
+// ±2⁴² ms, so it cannot overflow.
+func usDuration(us int64) time.Duration { return time.Duration(us) * time.Microsecond }
+
+// satAdd returns a+b, held at the largest Duration instead of wrapping; b
+// is not negative.
+func satAdd(a, b time.Duration) time.Duration {
+	if s := a + b; s >= a {
+		return s
+	}
+	return math.MaxInt64
+}
+
+// satAddUint returns a+b, held at the largest uint64 instead of wrapping.
+func satAddUint(a, b uint64) uint64 {
+	if s := a + b; s >= a {
+		return s
+	}
+	return math.MaxUint64
 }

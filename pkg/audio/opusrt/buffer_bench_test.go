@@ -101,3 +101,39 @@ func BenchmarkFromStamped(b *testing.B) {
 		}
 	}
 }
+
+// benchHeld48000 holds 48,000 TOC-only 2.5 ms frames (two minutes, stamped
+// in whole milliseconds) and writes one 9-byte datagram per op, a copy of
+// the held frame at index at: the worst case of a hostile sender, which a
+// linear scan from the tail paid 50 µs for. The copy is a duplicate,
+// dropped, so every op does the same work.
+func benchHeld48000(b *testing.B, at int) {
+	const n = 48000
+	buf := opusrt.NewBuffer(2*time.Minute, opusrt.WithoutArrivalTimes())
+	short := opusrt.Frame{16 << 3}
+	stamp := func(i int) opusrt.EpochMillis { return opusrt.EpochMillis(i * 5 / 2) }
+	for i := range n {
+		if err := buf.Append(short, stamp(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if buf.Len() != n {
+		b.Fatalf("holds %d frames, want %d", buf.Len(), n)
+	}
+	datagram := opusrt.ToStamped(short, stamp(at))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(datagram)))
+	b.ResetTimer()
+	for range b.N {
+		if _, err := buf.Write(datagram); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if s := buf.Stats(); s.PacketsDuplicated != uint64(b.N) || buf.Len() != n {
+		b.Fatalf("%d duplicates of %d, %d held", s.PacketsDuplicated, b.N, buf.Len())
+	}
+}
+
+func BenchmarkBufferHeld48000ReorderedNearHead(b *testing.B) { benchHeld48000(b, 3) }
+func BenchmarkBufferHeld48000ReorderedMiddle(b *testing.B)   { benchHeld48000(b, 24000) }

@@ -53,7 +53,8 @@ func TestBufferOrdersAndReportsLoss(t *testing.T) {
 		{"reordered", []int{40, 0, 20}, []event{{id: 1}, {id: 2}, {id: 3}}},
 		{"one lost", []int{0, 40}, []event{{id: 1}, {loss: ms(20)}, {id: 3}}},
 		{"burst lost", []int{0, 20, 100}, []event{{id: 1}, {id: 2}, {loss: ms(60)}, {id: 6}}},
-		{"long gap", []int{0, 60000 - 20}, []event{{id: 1}, {loss: ms(59960)}, {id: 3000 % 256}}},
+		{"long gap", []int{0, 5000}, []event{{id: 1}, {loss: ms(4980)}, {id: 251}}},
+		{"gap beyond the resync threshold", []int{0, 5040, 5060}, []event{{id: 1}, {id: 253}, {id: 254}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

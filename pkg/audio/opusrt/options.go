@@ -29,6 +29,10 @@ type config struct {
 	resyncThreshold time.Duration // 0: the default
 	playoutDelay    time.Duration
 	untimed         bool
+
+	adaptive           bool // WithAdaptivePlayout
+	frozen             bool // WithoutFollowing
+	minDelay, maxDelay time.Duration
 }
 
 func newConfig(opts []Option) config {

@@ -1,0 +1,70 @@
+package opusrt_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/haivivi/giztoy/pkg/audio/opusrt"
+)
+
+// fecDecoder stands for an Opus decoder with in-band FEC (libopus through
+// cgo: opus_decode with decode_fec=1 for FEC, a nil packet for PLC).
+type fecDecoder struct{}
+
+func (fecDecoder) Decode(f opusrt.Frame) { fmt.Printf("  decode %v\n", f.Duration()) }
+
+func (fecDecoder) DecodeFEC(next opusrt.Frame, d time.Duration) {
+	fmt.Printf("  recover %v from the next frame's FEC\n", d)
+}
+
+func (fecDecoder) Conceal(d time.Duration) { fmt.Printf("  conceal %v\n", d) }
+
+func (fecDecoder) Reset() { fmt.Println("  reset the decoder") }
+
+// Events carry what Frame drops: where each frame or loss lies on the
+// stream's timeline, the frame to recover a loss from (FEC), and the
+// discontinuities of a sender whose clock jumped. Here frame 3 of a stream
+// is lost, then the sender's clock jumps an hour ahead.
+func ExampleBuffer_Event() {
+	decoder := fecDecoder{}
+	buf := opusrt.NewBuffer(0)
+	for _, stamp := range []opusrt.EpochMillis{1000, 1020, 1060, 3601000, 3601020} {
+		buf.Append(voice(1), stamp)
+	}
+	for {
+		ev, err := buf.Event()
+		if err != nil {
+			break // io.EOF: nothing held; more may come
+		}
+		fmt.Printf("%v at %d ms:\n", ev.Kind, ev.Stamp())
+		switch ev.Kind {
+		case opusrt.EventFrame:
+			decoder.Decode(ev.Frame)
+		case opusrt.EventLoss, opusrt.EventInserted:
+			if ev.FEC != nil {
+				// The next frame carries this one at lower quality.
+				decoder.DecodeFEC(ev.FEC, ev.Duration)
+			} else {
+				decoder.Conceal(ev.Duration)
+			}
+		case opusrt.EventDiscontinuity:
+			// Nothing to conceal: the stream goes on elsewhere.
+			decoder.Reset()
+		}
+	}
+	// Output:
+	// frame at 1000 ms:
+	//   decode 20ms
+	// frame at 1020 ms:
+	//   decode 20ms
+	// loss at 1040 ms:
+	//   conceal 20ms
+	// frame at 1060 ms:
+	//   decode 20ms
+	// discontinuity at 3601000 ms:
+	//   reset the decoder
+	// frame at 3601000 ms:
+	//   decode 20ms
+	// frame at 3601020 ms:
+	//   decode 20ms
+}

@@ -1,0 +1,71 @@
+package opusrt
+
+// delayHistogram sets adaptive playout's target delay the way libwebrtc
+// NetEq's delay manager (its underrun optimizer) does, in whole frames: each
+// arrival's relative delay — its transit above the base transit, the
+// fastest recent arrival's — is taken; the largest of each half second goes
+// into a histogram that forgets old halves by a constant factor; the target
+// is the delay that covers a high quantile of it. A half second's largest
+// delay, not every frame's, so that the quantile is of the delays that make
+// frames late, whatever the frame rate.
+//
+// The forgetting starts fast (the first updates weigh as much as the whole
+// past) and settles at histForget, a memory of about 30 s.
+const (
+	histBucketUs    = 5_000
+	histBuckets     = 400 // 2 s of relative delay; more falls in the last bucket
+	histIntervalUs  = 500_000
+	histForget      = 0.983
+	histStartWeight = 2
+	histQuantile    = 0.95
+)
+
+type delayHistogram struct {
+	p       [histBuckets]float64 // probability of each bucket; sums to 1 after the first update
+	updates int
+
+	intervalStartUs int64
+	intervalMaxUs   int64
+	intervalN       int
+
+	targetUs int64 // the quantile's delay; valid once updates > 0
+}
+
+// observe takes one arrival's time and relative delay, both in µs.
+func (h *delayHistogram) observe(arrivalUs, relUs int64) {
+	relUs = max(relUs, 0)
+	if h.intervalN > 0 && (arrivalUs-h.intervalStartUs >= histIntervalUs || arrivalUs < h.intervalStartUs) {
+		h.update(h.intervalMaxUs)
+		h.intervalN = 0
+	}
+	if h.intervalN == 0 {
+		h.intervalStartUs, h.intervalMaxUs = arrivalUs, relUs
+	}
+	h.intervalMaxUs = max(h.intervalMaxUs, relUs)
+	h.intervalN++
+}
+
+// update folds one interval's largest delay into the histogram and
+// recomputes the target.
+func (h *delayHistogram) update(delayUs int64) {
+	f := min(histForget, 1-float64(histStartWeight)/float64(h.updates+histStartWeight))
+	for i := range h.p {
+		h.p[i] *= f
+	}
+	h.p[min(delayUs/histBucketUs, histBuckets-1)] += 1 - f
+	h.updates++
+
+	sum := 0.0
+	for i, p := range h.p {
+		sum += p
+		if sum >= histQuantile {
+			h.targetUs = int64(i+1) * histBucketUs // the bucket's upper edge covers it
+			return
+		}
+	}
+	h.targetUs = histBuckets * histBucketUs
+}
+
+// target returns the target delay in µs; ok is false before the first
+// half second of arrivals was folded in.
+func (h *delayHistogram) target() (us int64, ok bool) { return h.targetUs, h.updates > 0 }
