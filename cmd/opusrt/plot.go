@@ -37,6 +37,7 @@ type plotPacket struct {
 	arrive  [2]time.Duration
 	arrived int8
 	playout time.Duration // −1: not played
+	target  time.Duration // the target delay it was played with, above the network's base
 	late    bool
 }
 
@@ -64,11 +65,11 @@ func (d *plotData) add(p *packetRecord) {
 			return
 		}
 	}
-	d.pkts = append(d.pkts, plotPacket{n: n, send: p.send, arrive: p.arrive, arrived: p.arrived, playout: p.playout, late: p.late})
+	d.pkts = append(d.pkts, plotPacket{n: n, send: p.send, arrive: p.arrive, arrived: p.arrived, playout: p.playout, target: p.target, late: p.late})
 }
 
 // points returns the points to draw.
-func (d *plotData) points() (arrived, played, lost, late plotter.XYs) {
+func (d *plotData) points() (arrived, played, target, lost, late plotter.XYs) {
 	for _, p := range d.pkts {
 		x := p.send.Seconds()
 		if p.arrived == 0 {
@@ -84,14 +85,17 @@ func (d *plotData) points() (arrived, played, lost, late plotter.XYs) {
 		}
 		if p.playout >= 0 {
 			played = append(played, plotter.XY{X: x, Y: ms(p.playout - p.send)})
+			target = append(target, plotter.XY{X: x, Y: ms(p.target)})
 		}
 	}
-	return arrived, played, lost, late
+	return arrived, played, target, lost, late
 }
 
 // plotTimeline draws what became of each packet: x is when it was sent, y
-// how long after that it arrived and was played. Lost packets sit on the
-// x axis as red crosses; late ones are orange triangles at their arrival.
+// how long after that it arrived and was played (the actual delay), with
+// the delay the buffer aimed at (the least recent network delay plus its
+// target delay). Lost packets sit on the x axis as red crosses; late ones
+// are orange triangles at their arrival.
 func plotTimeline(name string, r *simResult) error {
 	if err := checkPlotName(name); err != nil {
 		return err
@@ -101,7 +105,7 @@ func plotTimeline(name string, r *simResult) error {
 	if d.stride > 1 {
 		title += fmt.Sprintf(" (one packet in %d)", d.stride)
 	}
-	arrived, played, lost, late := d.points()
+	arrived, played, target, lost, late := d.points()
 	pl := plot.New()
 	pl.Title.Text = title
 	pl.X.Label.Text = "send time (s)"
@@ -131,7 +135,16 @@ func plotTimeline(name string, r *simResult) error {
 		line.Color = color.RGBA{G: 150, A: 255}
 		line.Width = vg.Points(1.5)
 		pl.Add(line)
-		pl.Legend.Add(fmt.Sprintf("played (%d)", len(played)), line)
+		pl.Legend.Add(fmt.Sprintf("played: actual delay (%d)", len(played)), line)
+		tl, err := plotter.NewLine(target)
+		if err != nil {
+			return err
+		}
+		tl.Color = color.RGBA{R: 120, B: 160, A: 255}
+		tl.Width = vg.Points(1)
+		tl.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+		pl.Add(tl)
+		pl.Legend.Add("target delay: the network's base delay + the buffer's target", tl)
 	}
 	for _, err := range []error{
 		add("arrived", arrived, color.RGBA{B: 200, A: 255}, draw.CircleGlyph{}, vg.Points(1.5)),

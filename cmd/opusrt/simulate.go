@@ -44,10 +44,13 @@ memory stays bounded by what the buffer and the network hold, whatever the
 input's length. Ctrl-C (SIGINT or SIGTERM) stops a run at once and removes
 its unfinished output.
 
-With -o, what the buffer plays out is written to OUT.opus with every loss
-filled with packets a decoder conceals, so the file plays in any player and
-lasts as long as the input (the input's end trimming is carried over, so it
-decodes to the same length). OUT.opus is written beside itself under a
+With -o, what the buffer plays out is written to OUT.opus as it is played,
+every loss and inserted slot as packets a decoder conceals, so the file
+plays in any player and sounds as a listener heard it; the input's audio
+before the first frame played and after the last is filled too, and its end
+trimming carried over, so that a run that inserted and removed nothing
+decodes to the input's length. A discontinuity (a stamp jump beyond the
+resync threshold) writes nothing. OUT.opus is written beside itself under a
 temporary name and put in place at the end: a run that fails leaves an
 existing file as it was. Without -o nothing is written. With --plot, the
 timeline of every packet (sent, arrived, played; lost and late marked) is
@@ -85,11 +88,13 @@ do (100 ppm is ordinary): a fast sender sends its 20 ms frames every
 on, until D of audio is sent, so an hour of drift needs no hour-long file
 (with "-" as the input, stdin is then held in memory to be read again).
 
-The playout: --playout fixed plays every frame --playout-delay after the
-first one's arrival plus the difference of their stamps; --playout adaptive
-(when the library has it; until then it is refused, never replaced by a
-fixed delay) starts at --playout-delay and follows the network's jitter
-between --min-delay and --max-delay. --sweep runs the same network (the same
+The playout: --playout adaptive (the default) starts at --playout-delay and
+sets its delay from the network's jitter, between --min-delay and
+--max-delay, by inserting concealment slots and removing frames (loss slots
+and inactive frames first); --playout fixed holds --playout-delay above the
+network's delay. Both follow the sender's clock drift and the network's
+delay steps. The summary counts what was inserted and removed, the final
+target delay and the sender's clock skew the buffer estimated. --sweep runs the same network (the same
 seed or trace) at fixed delays from 20 ms to 500 ms, and adaptively, and
 prints one row for each — late packets, latency mean and p95 — with the
 least fixed delay that keeps late packets at 1 % or less: the answer to
@@ -220,7 +225,7 @@ func runSimulate(ctx context.Context, e *env, o simOptions) (*simResult, error) 
 	}
 	if out != nil {
 		res.trim = src.Trim()
-		if err := out.Finish(res.duration, res.trim); err != nil {
+		if err := out.Finish(res.tailFill, res.trim); err != nil {
 			return nil, err
 		}
 		res.outLength = out.Duration()

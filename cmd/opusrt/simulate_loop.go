@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
@@ -25,21 +24,15 @@ var errInterrupted = errors.New("interrupted")
 // the arrivals out through a RealtimeBuffer on a manual clock, in one
 // goroutine: whichever comes first, the next sending, the next arrival or
 // the buffer's next due time, happens next. Each packet is read when it is
-// sent and handed on (to the accounts, out and the plot) as soon as what
-// became of it is known.
-//
-// It follows what the buffer holds from its Stats after each Write, so it
-// knows which packet each played frame is whatever the buffer did: a late
-// packet refused, a duplicate dropped, the oldest frames dropped on
-// overflow, or a resync (a packet more than the resync threshold behind the
-// playout position is a restarted sender: what was held is dropped and the
-// new packet starts a new timeline).
+// sent; each event the buffer hands out is written to out at once; each
+// packet is handed on to the accounts and the plot as soon as what became
+// of it is known (see tracker).
 func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResult, out *simOutput) error {
 	link, err := res.net.newLink()
 	if err != nil {
 		return err
 	}
-	tr := &tracker{out: out, plot: res.plot}
+	tr := &tracker{plot: res.plot}
 	var (
 		fl       inFlight
 		arrivals []time.Time
@@ -78,16 +71,13 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 	clk := fakeclock.New(simStart)
 	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0, opusrt.WithClock(clk)), res.playout.options()...)
 	stamped := make([]byte, 0, 8+1500)
-	// last is the buffer's Stats after the last call that changed them:
-	// the "before" of the next one.
-	var last opusrt.Stats
-	// The losses reported since the last frame played: after the last one
-	// they are the underrun while waiting for arrivals that bring nothing
-	// more to play, past the input's end, and not concealment.
-	var trail struct {
-		events, packets uint64
-		dur             time.Duration
-	}
+	var (
+		acc     eventAccounts
+		started bool          // a frame was played
+		lastEnd time.Duration // the end of the last frame played, in the stream sent
+		base    baseDelay     // for the plot's target line
+		target  time.Duration // the buffer's target delay, sampled for the plot
+	)
 	for step := 0; ; step++ {
 		if step%checkEvery == 0 {
 			if ctx.Err() != nil {
@@ -120,15 +110,16 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 				}
 				rec.open++
 				res.delays.add(at - p.send)
+				if res.plot != nil {
+					base.add(at - p.send)
+				}
 				fl.add(at, idx)
 			}
 			res.sent++
 			if err := fetch(); err != nil {
 				return err
 			}
-			if err := tr.flush(false); err != nil {
-				return err
-			}
+			tr.flush(false)
 			continue
 		}
 		if inFlight && (!ok || a.at <= dueAt) {
@@ -136,10 +127,7 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 			clk.Set(simStart.Add(a.at))
 			p := tr.at(a.idx)
 			stamped = opusrt.AppendStamped(stamped[:0], p.frame, p.stamp)
-			before := last
 			_, err := rtb.Write(stamped)
-			after := rtb.Stats()
-			last = after
 			switch {
 			case errors.Is(err, opusrt.ErrDisorderedPacket):
 				p.late = true
@@ -147,25 +135,10 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 				res.late++
 			case err != nil:
 				return fmt.Errorf("packet %d: %v", a.idx, err)
-			default:
-				if after.Resyncs != before.Resyncs {
-					// A resync on Write is a jump back: what was held
-					// is dropped. (A jump forward is taken in Frame and
-					// drops nothing.)
-					tr.resync()
-				}
-				if after.PacketsDuplicated == before.PacketsDuplicated {
-					tr.hold(a.idx)
-				} else {
-					p.open--
-				}
-				for range after.PacketsDropped - before.PacketsDropped {
-					tr.takeHeld().dropped = true
-				}
+			case !tr.hold(a.idx):
+				p.open-- // a duplicate of a packet held
 			}
-			if err := tr.flush(false); err != nil {
-				return err
-			}
+			tr.flush(false)
 			continue
 		}
 		if !haveNext && !inFlight && !closed {
@@ -176,53 +149,141 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 		if ok {
 			clk.Set(due)
 		}
-		before := last
-		f, loss, err := rtb.Frame()
+		got, err := rtb.Event()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
 		}
-		after := rtb.Stats()
-		last = after
 		now := clk.Now().Sub(simStart)
-		// Frame drops held packets found overlapping what was played,
-		// as late, before it returns anything.
-		for range after.PacketsLate - before.PacketsLate {
-			tr.takeHeld().late = true
-		}
-		if f == nil {
-			trail.events += after.ConcealmentEvents - before.ConcealmentEvents
-			trail.packets += after.PacketsLost - before.PacketsLost
-			trail.dur += loss
-			if err := tr.flush(false); err != nil {
-				return err
+		switch got.Kind {
+		case opusrt.EventFrame:
+			p := tr.played(got.Stamp())
+			var head time.Duration
+			if p != nil {
+				if p.playout < 0 {
+					p.playout = now
+					if res.plot != nil {
+						if acc.frames%16 == 0 {
+							target = rtb.Stats().TargetDelay
+						}
+						p.target = base.min() + target
+					}
+				}
+				res.latencies.add(now - p.send)
+				head = p.pos
+				lastEnd = p.pos + p.frame.Duration()
 			}
-			continue
+			if !started {
+				started = true
+				res.headFill = head
+			}
+			acc.frame(got)
+			if out != nil {
+				if err := out.Frame(got.Frame, head); err != nil {
+					return err
+				}
+			}
+		case opusrt.EventLoss, opusrt.EventInserted:
+			if got.Kind == opusrt.EventLoss {
+				tr.passed(got.Start)
+			}
+			acc.conceal(got)
+			if out != nil {
+				out.Conceal(got.Duration)
+			}
+		case opusrt.EventDiscontinuity:
+			if got.Jump < 0 {
+				tr.jumpedBack(got.Start - got.Jump)
+			} else {
+				tr.passed(got.Start)
+			}
+			acc.discontinuities++
 		}
-		trail.events, trail.packets, trail.dur = 0, 0, 0
-		// The frame played is the held packet with the earliest stamp.
-		if len(tr.held) == 0 || !slices.Equal(tr.at(tr.held[0]).frame, f) {
-			return fmt.Errorf("internal error: played a frame that was not sent")
-		}
-		p := tr.takeHeld()
-		if p.playout < 0 {
-			p.playout = now
-		}
-		res.played++
-		res.latencies.add(now - p.send)
-		if err := tr.flush(false); err != nil {
-			return err
-		}
+		tr.flush(false)
 	}
-	if err := tr.flush(true); err != nil {
-		return err
-	}
+	tr.flush(true)
 	res.duration = src.Duration()
-	res.notPlayed, res.headTail = tr.finish(res.duration)
+	res.notPlayed = tr.finish()
+	res.tailFill = res.duration
+	if started {
+		res.tailFill = max(0, res.duration-lastEnd)
+	}
 	res.maxOpen = tr.maxOpen
 	res.stats = rtb.Stats()
-	res.trailEvents, res.trailPackets, res.trailLoss = trail.events, trail.packets, trail.dur
+	res.events = acc
 	return nil
+}
+
+// eventAccounts sums the events the buffer handed out. The loss and
+// inserted slots after the last frame are kept apart: they are the
+// underrun while waiting for arrivals that bring nothing more to play,
+// past the input's end, not concealment.
+type eventAccounts struct {
+	frames          uint64
+	played          time.Duration
+	lossEvents      uint64
+	lossPackets     uint64
+	lost            time.Duration
+	inserted        time.Duration
+	discontinuities uint64
+	lastFrame       time.Duration // the last frame's duration, to count lost packets
+	// Since the last frame: committed to the sums when a frame comes.
+	trailEvents, trailPackets uint64
+	trailLost, trailInserted  time.Duration
+}
+
+func (a *eventAccounts) frame(e opusrt.Event) {
+	a.frames++
+	a.played += e.Duration
+	a.lastFrame = e.Duration
+	a.lossEvents += a.trailEvents
+	a.lossPackets += a.trailPackets
+	a.lost += a.trailLost
+	a.inserted += a.trailInserted
+	a.trailEvents, a.trailPackets, a.trailLost, a.trailInserted = 0, 0, 0, 0
+}
+
+func (a *eventAccounts) conceal(e opusrt.Event) {
+	if a.frames == 0 {
+		return // nothing before the first frame is heard
+	}
+	if e.Kind == opusrt.EventInserted {
+		a.trailInserted += e.Duration
+		return
+	}
+	a.trailEvents++
+	a.trailLost += e.Duration
+	// As the buffer counts PacketsLost: in frames of the last one played,
+	// rounded, at least one.
+	n := uint64(1)
+	if a.lastFrame > 0 {
+		n = max(1, uint64((e.Duration+a.lastFrame/2)/a.lastFrame))
+	}
+	a.trailPackets += n
+}
+
+// baseDelay is the least network delay of the last copies sent: the
+// network's base delay, above which the target delay is plotted.
+type baseDelay struct {
+	ring [64]time.Duration
+	n    int
+}
+
+func (b *baseDelay) add(d time.Duration) {
+	b.ring[b.n%len(b.ring)] = d
+	b.n++
+}
+
+func (b *baseDelay) min() time.Duration {
+	n := min(b.n, len(b.ring))
+	if n == 0 {
+		return 0
+	}
+	m := b.ring[0]
+	for _, d := range b.ring[1:n] {
+		m = min(m, d)
+	}
+	return m
 }

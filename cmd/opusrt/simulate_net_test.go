@@ -99,7 +99,7 @@ func TestSimulateTraceErrors(t *testing.T) {
 // and the output lasts exactly that long.
 func TestSimulateDuration(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "heard.opus")
-	s := simJSON(t, nil, append([]string{"--duration", "60s", "-o", out}, perfectNet...)...)
+	s := simJSON(t, nil, append([]string{"--duration", "60s", "-o", out, "--playout", "fixed"}, perfectNet...)...)
 	if s.Sent != 3000 || s.Played != 3000 || s.Resyncs != 0 || s.Concealed != 0 || s.InputMs != 60000 {
 		t.Errorf("sent %d, played %d, resyncs %d, concealed %d, input %v ms; want 3000, 3000, 0, 0, 60000",
 			s.Sent, s.Played, s.Resyncs, s.Concealed, s.InputMs)
@@ -115,7 +115,7 @@ func TestSimulateDuration(t *testing.T) {
 	// the input's end trimming.
 	data, _ := samples.ReadFile(samples.Speech)
 	ref, _ := samples.Reference(samples.Speech)
-	s = simJSON(t, data, append([]string{"-", "--duration", "16.36s", "-o", out}, perfectNet...)...)
+	s = simJSON(t, data, append([]string{"-", "--duration", "16.36s", "-o", out, "--playout", "fixed"}, perfectNet...)...)
 	if s.Sent != 818 || s.Played != 818 {
 		t.Errorf("stdin twice: sent %d, played %d; want 818, 818", s.Sent, s.Played)
 	}

@@ -6,15 +6,20 @@ import (
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 )
 
-// simOutput writes the stream sent as it was played (-o), as the packets'
-// fates become known: each packet that was played in its place, and every
-// stretch of packets that were not (lost, late, dropped or resynced) filled
-// with loss a decoder conceals, so the output lasts as long as the input
-// whatever order the frames were played in. It is written to a temporary
-// file, put in place by Finish.
+// simOutput writes what the buffer played (-o), as it plays it: each frame,
+// each loss and inserted slot as packets a decoder conceals, and nothing
+// for a discontinuity (a jump of the timeline is no audio to conceal). The
+// audio of the input before the first frame played and after the last is
+// filled too, so that a run without adaptation lasts as long as the input.
+// It is written to a temporary file, put in place by Finish.
 type simOutput struct {
-	file *output
-	ow   *opusrt.OggWriter
+	file    *output
+	ow      *opusrt.OggWriter
+	started bool
+	// conceal is the audio to conceal since the last frame: written when
+	// another frame comes; after the last one it is the underrun past the
+	// input's end, which Finish replaces with the input's tail.
+	conceal time.Duration
 }
 
 // createSimOutput creates the output file name for a stream of the given
@@ -36,21 +41,34 @@ func createSimOutput(e *env, name string, h opusrt.OggHeader, net netSpec, seria
 	return &simOutput{file: file, ow: ow}, nil
 }
 
-// Played writes a frame that was played, at pos in the stream sent (in
-// send order): the stretch before it that was not played is filled.
-func (o *simOutput) Played(pos time.Duration, f opusrt.Frame) error {
-	if gap := pos - o.ow.Duration(); gap > 0 {
-		if err := o.ow.WriteLoss(gap); err != nil {
+// Frame writes a frame played; head is, for the first, the audio of the
+// input before it, which is filled.
+func (o *simOutput) Frame(f opusrt.Frame, head time.Duration) error {
+	fill := o.conceal
+	if !o.started {
+		o.started, fill = true, head
+	}
+	o.conceal = 0
+	if fill > 0 {
+		if err := o.ow.WriteLoss(fill); err != nil {
 			return err
 		}
 	}
 	return o.ow.Write(f)
 }
 
-// Finish fills what was not played up to the stream's length, sets the end
-// trimming (48 kHz samples), and puts the file in place.
-func (o *simOutput) Finish(length time.Duration, trim int) error {
-	if tail := length - o.ow.Duration(); tail > 0 {
+// Conceal records audio to conceal: a loss or an inserted slot.
+func (o *simOutput) Conceal(d time.Duration) {
+	if o.started {
+		o.conceal += d
+	}
+}
+
+// Finish fills the input's tail after the last frame played (all of the
+// input when none was), sets the end trimming (48 kHz samples), and puts
+// the file in place.
+func (o *simOutput) Finish(tail time.Duration, trim int) error {
+	if tail > 0 {
 		if err := o.ow.WriteLoss(tail); err != nil {
 			return err
 		}

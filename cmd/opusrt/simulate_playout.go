@@ -14,12 +14,9 @@ const (
 	playoutAdaptive = "adaptive"
 )
 
-// defaultPlayout is the mode simulate uses unless told otherwise.
-const defaultPlayout = playoutFixed
-
-// adaptiveAvailable says whether the library has adaptive playout; until it
-// does, --playout adaptive is an error, never a fixed delay in disguise.
-const adaptiveAvailable = false
+// defaultPlayout is the mode simulate uses unless told otherwise, as the
+// library advises for live streams.
+const defaultPlayout = playoutAdaptive
 
 // Bounds of adaptive playout's delay, by default.
 const (
@@ -59,9 +56,6 @@ func (p *playoutFlags) config(fs *pflag.FlagSet) (playoutSpec, error) {
 			}
 		}
 	case playoutAdaptive:
-		if !adaptiveAvailable {
-			return playoutSpec{}, usagef("--playout adaptive: this build's library has no adaptive playout yet; use --playout fixed")
-		}
 	default:
 		return playoutSpec{}, usagef("--playout %q: want adaptive or fixed", p.mode)
 	}
@@ -82,8 +76,13 @@ func (p *playoutFlags) config(fs *pflag.FlagSet) (playoutSpec, error) {
 	return s, nil
 }
 
-// options returns the RealtimeBuffer options of s.
+// options returns the RealtimeBuffer options of s. Both modes follow the
+// sender's clock and the network's delay steps (the library's default); a
+// fixed delay is held above the network's.
 func (s playoutSpec) options() []opusrt.Option {
+	if s.mode == playoutAdaptive {
+		return []opusrt.Option{opusrt.WithPlayoutDelay(s.delay), opusrt.WithAdaptivePlayout(s.minDelay, s.maxDelay)}
+	}
 	return []opusrt.Option{opusrt.WithPlayoutDelay(s.delay)}
 }
 

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
+	"regexp"
 	"testing"
 
 	"github.com/haivivi/giztoy/internal/samples"
@@ -63,6 +63,7 @@ func TestSimulatePlayoutFlags(t *testing.T) {
 	}{
 		{"mode", []string{"--playout", "elastic"}, `--playout "elastic": want adaptive or fixed`},
 		{"min-with-fixed", []string{"--playout", "fixed", "--min-delay", "10ms"}, "--min-delay is for --playout adaptive"},
+		{"min-over-max", []string{"--min-delay", "300ms", "--max-delay", "200ms"}, "--min-delay 300ms is more than --max-delay 200ms"},
 		{"negative", []string{"--playout-delay", "-1ms"}, "--playout-delay -1ms: must not be negative"},
 		{"huge", []string{"--playout-delay", "3m"}, "--playout-delay 3m0s: more than the buffer holds"},
 		{"sweep-output", []string{"--sweep", "-o", "x.opus"}, "--sweep runs the network many times"},
@@ -71,13 +72,25 @@ func TestSimulatePlayoutFlags(t *testing.T) {
 			checkOneLineError(t, runOpusrt(t, nil, append([]string{"simulate"}, tc.args...)...), 2, tc.want)
 		})
 	}
-	if !adaptiveAvailable {
-		// Never a fixed delay in disguise.
-		checkOneLineError(t, runOpusrt(t, nil, "simulate", "--playout", "adaptive"), 2, "no adaptive playout yet")
-	}
 	s := simJSON(t, nil, "--playout", "fixed", "--playout-delay", "100ms")
 	if s.Playout != "fixed" || s.PlayoutDelayMs != 100 {
 		t.Errorf("playout %q, delay %v ms; want fixed, 100", s.Playout, s.PlayoutDelayMs)
+	}
+	// Adaptive by default, within its bounds: on a jittery network it
+	// moves its delay (inserts or removes), a fixed one keeps it.
+	net := []string{"--jitter", "40ms", "--duration", "2m"}
+	a := simJSON(t, nil, net...)
+	if a.Playout != "adaptive" || a.InsertedMs+a.RemovedMs == 0 || a.TargetDelayMs < 20 || a.TargetDelayMs > 2000 {
+		t.Errorf("default: playout %q, inserted %v ms, removed %v ms, target %v ms; want adaptive moving within 20 ms–2 s",
+			a.Playout, a.InsertedMs, a.RemovedMs, a.TargetDelayMs)
+	}
+	capped := simJSON(t, nil, append([]string{"--max-delay", "80ms", "--min-delay", "80ms"}, net...)...)
+	if capped.TargetDelayMs != 80 {
+		t.Errorf("--min-delay 80ms --max-delay 80ms: target %v ms", capped.TargetDelayMs)
+	}
+	f := simJSON(t, nil, append([]string{"--playout", "fixed"}, net...)...)
+	if f.TargetDelayMs != 60 {
+		t.Errorf("fixed: target %v ms, want the playout delay, 60", f.TargetDelayMs)
 	}
 }
 
@@ -116,8 +129,8 @@ func TestSimulateSweep(t *testing.T) {
 	// The table, from stdin read once.
 	data, _ := samples.ReadFile(samples.Speech)
 	text := runOpusrt(t, data, append([]string{"simulate", "-", "--sweep"}, args...)...)
-	for _, want := range []string{"latency mean", "fixed          20 ms", "fixed         500 ms", "The least fixed delay with at most 1% late:"} {
-		if !strings.Contains(text.stdout, want) {
+	for _, want := range []string{"latency mean", "inserted", "removed", "fixed +20 ms", "fixed +500 ms", "adaptive +from 60 ms", "The least fixed delay with at most 1% late:"} {
+		if !regexp.MustCompile(want).MatchString(text.stdout) {
 			t.Errorf("table lacks %q:\n%s%s", want, text.stdout, text.stderr)
 		}
 	}

@@ -79,7 +79,7 @@ func TestSimulateMemoryBounded(t *testing.T) {
 				t.Errorf("followed up to %d packets at once, want at most %d (of %d; longest delay %v)", res.maxOpen, bound, n, res.delays.max)
 			}
 			t.Logf("followed up to %d packets at once (of %d; longest delay %v)", res.maxOpen, n, res.delays.max)
-			if res.outLength != res.duration {
+			if res.outLength < res.duration/2 {
 				t.Errorf("output %v, input %v", res.outLength, res.duration)
 			}
 		})

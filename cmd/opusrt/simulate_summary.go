@@ -23,28 +23,30 @@ type simResult struct {
 	netLost    int
 	netDups    int
 	late       int
-	headTail   time.Duration // loss filled before the first and after the last played frame
-	notPlayed  notPlayed
-	played     int
-	// The losses reported after the last frame played: the underrun while
-	// waiting for the last arrivals, past the input's end (in Stats, not
-	// concealment).
-	trailEvents, trailPackets uint64
-	trailLoss                 time.Duration
-	latencies                 durationStats // send to playout of the played frames
-	delays                    durationStats // send to arrival of every copy received
-	trim                      int           // 48 kHz samples at the end of the output not to be played, as in the input
-	outName                   string
-	outLength                 time.Duration
-	plot                      *plotData // with --plot
-	maxOpen                   int       // the most packets followed at once
+	// headFill and tailFill are the input's audio before the first frame
+	// played and after the last, which the buffer never hands out (its
+	// timeline starts at the first frame, and its losses after the last
+	// are the underrun past the input's end).
+	headFill, tailFill time.Duration
+	notPlayed          notPlayed
+	events             eventAccounts // what the buffer handed out
+	latencies          durationStats // send to playout of the played frames
+	delays             durationStats // send to arrival of every copy received
+	trim               int           // 48 kHz samples at the end of the output not to be played, as in the input
+	outName            string
+	outLength          time.Duration
+	plot               *plotData // with --plot
+	maxOpen            int       // the most packets followed at once
 }
 
 // simSummary is the JSON form of the summary. Durations are in
-// milliseconds; the packet counts are the buffer's Stats, and add up:
-// received = sent − lost_in_network + duplicated_by_network, and
-// received = played + late + duplicate + dropped + resynced + cleared +
-// buffered.
+// milliseconds. The packet counts from received to buffered are the
+// buffer's Stats, and add up: received = sent − lost_in_network +
+// duplicated_by_network, and received = played + late + duplicate +
+// dropped + resynced + cleared + removed + buffered. What was heard comes
+// from the events the buffer handed out: between the first frame and the
+// last, played_ms + concealed_ms + removed_ms covers the stream sent less
+// filled_before_after_ms, and inserted_ms is heard on top.
 type simSummary struct {
 	Input               string  `json:"input"`
 	Network             string  `json:"network"`
@@ -61,13 +63,30 @@ type simSummary struct {
 	Resynced            uint64  `json:"resynced"`
 	Resyncs             uint64  `json:"resyncs"`
 	Cleared             uint64  `json:"cleared"`
+	Removed             uint64  `json:"removed"`
 	Buffered            int     `json:"buffered"`
+	PlayedMs            float64 `json:"played_ms"`
 	Concealed           uint64  `json:"concealed_packets"`
 	ConcealmentEvents   uint64  `json:"concealment_events"`
 	ConcealedMs         float64 `json:"concealed_ms"`
+	// InsertedMs is the audio of the concealment slots adaptation
+	// inserted; InsertedInactiveMs the part where the listener heard
+	// concealment anyway or before a frame the encoder marked inactive.
+	InsertedMs         float64 `json:"inserted_ms"`
+	InsertedInactiveMs float64 `json:"inserted_inactive_ms"`
+	// RemovedMs is the audio adaptation skipped: frames removed and loss
+	// slots shortened; RemovedInactiveMs the part taken from loss slots
+	// and inactive frames.
+	RemovedMs         float64 `json:"removed_ms"`
+	RemovedInactiveMs float64 `json:"removed_inactive_ms"`
+	Discontinuities   uint64  `json:"discontinuities"`
+	// TargetDelayMs is the buffer's target delay at the end, above the
+	// fastest recent arrival; SkewPPM its estimate of the sender's clock
+	// skew (positive: fast).
+	TargetDelayMs float64 `json:"target_delay_ms"`
+	SkewPPM       float64 `json:"skew_ppm"`
 	// NotPlayed counts the packets sent but never played: those between
-	// the first and the last played, by cause, add up to concealed_packets
-	// (for a stream of one frame size); before_after are in
+	// the first and the last played, by cause; before_after are in
 	// filled_before_after_ms.
 	NotPlayed           notPlayed `json:"not_played"`
 	FilledOutsideMs     float64   `json:"filled_before_after_ms"`
@@ -87,17 +106,21 @@ type simSummary struct {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+func samplesMs(n uint64) float64 { return float64(n) / (opus.SampleRate / 1000) }
+
 func (r *simResult) summary() simSummary {
-	s := r.stats
+	s, ev := r.stats, r.events
 	return simSummary{
 		Input: r.input, Network: r.net.String(), Playout: r.playout.mode, PlayoutDelayMs: ms(r.playout.delay),
 		Sent: r.sent, LostInNetwork: r.netLost, DuplicatedByNetwork: r.netDups,
 		Received: s.PacketsReceived, Played: s.PacketsPlayed, Late: s.PacketsLate,
 		Duplicate: s.PacketsDuplicated, Dropped: s.PacketsDropped, Resynced: s.PacketsResynced,
-		Resyncs: s.Resyncs, Cleared: s.PacketsCleared, Buffered: s.BufferedPackets,
-		Concealed: s.PacketsLost - r.trailPackets, ConcealmentEvents: s.ConcealmentEvents - r.trailEvents,
-		ConcealedMs: ms(s.LostDuration - r.trailLoss), NotPlayed: r.notPlayed,
-		FilledOutsideMs: ms(r.headTail), JitterMs: ms(s.Jitter),
+		Resyncs: s.Resyncs, Cleared: s.PacketsCleared, Removed: s.PacketsRemoved, Buffered: s.BufferedPackets,
+		PlayedMs: ms(ev.played), Concealed: ev.lossPackets, ConcealmentEvents: ev.lossEvents, ConcealedMs: ms(ev.lost),
+		InsertedMs: samplesMs(s.InsertedSamplesForDeceleration), InsertedInactiveMs: samplesMs(s.InsertedSamplesInactive),
+		RemovedMs: samplesMs(s.RemovedSamplesForAcceleration), RemovedInactiveMs: samplesMs(s.RemovedSamplesInactive),
+		Discontinuities: ev.discontinuities, TargetDelayMs: ms(s.TargetDelay), SkewPPM: s.SkewPPM,
+		NotPlayed: r.notPlayed, FilledOutsideMs: ms(r.headFill + r.tailFill), JitterMs: ms(s.Jitter),
 		NetworkDelayMeanMs: ms(r.delays.mean()), NetworkDelayP95Ms: ms(r.delays.percentile(95)),
 		LatencyMeanMs: ms(r.latencies.mean()), LatencyP95Ms: ms(r.latencies.percentile(95)),
 		JitterBufferDelayMs: ms(s.MeanJitterBufferDelay()),
@@ -137,26 +160,40 @@ func printSummary(w io.Writer, r *simResult) {
 	row("duplicate", s.PacketsDuplicated, "second copies dropped")
 	row("dropped", s.PacketsDropped, "the buffer was full")
 	row("resynced", s.PacketsResynced, fmt.Sprintf("held when %d resync(s) dropped them (a packet over %v behind: a restarted sender)", s.Resyncs, opusrt.DefaultResyncThreshold))
+	if s.PacketsRemoved > 0 {
+		row("removed", s.PacketsRemoved, "frames skipped to shrink the delay")
+	}
 	other := s.PacketsCleared + uint64(s.BufferedPackets)
 	check := "= played + late + duplicate + dropped + resynced"
+	if s.PacketsRemoved > 0 {
+		check += " + removed"
+	}
 	if other > 0 {
 		row("left in the buffer", other, "")
 		check += " + left"
 	}
-	row("check", s.PacketsPlayed+s.PacketsLate+s.PacketsDuplicated+s.PacketsDropped+s.PacketsResynced+other, fmt.Sprintf("%s = received %d", check, s.PacketsReceived))
+	row("check", s.PacketsPlayed+s.PacketsLate+s.PacketsDuplicated+s.PacketsDropped+s.PacketsResynced+s.PacketsRemoved+other, fmt.Sprintf("%s = received %d", check, s.PacketsReceived))
 	np := r.notPlayed
+	ev := r.events
 	why := fmt.Sprintf("lost %d + late %d", np.Lost, np.Late)
-	if np.Dropped > 0 {
-		why += fmt.Sprintf(" + dropped %d", np.Dropped)
+	if np.Discarded > 0 {
+		why += fmt.Sprintf(" + discarded %d", np.Discarded)
 	}
-	if np.Resynced > 0 {
-		why += fmt.Sprintf(" + resynced %d", np.Resynced)
+	row("concealed", ev.lossPackets, fmt.Sprintf("packets in %d events, %s (not played: %s)",
+		ev.lossEvents, fmtDur(ev.lost), why))
+	if fill := r.headFill + r.tailFill; fill > 0 {
+		row("+ before/after the stream", fmtDur(fill), fmt.Sprintf("%d packets lost at the start or end, filled in the output", np.Outside))
 	}
-	row("concealed", s.PacketsLost-r.trailPackets, fmt.Sprintf("packets in %d events, %s (not played: %s)",
-		s.ConcealmentEvents-r.trailEvents, fmtDur(s.LostDuration-r.trailLoss), why))
-	if r.headTail > 0 {
-		row("+ before/after the stream", fmtDur(r.headTail), fmt.Sprintf("%d packets lost at the start or end, filled in the output", np.Outside))
+	ins, rem := opus.SamplesDuration(int(s.InsertedSamplesForDeceleration)), opus.SamplesDuration(int(s.RemovedSamplesForAcceleration))
+	row("inserted", fmtDur(ins), fmt.Sprintf("concealment slots to grow the delay (%s where concealed anyway or inactive)",
+		fmtDur(opus.SamplesDuration(int(s.InsertedSamplesInactive)))))
+	row("removed", fmtDur(rem), fmt.Sprintf("skipped to shrink the delay (%s of loss slots and inactive frames)",
+		fmtDur(opus.SamplesDuration(int(s.RemovedSamplesInactive)))))
+	if ev.discontinuities > 0 {
+		row("discontinuities", ev.discontinuities, "stamp jumps past the resync threshold: nothing concealed, nothing filled")
 	}
+	left("target delay", fmtDur(s.TargetDelay), "at the end, above the fastest recent arrival")
+	left("sender clock skew", fmt.Sprintf("%+.1f ppm", s.SkewPPM), "as the buffer estimates it")
 	left("jitter (RFC 3550)", fmtDur(s.Jitter), "")
 	left("network delay mean", fmtDur(r.delays.mean()), "send to arrival, received copies")
 	left("network delay p95", fmtDur(r.delays.percentile(95)), "")
@@ -166,7 +203,7 @@ func printSummary(w io.Writer, r *simResult) {
 	if r.outName != "" {
 		same := "as long as the input"
 		if r.outLength != r.duration {
-			same = fmt.Sprintf("the input has %s", fmtDur(r.duration))
+			same = fmt.Sprintf("the input has %s (inserted and removed audio, discontinuities)", fmtDur(r.duration))
 		}
 		trim := ""
 		if r.trim > 0 {

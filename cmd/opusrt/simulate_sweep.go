@@ -30,14 +30,12 @@ func simulateSweep(ctx context.Context, e *env, o simOptions) error {
 		r.playout = playoutSpec{mode: playoutFixed, delay: d}
 		runs = append(runs, r)
 	}
-	if adaptiveAvailable {
-		r := o
-		r.playout = playoutSpec{mode: playoutAdaptive, delay: o.playout.delay, minDelay: defaultMinDelay, maxDelay: defaultMaxDelay}
-		if o.playout.mode == playoutAdaptive {
-			r.playout = o.playout
-		}
-		runs = append(runs, r)
+	r := o
+	r.playout = playoutSpec{mode: playoutAdaptive, delay: o.playout.delay, minDelay: defaultMinDelay, maxDelay: defaultMaxDelay}
+	if o.playout.mode == playoutAdaptive {
+		r.playout = o.playout
 	}
+	runs = append(runs, r)
 	// Each run reads the input again: stdin is kept to be read again.
 	var stdin []byte
 	if o.in == "-" {
@@ -75,7 +73,7 @@ func printSweep(w io.Writer, results []*simResult, rows []simSummary) {
 	r0 := results[0]
 	fmt.Fprintf(w, "input:    %s, %d packets, %s of audio (%v frames)\n", r0.input, r0.sent, fmtDur(r0.duration), r0.firstFrame)
 	fmt.Fprintf(w, "network:  %s\n\n", r0.net)
-	fmt.Fprintf(w, "  %-10s %9s %8s %14s %13s\n", "playout", "delay", "late", "latency mean", "latency p95")
+	fmt.Fprintf(w, "  %-10s %12s %8s %14s %13s %10s %10s\n", "playout", "delay", "late", "latency mean", "latency p95", "inserted", "removed")
 	best := -1
 	for i, s := range rows {
 		late := 0.0
@@ -88,8 +86,8 @@ func printSweep(w io.Writer, results []*simResult, rows []simSummary) {
 		} else if best < 0 && late <= sweepLateTarget {
 			best = i
 		}
-		fmt.Fprintf(w, "  %-10s %9s %7.1f%% %11.1f ms %10.1f ms\n",
-			s.Playout, delay, 100*late, s.LatencyMeanMs, s.LatencyP95Ms)
+		fmt.Fprintf(w, "  %-10s %12s %7.1f%% %11.1f ms %10.1f ms %7.0f ms %7.0f ms\n",
+			s.Playout, delay, 100*late, s.LatencyMeanMs, s.LatencyP95Ms, s.InsertedMs, s.RemovedMs)
 	}
 	fmt.Fprintln(w)
 	if best >= 0 {
@@ -97,8 +95,5 @@ func printSweep(w io.Writer, results []*simResult, rows []simSummary) {
 			100*sweepLateTarget, rows[best].PlayoutDelayMs, rows[best].LatencyMeanMs, rows[best].LatencyP95Ms)
 	} else {
 		fmt.Fprintf(w, "No fixed delay up to %v keeps late packets at %g%% or less.\n", sweepDelays[len(sweepDelays)-1], 100*sweepLateTarget)
-	}
-	if !adaptiveAvailable {
-		fmt.Fprintln(w, "(This build's library has no adaptive playout to compare.)")
 	}
 }
