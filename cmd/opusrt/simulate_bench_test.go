@@ -10,8 +10,8 @@ import (
 )
 
 // BenchmarkSimulateHour is "opusrt simulate --duration 1h": an hour of the
-// embedded sample's 20 ms packets through the default network and a fixed
-// playout, summary only. It reports how many times faster than real time
+// embedded sample's 20 ms packets through the default network, summary
+// only, with the command's default (adaptive) playout and a fixed one. It reports how many times faster than real time
 // it runs (x-realtime), and the same from the process's CPU time
 // (cpu-x-realtime), which a machine shared with other work does not skew.
 func BenchmarkSimulateHour(b *testing.B) {
@@ -21,7 +21,15 @@ func BenchmarkSimulateHour(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	o := simOptions{net: spec, playout: playoutSpec{mode: playoutFixed, delay: opusrt.DefaultPlayoutDelay}}
+	for _, mode := range []string{playoutAdaptive, playoutFixed} {
+		b.Run(mode, func(b *testing.B) {
+			o := simOptions{net: spec, playout: playoutSpec{mode: mode, delay: opusrt.DefaultPlayoutDelay, minDelay: defaultMinDelay, maxDelay: defaultMaxDelay}}
+			benchSimulate(b, o)
+		})
+	}
+}
+
+func benchSimulate(b *testing.B, o simOptions) {
 	e := &env{stdout: io.Discard, stderr: io.Discard}
 	b.ReportAllocs()
 	cpu0 := cpuTime()

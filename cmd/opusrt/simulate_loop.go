@@ -35,7 +35,7 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 	tr := &tracker{plot: res.plot}
 	var (
 		fl       inFlight
-		arrivals []time.Time
+		arrivals []time.Duration
 		next     sentPacket
 		haveNext bool
 		closed   bool
@@ -78,6 +78,13 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 		base    baseDelay     // for the plot's target line
 		target  time.Duration // the buffer's target delay, sampled for the plot
 	)
+	// The buffer's next due time, asked again only after a call that may
+	// change it (a sending changes nothing in the buffer).
+	var (
+		due      time.Time
+		dueAt    time.Duration
+		ok, know bool
+	)
 	for step := 0; ; step++ {
 		if step%checkEvery == 0 {
 			if ctx.Err() != nil {
@@ -87,23 +94,24 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 				bar.Set(int(src.Duration() / time.Second))
 			}
 		}
-		due, ok := rtb.NextDue()
-		dueAt := due.Sub(simStart)
+		if !know {
+			due, ok = rtb.NextDue()
+			dueAt, know = due.Sub(simStart), true
+		}
 		a, inFlight := fl.next()
 		// Send first what is sent before (or when) anything else happens.
 		if haveNext && (!ok || next.send <= dueAt) && (!inFlight || next.send <= a.at) {
 			p := next
 			idx := tr.sent(p)
 			rec := tr.at(idx)
-			arrivals = link.AppendSend(arrivals[:0], simStart.Add(p.send))
+			arrivals = link.AppendSendAt(arrivals[:0], p.send)
 			switch len(arrivals) {
 			case 0:
 				res.netLost++
 			case 2:
 				res.netDups++
 			}
-			for _, t := range arrivals {
-				at := t.Sub(simStart)
+			for _, at := range arrivals {
 				if int(rec.arrived) < len(rec.arrive) {
 					rec.arrive[rec.arrived] = at
 					rec.arrived++
@@ -128,6 +136,7 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 			p := tr.at(a.idx)
 			stamped = opusrt.AppendStamped(stamped[:0], p.frame, p.stamp)
 			_, err := rtb.Write(stamped)
+			know = false
 			switch {
 			case errors.Is(err, opusrt.ErrDisorderedPacket):
 				p.late = true
@@ -143,6 +152,7 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 		}
 		if !haveNext && !inFlight && !closed {
 			rtb.CloseWrite()
+			know = false
 			closed = true
 			continue
 		}
@@ -150,13 +160,17 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 			clk.Set(due)
 		}
 		got, err := rtb.Event()
+		know = false
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
 		}
-		now := clk.Now().Sub(simStart)
+		now := dueAt
+		if !ok {
+			now = clk.Now().Sub(simStart)
+		}
 		switch got.Kind {
 		case opusrt.EventFrame:
 			p := tr.played(got.Stamp())

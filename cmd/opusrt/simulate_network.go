@@ -3,9 +3,12 @@ package main
 import "time"
 
 // network computes when each packet sent arrives: none when it is lost,
-// two when it is duplicated (netsim.Link, or a trace).
+// two when it is duplicated (netsim.Link, or a trace). Times are on a
+// clock (AppendSend, for send) or offsets from a start (AppendSendAt, for
+// simulate); one network takes one kind.
 type network interface {
 	AppendSend(dst []time.Time, at time.Time) []time.Time
+	AppendSendAt(dst []time.Duration, at time.Duration) []time.Duration
 }
 
 // arrival is one copy of a packet reaching the receiver.

@@ -149,13 +149,26 @@ func NewTraceLink(t *Trace) *TraceLink { return &TraceLink{t: t} }
 // AppendSend sends one packet at time at and appends when it arrives to
 // dst: nothing when the trace loses it.
 func (l *TraceLink) AppendSend(dst []time.Time, at time.Time) []time.Time {
+	if d, ok := l.take(); ok {
+		return append(dst, at.Add(d))
+	}
+	return dst
+}
+
+// AppendSendAt is AppendSend with times as offsets from any origin.
+func (l *TraceLink) AppendSendAt(dst []time.Duration, at time.Duration) []time.Duration {
+	if d, ok := l.take(); ok {
+		return append(dst, at+d)
+	}
+	return dst
+}
+
+// take returns the next line's delay, and false for a loss.
+func (l *TraceLink) take() (time.Duration, bool) {
 	d, ok := l.t.Delay(l.next)
 	l.next++
 	if l.next == len(l.t.delays) {
 		l.next = 0
 	}
-	if !ok {
-		return dst
-	}
-	return append(dst, at.Add(d))
+	return d, ok
 }
