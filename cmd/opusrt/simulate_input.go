@@ -16,7 +16,8 @@ type sentPacket struct {
 	frame opusrt.Frame
 	stamp opusrt.EpochMillis
 	// pos is where the packet's audio starts in the stream sent, on the
-	// sender's clock: the input's damage and repeats included.
+	// sender's clock: the input's damage and repeats included, save its
+	// jumps (see maxInputGap).
 	pos time.Duration
 	// send is when it is sent, from the start, on the receiver's clock.
 	send time.Duration
@@ -55,6 +56,7 @@ type packetSource struct {
 	in       *input
 	reader   *opusrt.OggReader
 	pos      time.Duration // where the next packet starts
+	jumped   time.Duration // the stamps' lead over pos: the input's jumps
 	passLen  time.Duration // the input's length, once read to its end
 	passSent int           // packets sent in this pass
 	sent     int
@@ -76,6 +78,21 @@ type memoItem struct {
 	frame opusrt.Frame
 	loss  time.Duration
 }
+
+// maxInputGap is the longest loss in the input (a damaged or hostile
+// file: a page's granule 2⁶² after a missing page) that is sent as a gap
+// of the stream: beyond it, the buffers' resync threshold, the sender's
+// stamps jump instead, and the sending goes on at once, as a sender whose
+// clock jumped would, so that nothing waits for the gap, and no output
+// fills it.
+const maxInputGap = opusrt.DefaultResyncThreshold
+
+// maxInputJump bounds one jump of the stamps, and maxJumped all of them,
+// so that no stamp leaves the range the wire format carries.
+const (
+	maxInputJump = time.Hour
+	maxJumped    = 100 * 365 * 24 * time.Hour
+)
 
 // maxMemoBytes is the largest input kept to be replayed by repeat.
 const maxMemoBytes = 4 << 20
@@ -163,10 +180,18 @@ func (s *packetSource) Next() (sentPacket, error) {
 			return sentPacket{}, fmt.Errorf("%s: %s", s.name, trimPrefix(err))
 		}
 		if f == nil {
+			if loss > maxInputGap {
+				// No sender waits this out: its stamps jump, and it
+				// sends on.
+				if s.jumped < maxJumped {
+					s.jumped += min(loss, maxInputJump)
+				}
+				continue
+			}
 			s.pos += loss
 			continue
 		}
-		p := sentPacket{frame: f, stamp: opusrt.FromTime(simStart.Add(s.pos)), pos: s.pos, send: s.pos}
+		p := sentPacket{frame: f, stamp: opusrt.FromTime(simStart.Add(s.pos + s.jumped)), pos: s.pos, send: s.pos}
 		if s.opts.sendTime != nil {
 			p.send = s.opts.sendTime(s.pos)
 		}
