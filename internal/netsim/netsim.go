@@ -280,7 +280,7 @@ func (l *Link) jitter() time.Duration {
 	case Pareto:
 		// Lomax with shape α has mean scale/(α−1).
 		const alpha = 2.5
-		u := 1 - l.rng.Float64() // (0, 1]
+		u := 1 - l.rng.Float64()                             // (0, 1]
 		x = (math.Exp(-math.Log(u)/alpha) - 1) * (alpha - 1) // u^(−1/α), faster than math.Pow
 	case LogNormal:
 		const sigma = 1.0
