@@ -103,6 +103,6 @@ on a simulated network or over real UDP.
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newInfoCmd(e), newSimulateCmd(e), newSendCmd(e), newRecvCmd(e))
+	root.AddCommand(newInfoCmd(e), newSimulateCmd(e), newSendCmd(e), newRecvCmd(e), newCutCmd(e))
 	return root
 }

@@ -138,6 +138,14 @@ func (ra *Reassembler) Reset() {
 	ra.body, ra.joined = nil, nil
 }
 
+// ResetTo is Reset for the logical stream with the given serial number:
+// the next link of a chained stream, read with the same Reassembler. Stats
+// go on counting across streams.
+func (ra *Reassembler) ResetTo(serial uint32) {
+	ra.Reset()
+	ra.serial = serial
+}
+
 func (ra *Reassembler) maxPacket() int {
 	if ra.MaxPacketSize > 0 {
 		return ra.MaxPacketSize
