@@ -65,3 +65,45 @@ func TestSimulateHostileGranule(t *testing.T) {
 		}
 	}
 }
+
+// A damaged OpusHead in a chain's second link is said by the reader once;
+// simulate sends that link's audio on, as the reader reads it.
+func TestSimulateDamagedLinkHeader(t *testing.T) {
+	data, err := samples.ReadFile(samples.Chained)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	bos := 0
+	for len(data) > 0 {
+		pg, size, err := ogg.ParsePage(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = data[size:]
+		if pg.BOS() {
+			bos++
+			if bos == 2 {
+				pg.Body = append([]byte(nil), pg.Body...)
+				pg.Body[9] = 0 // channels 0: a malformed OpusHead
+			}
+		}
+		if out, err = pg.Append(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bos != 2 {
+		t.Fatalf("%d links in %s, want 2", bos, samples.Chained)
+	}
+	name := filepath.Join(t.TempDir(), "damaged.opus")
+	if err := os.WriteFile(name, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	whole := simJSON(t, nil, sample(t, samples.Chained), "--playout", "fixed")
+	for _, args := range [][]string{nil, {"-o", filepath.Join(t.TempDir(), "heard.opus")}} {
+		s := simJSON(t, nil, append([]string{name, "--playout", "fixed"}, args...)...)
+		if s.Sent != whole.Sent {
+			t.Errorf("%v: sent %d packets of the damaged chain, %d of the whole one", args, s.Sent, whole.Sent)
+		}
+	}
+}

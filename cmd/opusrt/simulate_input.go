@@ -63,7 +63,10 @@ type packetSource struct {
 	done     bool
 	whole    bool // the last packet sent was the input's last
 
-	trimScan *trimScanner // nil without sourceOptions.trim
+	// With sourceOptions.trim, the first pass is read link by link
+	// (Multistream(false)), to sum the links' playback lengths.
+	linkwise bool
+	playback int64 // of the links read to their end, 48 kHz samples
 
 	// With repeat, a small input's first pass is kept (memo) and the
 	// later passes replay it: they cost no reading and parsing.
@@ -109,6 +112,21 @@ func (s *packetSource) read() (opusrt.Frame, time.Duration, error) {
 		return it.frame, it.loss, nil
 	}
 	f, loss, err := s.reader.Frame()
+	for err == io.EOF && s.linkwise {
+		// The end of a link: its playback length is known.
+		l := s.reader.Link()
+		s.playback += l.PlaybackSamples()
+		if err = s.reader.NextLink(); err == nil {
+			f, loss, err = s.reader.Frame()
+		} else if err == io.EOF {
+			s.linkwise = false // the input's end: every link was summed
+		} else {
+			// A link that cannot be read: no trimming to trust.
+			s.linkwise, s.playback = false, 0
+			s.reader.Multistream(true)
+			f, loss, err = s.reader.Frame()
+		}
+	}
 	if err == nil && s.opts.repeat && !s.memoOff {
 		s.memoBytes += len(f) + 16
 		if s.memoBytes > maxMemoBytes {
@@ -137,15 +155,14 @@ func openSource(e *env, name string, o sourceOptions) (*packetSource, error) {
 			in.Reader = bytes.NewReader(s.stdin)
 		}
 	}
-	var r io.Reader = in
-	if o.trim {
-		s.trimScan = newTrimScanner()
-		r = io.TeeReader(in, s.trimScan)
-	}
-	s.reader, err = opusrt.NewOggReader(r)
+	s.reader, err = opusrt.NewOggReader(in)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("%s: %s", s.name, trimPrefix(err))
+	}
+	if o.trim {
+		s.linkwise = true
+		s.reader.Multistream(false)
 	}
 	s.header = s.reader.Header
 	return s, nil
@@ -175,6 +192,9 @@ func (s *packetSource) Next() (sentPacket, error) {
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			continue // truncated: every complete packet was returned
+		}
+		if errors.Is(err, opusrt.ErrHeader) {
+			continue // a later link's damaged header: its audio is read on
 		}
 		if err != nil {
 			return sentPacket{}, fmt.Errorf("%s: %s", s.name, trimPrefix(err))
@@ -223,9 +243,6 @@ func (s *packetSource) stop() {
 			break
 		}
 	}
-	if s.trimScan != nil {
-		s.trimScan.finish()
-	}
 }
 
 // again starts the input again, for repeat.
@@ -265,10 +282,10 @@ func (s *packetSource) Duration() time.Duration { return s.pos }
 // not end where the input does (a limit cut it), or when the input's
 // granules cannot be read. A repeated input is trimmed at its last end.
 func (s *packetSource) Trim() int {
-	if s.trimScan == nil || !s.done || !s.whole {
+	if !s.opts.trim || !s.done || !s.whole {
 		return 0
 	}
-	playback := s.trimScan.finish()
+	playback := s.playback
 	if playback <= 0 {
 		return 0
 	}
@@ -278,56 +295,5 @@ func (s *packetSource) Trim() int {
 
 // Close closes the input.
 func (s *packetSource) Close() error {
-	if s.trimScan != nil {
-		s.trimScan.finish()
-	}
 	return s.in.Close()
-}
-
-// trimScanner reads the input a second time, as it goes by, with info's
-// scanner, for its playback length: the input is read once, and nothing of
-// it is kept.
-type trimScanner struct {
-	pw       *io.PipeWriter
-	result   chan int64
-	playback int64
-	finished bool
-}
-
-func newTrimScanner() *trimScanner {
-	pr, pw := io.Pipe()
-	t := &trimScanner{pw: pw, result: make(chan int64, 1)}
-	go func() {
-		rep, err := scan("", pr)
-		pr.CloseWithError(io.ErrClosedPipe) // later writes fail, never block
-		if err != nil {
-			t.result <- 0
-			return
-		}
-		t.result <- rep.PlaybackSamples
-	}()
-	return t
-}
-
-// Write passes p to the scanner. It never fails: a scanner that stopped
-// early takes no more, and the reading goes on.
-func (t *trimScanner) Write(p []byte) (int, error) {
-	if !t.finished {
-		if _, err := t.pw.Write(p); err != nil {
-			t.finished = true
-			t.playback = <-t.result
-		}
-	}
-	return len(p), nil
-}
-
-// finish ends the scan and returns the playback length it found (48 kHz
-// samples; 0 when it failed).
-func (t *trimScanner) finish() int64 {
-	if !t.finished {
-		t.finished = true
-		t.pw.Close()
-		t.playback = <-t.result
-	}
-	return t.playback
 }
