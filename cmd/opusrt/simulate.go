@@ -211,7 +211,7 @@ func runSimulate(ctx context.Context, e *env, o simOptions) (*simResult, error) 
 	// is written to a temporary file, put in place only on success.
 	var out *simOutput
 	if o.out != "" {
-		if out, err = createSimOutput(e, o.out, src.header, o.net, o.serial); err != nil {
+		if out, err = createSimOutput(e, o.out, src.header, src.tags, o.net, o.serial); err != nil {
 			return nil, err
 		}
 		defer out.Abort() // after Commit, a no-op

@@ -47,7 +47,7 @@ type sourceOptions struct {
 type packetSource struct {
 	name   string // for messages: the file, "(stdin)" or the sample
 	header opusrt.OggHeader
-	first  opusrt.Frame // the first packet, for the summary
+	tags   opusrt.OggTags
 
 	e        *env
 	arg      string // the input as named on the command line
@@ -164,7 +164,7 @@ func openSource(e *env, name string, o sourceOptions) (*packetSource, error) {
 		s.linkwise = true
 		s.reader.Multistream(false)
 	}
-	s.header = s.reader.Header
+	s.header, s.tags = s.reader.Header, s.reader.Tags
 	return s, nil
 }
 
@@ -214,9 +214,6 @@ func (s *packetSource) Next() (sentPacket, error) {
 		p := sentPacket{frame: f, stamp: opusrt.FromTime(simStart.Add(s.pos + s.jumped)), pos: s.pos, send: s.pos}
 		if s.opts.sendTime != nil {
 			p.send = s.opts.sendTime(s.pos)
-		}
-		if s.sent == 0 {
-			s.first = f
 		}
 		s.sent++
 		s.passSent++

@@ -141,7 +141,6 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 			case errors.Is(err, opusrt.ErrDisorderedPacket):
 				p.late = true
 				p.open--
-				res.late++
 			case err != nil:
 				return fmt.Errorf("packet %d: %v", a.idx, err)
 			case !tr.hold(a.idx):

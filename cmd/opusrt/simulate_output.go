@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"time"
 
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
@@ -22,18 +23,26 @@ type simOutput struct {
 	conceal time.Duration
 }
 
-// createSimOutput creates the output file name for a stream of the given
-// header, sent through net.
-func createSimOutput(e *env, name string, h opusrt.OggHeader, net netSpec, serial uint32) (*simOutput, error) {
+// createSimOutput creates the output file name for a stream of the
+// input's header and tags (its first link's: channels, mapping, output
+// gain, input rate, pre-skip; ARTIST, TITLE and the other comments), sent
+// through net.
+func createSimOutput(e *env, name string, h opusrt.OggHeader, tags opusrt.OggTags, net netSpec, serial uint32) (*simOutput, error) {
 	file, err := createOutput(e, name, true)
 	if err != nil {
 		return nil, err
 	}
+	var comments []string
+	for _, c := range tags.Comments {
+		if !strings.HasPrefix(strings.ToUpper(c), "ENCODER=") {
+			comments = append(comments, c)
+		}
+	}
+	comments = append(comments, "ENCODER=opusrt simulate", "OPUSRT_NETWORK="+net.String())
 	ow, err := opusrt.NewOggWriter(file, h.InputSampleRate,
-		opusrt.WithChannels(min(max(h.Channels, 1), 2)),
-		opusrt.WithPreSkip(h.PreSkip),
+		opusrt.WithHeader(h),
 		opusrt.WithSerial(serial),
-		opusrt.WithTags("", "ENCODER=opusrt simulate", "OPUSRT_NETWORK="+net.String()))
+		opusrt.WithTags("", comments...))
 	if err != nil {
 		file.Abort()
 		return nil, err

@@ -22,7 +22,6 @@ type simResult struct {
 	stats      opusrt.Stats
 	netLost    int
 	netDups    int
-	late       int
 	// headFill and tailFill are the input's audio before the first frame
 	// played and after the last, which the buffer never hands out (its
 	// timeline starts at the first frame, and its losses after the last
