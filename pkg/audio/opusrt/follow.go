@@ -194,12 +194,12 @@ func (r *RealtimeBuffer) shiftLocked(us int64) {
 // an event is due. It returns an inserted slot to hand out (the schedule
 // moved one frame later), or ok false when the event due is to be made as
 // usual — after a removal, if one was made (the schedule moved earlier).
-func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok bool) {
+func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) {
 	b, f, s := r.buf, &r.follow, &r.sched
 	if f.frozen || f.epoch != b.timelineLocked() || !f.seen || r.writeClosed {
 		// Nothing measured on this timeline (the seed's schedule), or
 		// nothing more will arrive: play out what is held as it stands.
-		return Event{}, false
+		return Event{}, false, false
 	}
 	if !f.started {
 		f.started = true
@@ -213,11 +213,7 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok bool) {
 	}
 	base, ok := f.transit.base()
 	if !ok {
-		return Event{}, false
-	}
-	h := b.headLocked()
-	if h.kind == EventDiscontinuity {
-		return Event{}, false
+		return Event{}, false, false
 	}
 	frameUs := b.frameDurationLocked()
 	if frameUs == 0 && b.queue.len() > 0 {
@@ -229,6 +225,14 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok bool) {
 	target, _ := f.targetUs(frameUs)
 	offset := r.offsetLocked()
 	diff := offset - (base + f.leadUs + target) // > 0: later than it should be
+	if diff > -frameUs/2 && diff < frameUs {
+		f.pendingSince = time.Time{}
+		return Event{}, false, false // the common case: where it should be
+	}
+	h := b.headLocked()
+	if h.kind == EventDiscontinuity {
+		return Event{}, false, false
+	}
 	atPos := h.kind == EventFrame
 	quiet := !atPos || opus.IsInactive(b.queue.front().frame) // a missing frame or an inactive one
 	if !f.adaptive {
@@ -254,13 +258,13 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok bool) {
 	case diff < 0:
 		// Too early: frames arrive after their slots. Insert a slot.
 		if !quiet && diff > -2*frameUs && !r.waitedLocked(now, insertWait) {
-			return Event{}, false
+			return Event{}, false, false
 		}
 		ev := Event{Kind: EventInserted, Start: usDuration(s.posUs), Duration: usDuration(frameUs)}
 		r.shiftLocked(frameUs)
 		r.countLocked(&b.stats.InsertedSamplesForDeceleration, &b.stats.InsertedSamplesInactive, frameUs, quiet)
 		f.pendingSince = time.Time{}
-		return ev, true
+		return ev, true, true
 	case diff >= frameUs && h.kind == EventLoss:
 		// Too late, and a loss slot comes first: skip as much of it as
 		// the excess allows, in whole frames.
@@ -271,22 +275,24 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok bool) {
 			s.posUs = pos + skip
 			r.shiftLocked(-skip)
 			r.countLocked(&b.stats.RemovedSamplesForAcceleration, &b.stats.RemovedSamplesInactive, skip, true)
+			moved = true
 		}
 		f.pendingSince = time.Time{}
 	case diff >= frameUs && atPos:
 		// Too late: remove the frame due now, at once if inactive.
 		if !quiet && !r.waitedLocked(now, removeWait) {
-			return Event{}, false
+			return Event{}, false, false
 		}
 		e := b.removeHeadLocked()
 		s.posUs, s.playing = e.end(), true
 		r.shiftLocked(-e.dur)
 		r.countLocked(&b.stats.RemovedSamplesForAcceleration, &b.stats.RemovedSamplesInactive, e.dur, quiet)
 		f.pendingSince = time.Time{}
+		moved = true
 	default:
 		f.pendingSince = time.Time{}
 	}
-	return Event{}, false
+	return Event{}, false, moved
 }
 
 // waitedLocked reports whether the schedule has wanted to move for d; the

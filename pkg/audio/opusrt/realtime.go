@@ -359,10 +359,11 @@ func (r *RealtimeBuffer) nextLocked(now time.Time) (Event, time.Duration, error)
 	s := &r.sched
 	if p.act == actTake || p.act == actUnderrun {
 		// Following the network: the schedule may move a frame first.
-		if ev, ok := r.adjustLocked(now); ok {
+		ev, ok, moved := r.adjustLocked(now)
+		if ok {
 			return ev, 0, nil
 		}
-		if p = r.planLocked(now); now.Before(p.due) || p.act == actWaitInput || p.act == actEOF {
+		if moved {
 			return r.nextLocked(now) // a removal changed what comes next
 		}
 	}
