@@ -225,7 +225,7 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 	target, _ := f.targetUs(frameUs)
 	offset := r.offsetLocked()
 	diff := offset - (base + f.leadUs + target) // > 0: later than it should be
-	if diff > -frameUs/2 && diff < frameUs {
+	if diff >= 0 && diff < frameUs {
 		f.pendingSince = time.Time{}
 		return Event{}, false, false // the common case: where it should be
 	}
