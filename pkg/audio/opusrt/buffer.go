@@ -77,9 +77,10 @@ const (
 )
 
 // NewBuffer returns a jitter buffer that holds at most d of audio (0 or less
-// means DefaultMaxDuration). Options: WithClock, WithResyncThreshold.
-func NewBuffer(d time.Duration, opts ...Option) *Buffer {
-	cfg := newConfig(opts)
+// means DefaultMaxDuration). Options: WithClock, WithResyncThreshold,
+// WithoutArrivalTimes.
+func NewBuffer(d time.Duration, opts ...BufferOption) *Buffer {
+	cfg := newBufferConfig(opts)
 	if cfg.clock == nil {
 		cfg.clock = SystemClock()
 	}

@@ -78,8 +78,8 @@ type schedule struct {
 // Options: WithPlayoutDelay, WithResyncThreshold (default: buf's), WithClock
 // (default: buf's clock; a clock given here becomes buf's too, so arrivals
 // and playout share one clock). buf should not be read directly afterwards.
-func RealtimeFrom(buf *Buffer, opts ...Option) *RealtimeBuffer {
-	cfg := newConfig(opts)
+func RealtimeFrom(buf *Buffer, opts ...RealtimeOption) *RealtimeBuffer {
+	cfg := newRealtimeConfig(opts)
 	buf.mu.Lock()
 	defer buf.mu.Unlock()
 	buf.initLocked()
