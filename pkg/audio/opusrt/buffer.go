@@ -5,6 +5,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
 )
 
 // Buffer is a jitter buffer: it takes timestamped frames in any order and
@@ -75,9 +77,10 @@ const (
 )
 
 // NewBuffer returns a jitter buffer that holds at most d of audio (0 or less
-// means DefaultMaxDuration). Options: WithClock, WithResyncThreshold.
-func NewBuffer(d time.Duration, opts ...Option) *Buffer {
-	cfg := newConfig(opts)
+// means DefaultMaxDuration). Options: WithClock, WithResyncThreshold,
+// WithoutArrivalTimes.
+func NewBuffer(d time.Duration, opts ...BufferOption) *Buffer {
+	cfg := newBufferConfig(opts)
 	if cfg.clock == nil {
 		cfg.clock = SystemClock()
 	}
@@ -356,7 +359,7 @@ func (b *Buffer) eventLocked(now time.Duration) (ev Event, ok bool) {
 				b.posUs = e.start
 				return Event{Kind: EventDiscontinuity, Start: usDuration(e.start), Jump: usDuration(gap)}, true
 			}
-			ev := Event{Kind: EventLoss, Start: usDuration(b.posUs), Duration: usDuration(gap)}
+			ev := Event{Kind: EventLoss, Start: usDuration(b.posUs), Duration: usDuration(gap), FEC: fecFor(gap, e)}
 			b.countLossLocked(gap, e.dur)
 			b.posUs = e.start
 			return ev, true
@@ -389,6 +392,20 @@ func (b *Buffer) countLossLocked(gapUs, nextUs int64) {
 	b.stats.ConcealmentEvents++
 	b.stats.LostDuration = satAdd(b.stats.LostDuration, usDuration(gapUs))
 	b.stats.PacketsLost = satAddUint(b.stats.PacketsLost, uint64(max(1, (2*gapUs+frameUs)/(2*frameUs))))
+}
+
+// fecFor returns next as the FEC frame of a loss of gapUs before it: when
+// the loss is the one frame before next (its duration, within the
+// tolerance) and next carries in-band FEC for it (the LBRR flag, RFC 6716
+// §4.2.3, which only SILK and hybrid packets have); nil otherwise.
+func fecFor(gapUs int64, next *entry) Frame {
+	if d := gapUs - next.dur; d > toleranceUs || d < -toleranceUs {
+		return nil
+	}
+	if !opus.HasLBRR(next.frame) {
+		return nil
+	}
+	return next.frame
 }
 
 // The RealtimeBuffer's calls into its Buffer. Each is made with b.mu held:

@@ -27,7 +27,7 @@ func benchFrames(n int) []opusrt.Frame {
 // benchAppendFrame appends frames in the given stamp order, keeping held
 // frames in the buffer, and reads one for each appended: one op is one
 // Append plus one Frame in steady state.
-func benchAppendFrame(b *testing.B, held int, order func(i int) int, opts ...opusrt.Option) {
+func benchAppendFrame(b *testing.B, held int, order func(i int) int, opts ...opusrt.BufferOption) {
 	frames := benchFrames(1024)
 	buf := opusrt.NewBuffer(time.Hour, opts...)
 	for i := range held {

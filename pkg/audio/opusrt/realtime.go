@@ -15,7 +15,8 @@ import (
 // due one playout delay (WithPlayoutDelay, DefaultPlayoutDelay) after its
 // Write, and every later stamp s is due at anchor + (s − first stamp). Due
 // times come from the anchor, never from summed waits, so the schedule does
-// not drift. A frame put straight into the Buffer anchors at the next Frame.
+// not drift. A frame put straight into the Buffer is seen, and anchors, at
+// the next Frame, TryFrame or NextDue.
 //
 // At each due time Frame returns the frame at the playout position (the end
 // of all it has returned, frames and losses); else, if a later frame is
@@ -23,20 +24,31 @@ import (
 // duration (the last frame's, 20 ms before any), so that a player gets a
 // steady cadence of losses to conceal during an underrun. A frame that
 // arrives after its slot was played is late: Write returns
-// ErrDisorderedPacket.
+// ErrDisorderedPacket. Before anything is played (and after a resync), the
+// schedule runs all the same: a frame whose slot has passed when it
+// arrives is late too, so that frames stamped before the first cannot make
+// their gaps come due at once.
+//
+// The schedule never runs ahead of the clock: the audio handed out before
+// any event is at most the time since the first frame arrived (a loss is
+// handed out whole, at its start). Neither an absurd stamp, nor an
+// overflow, nor frames put straight into the Buffer make Frame return
+// events without waiting.
 //
 // A stamp that jumps more than the resync threshold forward (a sender's
-// clock jumped) starts a new timeline instead of being waited out: the
-// frames held before it still play on their schedule, then the jumped-to
-// frame follows, due one playout delay after its arrival (or right after
-// them, if they end later), and no loss is reported for the jump. A jump back
-// by more than the threshold (the sender restarted) resyncs as in the
-// Buffer: what is held is dropped (PacketsResynced) and the new frame is due
-// one playout delay after its arrival. Both count in Stats.Resyncs.
+// clock jumped), or back (the sender restarted; what was held is dropped,
+// PacketsResynced), starts a new timeline instead of being waited out or
+// reported late: the frames held before it play on their schedule, the loss
+// cadence goes on while nothing is held, and the jumped-to frame is due one
+// playout delay after its arrival (or when the old timeline ends, if
+// later; the last loss before it is cut to end there). Event reports the
+// jump as an EventDiscontinuity, Frame passes over it; no loss is reported
+// for the jump itself, and it counts in Stats.Resyncs.
 //
-// RealtimeBuffer starts no goroutine. Write, Frame, CloseWrite, Close and
-// Reset may be called from different goroutines; concurrent Frame calls
-// take turns.
+// RealtimeBuffer starts no goroutine. Write, Frame, Event, TryFrame,
+// TryEvent, CloseWrite, Close and Reset may be called from different
+// goroutines; concurrent Frame and Event calls take turns, and TryFrame
+// never waits for them.
 type RealtimeBuffer struct {
 	buf   *Buffer
 	delay time.Duration
@@ -68,8 +80,8 @@ type schedule struct {
 // Options: WithPlayoutDelay, WithResyncThreshold (default: buf's), WithClock
 // (default: buf's clock; a clock given here becomes buf's too, so arrivals
 // and playout share one clock). buf should not be read directly afterwards.
-func RealtimeFrom(buf *Buffer, opts ...Option) *RealtimeBuffer {
-	cfg := newConfig(opts)
+func RealtimeFrom(buf *Buffer, opts ...RealtimeOption) *RealtimeBuffer {
+	cfg := newRealtimeConfig(opts)
 	buf.mu.Lock()
 	defer buf.mu.Unlock()
 	buf.initLocked()

@@ -140,41 +140,13 @@ func (p *Packet) setFrames(count, offset, size int) {
 }
 
 func (p *Packet) parseCode3(b []byte) error {
-	if len(b) < 2 {
-		return invalid("R6", "code 3 packet without a frame count byte")
+	m, pos, pad, err := p.parseCode3Header(b)
+	if err != nil {
+		return err
 	}
-	m := int(b[1] & 0x3f)
-	p.VBR = b[1]&0x80 != 0
-	padded := b[1]&0x40 != 0
-	if m == 0 {
-		return invalid("R5", "code 3 packet with no frames")
-	}
-	if m*p.TOC.FrameSamples() > MaxPacketSamples {
-		return invalid("R5", "code 3 packet of %d frames of %v", m, p.TOC.FrameDuration())
-	}
-	pos := 2
-	end := len(b)
-	if padded {
-		// Each padding length byte of 255 adds 254 bytes and another length
-		// byte; the first byte below 255 ends the chain.
-		for {
-			if pos >= end {
-				return invalid("R6", "code 3 padding length runs past the packet")
-			}
-			v := int(b[pos])
-			pos++
-			p.Padding++
-			if v < 255 {
-				p.Padding += v
-				end -= v
-				break
-			}
-			p.Padding += 254
-			end -= 254
-		}
-		if end < pos {
-			return invalid("R6", "code 3 padding of %d bytes exceeds the packet", p.Padding)
-		}
+	end := len(b) - pad
+	if end < pos {
+		return invalid("R6", "code 3 padding of %d bytes exceeds the packet", p.Padding)
 	}
 	p.count = m
 	if !p.VBR {

@@ -5,12 +5,13 @@ import "errors"
 // The SILK layer's header (RFC 6716 §4.2.3) opens every SILK-only and
 // hybrid frame: for each channel, mid then side, one VAD flag per 20 ms
 // SILK frame and then one LBRR flag. Each flag is range coded with
-// probability 1/2, and the range decoder of §4.1 starts with a range of
-// 2^31 over the frame's leading bits, so while only such flags are decoded
-// each one is the next bit of the frame, most significant bit first: the
-// header is the top 2 to 8 bits of the frame's first byte. A mono 20 ms
-// frame is V L……, a mono 60 ms frame V V V L…, a stereo 40 ms frame
-// Vm Vm Lm Vs Vs Ls…
+// probability 1/2. The range decoder (§4.1) starts with a range of 2^31
+// and a value made of the frame's first 31 bits; decoding a symbol of
+// probability 1/2 halves the range and yields the value's top bit, so the
+// range stays a power of two and each flag is simply the next bit of the
+// frame, most significant first. The header is thus the top 2 to 8 bits of
+// the frame's first byte: V L for a mono 20 ms frame, V V V L for a mono
+// 60 ms one, Vm Vm Lm Vs Vs Ls for a stereo 40 ms one.
 
 // MaxSILKFrames is the most 20 ms SILK frames one Opus frame holds: three,
 // in a 60 ms SILK-only frame.
@@ -43,27 +44,36 @@ type SILKHeader struct {
 // ParseSILKHeader parses packet (checked against R1–R7 as ParsePacket
 // does) and reads the SILK header of each of its frames. It returns an
 // error wrapping ErrInvalidPacket for an invalid packet and ErrNoSILK for a
-// CELT-only one. It does not allocate.
+// CELT-only one (checked no further). It does not allocate.
 func ParseSILKHeader(packet []byte) (SILKHeader, error) {
-	var h SILKHeader
 	if len(packet) < 1 {
-		return h, invalid("R1", "empty packet")
+		return SILKHeader{}, invalid("R1", "empty packet")
 	}
-	toc := TOC(packet[0])
-	if toc.Mode() == ModeCELT {
-		return h, ErrNoSILK
+	if TOC(packet[0]).Mode() == ModeCELT {
+		return SILKHeader{}, ErrNoSILK
 	}
 	var p Packet
 	if err := p.parse(packet); err != nil {
-		return h, err
+		return SILKHeader{}, err
+	}
+	return p.SILKHeader()
+}
+
+// SILKHeader reads the SILK header of each frame of a parsed packet, in
+// either framing: a stream of a multistream packet (Streams.Packet) as well
+// as a packet of its own. It returns ErrNoSILK for a CELT-only packet.
+func (p *Packet) SILKHeader() (SILKHeader, error) {
+	var h SILKHeader
+	if p.TOC.Mode() == ModeCELT {
+		return h, ErrNoSILK
 	}
 	// A SILK or hybrid frame is at least 10 ms, so a valid packet has at
 	// most 12 of them.
-	h.frames = uint8(p.FrameCount())
-	h.perFrame = uint8(silkFramesPerFrame(toc))
-	h.channels = uint8(toc.Channels())
-	for i := range p.FrameCount() {
-		if p.FrameSize(i) > 1 {
+	h.frames = uint8(p.count)
+	h.perFrame = uint8(silkFramesPerFrame(p.TOC))
+	h.channels = uint8(p.TOC.Channels())
+	for i := range p.count {
+		if p.size[i] > 1 {
 			h.coded |= 1 << i
 			h.first[i] = p.data[p.start[i]]
 		}
@@ -138,8 +148,22 @@ func (h *SILKHeader) Active() bool {
 	return false
 }
 
-// HasLBRR reports whether any frame has the LBRR flag set on any channel.
+// HasLBRR reports whether the first Opus frame has the LBRR flag set on
+// either channel: whether the packet carries in-band FEC for the packet
+// before it, as HasLBRR(packet) does.
 func (h *SILKHeader) HasLBRR() bool {
+	for c := range int(h.channels) {
+		if h.LBRR(0, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// AnyLBRR reports whether any Opus frame has the LBRR flag set on either
+// channel. In a packet of several frames, the LBRR data of a later frame
+// repeats the frame before it in the same packet.
+func (h *SILKHeader) AnyLBRR() bool {
 	for i := range int(h.frames) {
 		for c := range int(h.channels) {
 			if h.LBRR(i, c) {
@@ -153,7 +177,8 @@ func (h *SILKHeader) HasLBRR() bool {
 // IsInactive reports whether the encoder marked the whole packet inactive:
 // a valid SILK-only or hybrid packet in which no VAD flag is set, in any
 // 20 ms SILK frame of any Opus frame, on either channel. A packet whose
-// frames are all empty (DTX, a TOC byte alone) is inactive too. It is
+// frames have no header (DTX: a TOC byte alone, or frames of 0 or 1 bytes,
+// which a decoder conceals) is inactive too. It is
 // false for a CELT-only packet, which has no VAD flags (so its activity is
 // unknown and it is taken as active), and for an invalid packet. A buffer
 // may drop or stretch an inactive packet with little audible effect.
@@ -162,15 +187,16 @@ func IsInactive(packet []byte) bool {
 	return err == nil && !h.Active()
 }
 
-// HasLBRR reports whether a valid SILK-only or hybrid packet has the LBRR
-// flag set in any of its frames, on any channel: it carries in-band FEC, a
-// low-bitrate copy of the audio before it, so when the packet before it is
-// lost a decoder can recover that audio from this one (libopus
-// opus_decode with decode_fec set). It is false for CELT-only and invalid
-// packets.
-//
-// libopus's FEC decoding reads the LBRR data of the first frame only; use
-// ParseSILKHeader and LBRR(0, c) to know whether that one is present.
+// HasLBRR reports whether a valid SILK-only or hybrid packet carries
+// in-band FEC for the packet before it: a low-bitrate copy of that packet's
+// last frame (its LBRR data), which a decoder can play when that packet is
+// lost (libopus opus_decode with decode_fec set). That copy is in the
+// packet's first Opus frame, the only one FEC decoding reads, so HasLBRR is
+// that frame's LBRR flag on either channel (as libwebrtc's
+// WebRtcOpus_PacketHasFec and libopus's opus_packet_has_lbrr read it); the
+// LBRR data of later frames repeats frames of the same packet, which is
+// no help for a lost one (SILKHeader.AnyLBRR reports those). It is false
+// for CELT-only and invalid packets and when the first frame is empty.
 func HasLBRR(packet []byte) bool {
 	h, err := ParseSILKHeader(packet)
 	return err == nil && h.HasLBRR()

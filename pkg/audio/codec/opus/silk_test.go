@@ -73,7 +73,7 @@ func TestParseSILKHeader(t *testing.T) {
 				t.Fatalf("FrameCount, SILKFrames, Channels = %d, %d, %d; want %d, %d, %d",
 					h.FrameCount(), h.SILKFrames(), h.Channels(), len(tt.frames), tt.perFrame, tt.channels)
 			}
-			active, lbrr := false, false
+			active, lbrr, anyLBRR := false, false, false
 			for i, want := range tt.frames {
 				if h.Coded(i) != want.coded {
 					t.Errorf("frame %d: Coded = %v", i, h.Coded(i))
@@ -88,14 +88,15 @@ func TestParseSILKHeader(t *testing.T) {
 					if got := h.LBRR(i, c); got != want.lbrr[c] {
 						t.Errorf("frame %d channel %d: LBRR = %v", i, c, got)
 					}
-					lbrr = lbrr || want.lbrr[c]
+					anyLBRR = anyLBRR || want.lbrr[c]
+					lbrr = lbrr || i == 0 && want.lbrr[c]
 				}
 			}
 			if h.Active() != active || IsInactive(tt.packet) == active {
 				t.Errorf("Active = %v, IsInactive = %v; want active %v", h.Active(), IsInactive(tt.packet), active)
 			}
-			if h.HasLBRR() != lbrr || HasLBRR(tt.packet) != lbrr {
-				t.Errorf("HasLBRR = %v, %v; want %v", h.HasLBRR(), HasLBRR(tt.packet), lbrr)
+			if h.HasLBRR() != lbrr || HasLBRR(tt.packet) != lbrr || h.AnyLBRR() != anyLBRR {
+				t.Errorf("HasLBRR = %v, %v, AnyLBRR = %v; want %v, %v", h.HasLBRR(), HasLBRR(tt.packet), h.AnyLBRR(), lbrr, anyLBRR)
 			}
 		})
 	}
@@ -193,7 +194,7 @@ func FuzzSILKHeader(f *testing.F) {
 		if h.SILKFrames() != max(1, p.TOC.FrameSamples()/960) {
 			t.Fatalf("%d SILK frames in a frame of %d samples", h.SILKFrames(), p.TOC.FrameSamples())
 		}
-		active, lbrr := false, false
+		active, lbrr, anyLBRR := false, false, false
 		for i := range p.FrameCount() {
 			fr := p.Frame(i)
 			if h.Coded(i) != (len(fr) > 1) {
@@ -214,12 +215,100 @@ func FuzzSILKHeader(f *testing.F) {
 				if h.LBRR(i, c) != want {
 					t.Fatalf("frame %d channel %d: LBRR = %v, bit %d of %08b", i, c, h.LBRR(i, c), n, fr[0])
 				}
-				lbrr = lbrr || want
+				anyLBRR = anyLBRR || want
+				lbrr = lbrr || i == 0 && want
 				n++
 			}
 		}
-		if IsInactive(b) == active || HasLBRR(b) != lbrr {
-			t.Fatalf("IsInactive = %v, HasLBRR = %v; active %v, lbrr %v", IsInactive(b), HasLBRR(b), active, lbrr)
+		checkRangeDecoder(t, b)
+		if IsInactive(b) == active || HasLBRR(b) != lbrr || h.HasLBRR() != lbrr || h.AnyLBRR() != anyLBRR {
+			t.Fatalf("IsInactive = %v, HasLBRR = %v, AnyLBRR = %v; active %v, LBRR %v, %v", IsInactive(b), HasLBRR(b), h.AnyLBRR(), active, lbrr, anyLBRR)
 		}
 	})
+}
+
+// rangeBits decodes n symbols of probability 1/2 from the start of frame
+// with the range decoder of RFC 6716 §4.1 (ec_dec_init, ec_dec_bit_logp
+// with logp 1), bytes past the end reading as zero. It is the long way to
+// the header bits SILKHeader reads as the frame's leading bits.
+func rangeBits(frame []byte, n int) []bool {
+	pos := 0
+	next := func() uint32 {
+		if pos >= len(frame) {
+			return 0
+		}
+		pos++
+		return uint32(frame[pos-1])
+	}
+	rem := next()
+	rng := uint32(128)
+	val := 127 - rem>>1
+	normalize := func() {
+		for rng <= 1<<23 {
+			rng <<= 8
+			sym := rem
+			rem = next()
+			sym = (sym<<8 | rem) >> 1
+			val = ((val << 8) + (255 &^ sym)) & (1<<31 - 1)
+		}
+	}
+	normalize()
+	out := make([]bool, n)
+	for i := range out {
+		s := rng >> 1
+		out[i] = val < s
+		if !out[i] {
+			val -= s
+			rng -= s
+		} else {
+			rng = s
+		}
+		normalize()
+	}
+	return out
+}
+
+// checkRangeDecoder compares every flag of a packet's SILK header with the
+// range decoder's reading of its frames.
+func checkRangeDecoder(t *testing.T, packet []byte) {
+	t.Helper()
+	h, err := ParseSILKHeader(packet)
+	if err != nil {
+		return
+	}
+	p, _ := ParsePacket(packet)
+	for i := range p.FrameCount() {
+		if !h.Coded(i) {
+			continue
+		}
+		bits := rangeBits(p.Frame(i), h.Channels()*(h.SILKFrames()+1))
+		n := 0
+		for c := range h.Channels() {
+			for k := range h.SILKFrames() {
+				if h.VAD(i, c, k) != bits[n] {
+					t.Fatalf("%x frame %d channel %d: VAD(%d) = %v, range decoder %v", packet, i, c, k, h.VAD(i, c, k), bits[n])
+				}
+				n++
+			}
+			if h.LBRR(i, c) != bits[n] {
+				t.Fatalf("%x frame %d channel %d: LBRR = %v, range decoder %v", packet, i, c, h.LBRR(i, c), bits[n])
+			}
+			n++
+		}
+	}
+}
+
+func TestSILKHeaderRangeDecoder(t *testing.T) {
+	files := []string{"silk20", "silk10", "silk40", "silk60", "hybrid20", "hybrid60", "fec20", "nofec20", "fec60", "stereo20", "stereofec20", "dualmono20", "dtx20"}
+	for _, f := range files {
+		for _, p := range readPackets(t, f) {
+			checkRangeDecoder(t, p.data)
+		}
+	}
+	// Every first byte, in every layout.
+	for _, toc := range []byte{silk20, silkNB10, silkNB40, silkWB60, hybFB20, silk20 | stereo, silkNB40 | stereo, silkWB60 | stereo} {
+		for b := range 256 {
+			checkRangeDecoder(t, []byte{toc, byte(b), 0x5a})
+		}
+	}
 }

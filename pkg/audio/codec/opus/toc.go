@@ -2,11 +2,22 @@
 // the frame packing of codes 0 to 3, and the packet validity rules R1–R7.
 //
 // It decodes no audio. It tells how long a packet plays, how many frames it
-// carries and where they lie, and whether a decoder must accept it. Nothing
-// here allocates: a Packet is a value that points into the caller's bytes.
+// carries and where they lie, and whether a decoder must accept it; for
+// SILK-only and hybrid packets it reads the SILK header bits the encoder
+// sets (RFC 6716 §4.2.3): voice activity and in-band FEC (IsInactive,
+// HasLBRR, ParseSILKHeader). It splits and validates the multistream
+// packets of channel mapping family 1 (RFC 7845 §5.1.1), whose streams but
+// the last use the self-delimited framing of RFC 6716 Appendix B (Streams,
+// ValidateMultistream, ParseSelfDelimited), and builds them
+// (AppendMultistream). Nothing here allocates but the Append functions, and
+// those only as append does: a Packet is a value that points into the
+// caller's bytes.
 package opus
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Mode is the coding mode a TOC configuration selects (RFC 6716 §3.1).
 type Mode uint8
@@ -169,9 +180,35 @@ func (t TOC) FrameDuration() time.Duration {
 	return SamplesDuration(t.FrameSamples())
 }
 
-// SamplesDuration converts a count of 48 kHz samples to a duration.
+// SamplesDuration converts a count of 48 kHz samples to a duration,
+// truncated toward zero to the nanosecond. It is exact for every int and
+// saturates at the extremes: counts beyond about ±4.4×10^14 samples (292
+// years) give the largest or smallest Duration, never a wrapped one.
 func SamplesDuration(samples int) time.Duration {
-	return time.Duration(samples) * time.Second / SampleRate
+	// samples × 10^9 / 48000 = samples × 62500 / 3, computed on the quotient
+	// and remainder of samples / 3 so that no product can overflow.
+	const nsPer3 = int64(time.Second) * 3 / SampleRate // 62500
+	s := int64(samples)
+	q, r := s/3, s%3 // r has the sign of s
+	extra := r * nsPer3 / 3
+	// extra has the sign of s too, so the bound computed cannot overflow.
+	if s >= 0 && q > (math.MaxInt64-extra)/nsPer3 {
+		return math.MaxInt64
+	}
+	if s < 0 && q < (math.MinInt64-extra)/nsPer3 {
+		return math.MinInt64
+	}
+	return time.Duration(q*nsPer3 + extra)
+}
+
+// DurationSamples converts a duration to a count of 48 kHz samples,
+// truncated toward zero. It is exact for every Duration and cannot
+// overflow: the longest Duration is about 4.4×10^14 samples.
+func DurationSamples(d time.Duration) int64 {
+	// d × 48000 / 10^9 = d × 3 / 62500, on the quotient and remainder.
+	const nsPer3 = int64(time.Second) * 3 / SampleRate
+	q, r := int64(d)/nsPer3, int64(d)%nsPer3
+	return q*3 + r*3/nsPer3
 }
 
 // SampleRate is the rate, in Hz, of the sample counts this package uses
