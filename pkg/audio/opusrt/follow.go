@@ -58,8 +58,8 @@ const (
 // frames the encoder marked inactive, so speech is rarely cut. A negative
 // min is taken as 0; a max below min as min; max 0 means no maximum but
 // the histogram's range, 2 s.
-func WithAdaptivePlayout(min, max time.Duration) Option {
-	return func(cfg *config) {
+func WithAdaptivePlayout(min, max time.Duration) RealtimeOption {
+	return realtimeOptionFunc(func(cfg *realtimeConfig) {
 		cfg.adaptive = true
 		cfg.minDelay = maxDuration(min, 0)
 		cfg.maxDelay = max
@@ -67,7 +67,7 @@ func WithAdaptivePlayout(min, max time.Duration) Option {
 			cfg.maxDelay = histBuckets * histBucketUs * time.Microsecond
 		}
 		cfg.maxDelay = maxDuration(cfg.maxDelay, cfg.minDelay)
-	}
+	})
 }
 
 // WithoutFollowing keeps a RealtimeBuffer's schedule where its first frame
@@ -76,7 +76,9 @@ func WithAdaptivePlayout(min, max time.Duration) Option {
 // sender whose clock runs slow then goes late for good, and a fast one
 // grows the latency without bound; it is for tests and simulations of that
 // schedule, not for live streams. WithAdaptivePlayout overrides it.
-func WithoutFollowing() Option { return func(cfg *config) { cfg.frozen = true } }
+func WithoutFollowing() RealtimeOption {
+	return realtimeOptionFunc(func(cfg *realtimeConfig) { cfg.frozen = true })
+}
 
 func maxDuration(a, b time.Duration) time.Duration {
 	if a > b {
@@ -106,7 +108,7 @@ type follower struct {
 	pendingSince time.Time // when the schedule first wanted to move; zero: it does not
 }
 
-func newFollower(cfg config) follower {
+func newFollower(cfg realtimeConfig) follower {
 	f := follower{delayUs: cfg.playoutDelay.Microseconds(), adaptive: cfg.adaptive, frozen: cfg.frozen && !cfg.adaptive}
 	if cfg.adaptive {
 		f.minUs, f.maxUs = cfg.minDelay.Microseconds(), cfg.maxDelay.Microseconds()

@@ -11,9 +11,9 @@ import (
 // benchRealtimeAppendFrame writes one 20 ms frame and plays one, on a fake
 // clock moved 20 ms per frame: the per-frame cost of real-time playout,
 // with following the network as opts set it.
-func benchRealtimeAppendFrame(b *testing.B, opts ...opusrt.Option) {
+func benchRealtimeAppendFrame(b *testing.B, opts ...opusrt.RealtimeOption) {
 	clk := fakeclock.New(t0)
-	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), append([]opusrt.Option{opusrt.WithClock(clk)}, opts...)...)
+	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), append([]opusrt.RealtimeOption{opusrt.WithClock(clk)}, opts...)...)
 	stamped := make([]byte, 0, 64)
 	f := speech(1)
 	// 3 frames ahead, so that each played frame was held 60 ms.

@@ -44,10 +44,10 @@ type outcome struct {
 // playStream runs a stream through a RealtimeBuffer on a fake clock, on one
 // goroutine: arrivals and due events are interleaved in time order (an
 // arrival at a due time comes first), Frame is TryFrame at NextDue.
-func playStream(t *testing.T, s stream, opts ...opusrt.Option) outcome {
+func playStream(t *testing.T, s stream, opts ...opusrt.RealtimeOption) outcome {
 	t.Helper()
 	clk := fakeclock.New(t0)
-	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), append([]opusrt.Option{opusrt.WithClock(clk)}, opts...)...)
+	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), append([]opusrt.RealtimeOption{opusrt.WithClock(clk)}, opts...)...)
 	type arr struct {
 		at time.Duration
 		i  int
@@ -157,7 +157,7 @@ func TestFollowDrift(t *testing.T) {
 	for _, ppm := range []float64{-1000, -100, 100, 1000} {
 		for _, adaptive := range []bool{false, true} {
 			name := "fixed"
-			var opts []opusrt.Option
+			var opts []opusrt.RealtimeOption
 			if adaptive {
 				name = "adaptive"
 				opts = append(opts, opusrt.WithAdaptivePlayout(20*time.Millisecond, time.Second))
@@ -215,7 +215,7 @@ func TestFollowSteps(t *testing.T) {
 	for _, step := range []time.Duration{100 * time.Millisecond, -100 * time.Millisecond} {
 		for _, adaptive := range []bool{false, true} {
 			name := "fixed"
-			var opts []opusrt.Option
+			var opts []opusrt.RealtimeOption
 			if adaptive {
 				name = "adaptive"
 				opts = append(opts, opusrt.WithAdaptivePlayout(20*time.Millisecond, time.Second))
@@ -267,7 +267,7 @@ func TestFollowSenderAhead(t *testing.T) {
 	const n = 1500 // 30 s
 	for _, adaptive := range []bool{false, true} {
 		name := "fixed"
-		var opts []opusrt.Option
+		var opts []opusrt.RealtimeOption
 		if adaptive {
 			name = "adaptive"
 			opts = append(opts, opusrt.WithAdaptivePlayout(20*time.Millisecond, time.Second))
@@ -342,7 +342,7 @@ func TestAdaptiveTargetFollowsJitter(t *testing.T) {
 			return 30*time.Millisecond + time.Duration(r.Int64N(int64(spread)))
 		},
 	}
-	clkOpts := []opusrt.Option{opusrt.WithPlayoutDelay(200 * time.Millisecond), opusrt.WithAdaptivePlayout(0, time.Second)}
+	clkOpts := []opusrt.RealtimeOption{opusrt.WithPlayoutDelay(200 * time.Millisecond), opusrt.WithAdaptivePlayout(0, time.Second)}
 	o := playStream(t, s, clkOpts...)
 	// In the calm half the frames are held about the target (20–40 ms),
 	// not the 200 ms it started with.

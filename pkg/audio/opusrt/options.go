@@ -25,7 +25,8 @@ const (
 type BufferOption interface{ applyBuffer(*bufferConfig) }
 
 // RealtimeOption configures a RealtimeBuffer (RealtimeFrom): WithClock,
-// WithResyncThreshold, WithPlayoutDelay.
+// WithResyncThreshold, WithPlayoutDelay, WithAdaptivePlayout,
+// WithoutFollowing.
 type RealtimeOption interface{ applyRealtime(*realtimeConfig) }
 
 // PlayerOption configures a Player (NewPlayer): WithClock.
@@ -35,16 +36,16 @@ type bufferConfig struct {
 	clock           Clock         // nil: SystemClock
 	resyncThreshold time.Duration // 0: DefaultResyncThreshold
 	untimed         bool
-
-	adaptive           bool // WithAdaptivePlayout
-	frozen             bool // WithoutFollowing
-	minDelay, maxDelay time.Duration
 }
 
 type realtimeConfig struct {
 	clock           Clock         // nil: the Buffer's
 	resyncThreshold time.Duration // 0: the Buffer's
 	playoutDelay    time.Duration
+
+	adaptive           bool // WithAdaptivePlayout
+	frozen             bool // WithoutFollowing
+	minDelay, maxDelay time.Duration
 }
 
 type playerConfig struct {
