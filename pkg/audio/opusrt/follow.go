@@ -48,9 +48,10 @@ const (
 )
 
 // WithAdaptivePlayout makes a RealtimeBuffer set its delay from what it
-// measures (RealtimeFrom only): a high quantile (95 %) of the arrival
+// measures (RealtimeFrom only): a high quantile (99 %) of the arrival
 // delays above the fastest recent arrival, over a histogram that forgets
-// (about 30 s of memory), as libwebrtc NetEq's delay manager does; rounded
+// (about 28 s of 20 ms frames), as libwebrtc NetEq's delay manager does (a
+// burst of arrivals counts once: see delayHistogram); rounded
 // up to whole frames and clamped to [min, max]. WithPlayoutDelay is then the
 // starting delay. The buffer grows its delay by handing out a concealment
 // slot (Stats.InsertedSamplesForDeceleration) and shrinks it by skipping a

@@ -1,23 +1,31 @@
 package opusrt
 
 // delayHistogram sets adaptive playout's target delay the way libwebrtc
-// NetEq's delay manager (its underrun optimizer) does, in whole frames: each
-// arrival's relative delay — its transit above the base transit, the
-// fastest recent arrival's — is taken; the largest of each half second goes
-// into a histogram that forgets old halves by a constant factor; the target
-// is the delay that covers a high quantile of it. A half second's largest
-// delay, not every frame's, so that the quantile is of the delays that make
-// frames late, whatever the frame rate.
+// NetEq's delay manager does, in whole frames: each arrival's relative
+// delay — its transit above the base transit, the fastest recent
+// arrival's — goes into a histogram that forgets old arrivals by a
+// constant factor; the target is the delay that covers a high quantile of
+// it. Late arrivals count too.
 //
-// The forgetting starts fast (the first updates weigh as much as the whole
-// past) and settles at histForget, a memory of about 30 s.
+// Arrivals that come together (within histIntervalUs of the first of
+// them) count once, with the largest delay among them: the burst that a
+// path delivers after an outage or a spike is one event of the network,
+// not a hundred, and counting each of its packets would set the delay for
+// outages — seconds — instead of for the jitter. (NetEq folds in the
+// largest delay of each half second, which on 20 ms frames counts one
+// packet in 25 and lets a heavy tail make frames late far more often than
+// its quantile says.)
+//
+// The forgetting starts fast (the first samples weigh as much as the whole
+// past) and settles at histForget, a memory of about 1,400 samples (28 s
+// of 20 ms frames). The quantile, 99 %, aims at a late frame in a hundred.
 const (
 	histBucketUs    = 5_000
 	histBuckets     = 400 // 2 s of relative delay; more falls in the last bucket
-	histIntervalUs  = 500_000
-	histForget      = 0.983
+	histIntervalUs  = 10_000
+	histForget      = 0.9993
 	histStartWeight = 2
-	histQuantile    = 0.95
+	histQuantile    = 0.99
 )
 
 type delayHistogram struct {
@@ -45,7 +53,7 @@ func (h *delayHistogram) observe(arrivalUs, relUs int64) {
 	h.intervalN++
 }
 
-// update folds one interval's largest delay into the histogram and
+// update folds one sample's delay into the histogram and
 // recomputes the target.
 func (h *delayHistogram) update(delayUs int64) {
 	f := min(histForget, 1-float64(histStartWeight)/float64(h.updates+histStartWeight))
@@ -67,5 +75,5 @@ func (h *delayHistogram) update(delayUs int64) {
 }
 
 // target returns the target delay in µs; ok is false before the first
-// half second of arrivals was folded in.
+// sample was folded in (the arrival after the first).
 func (h *delayHistogram) target() (us int64, ok bool) { return h.targetUs, h.updates > 0 }
