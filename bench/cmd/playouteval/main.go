@@ -207,4 +207,3 @@ func play(tr traces.Trace, opts ...opusrt.RealtimeOption) result {
 	}
 	return r
 }
-

@@ -39,6 +39,9 @@ type outcome struct {
 	playedAt []time.Duration
 	held     []time.Duration
 	played   int
+	// events counts the events handed out, by kind, and their audio.
+	events   map[opusrt.EventKind]int
+	eventDur map[opusrt.EventKind]time.Duration
 }
 
 // playStream runs a stream through a RealtimeBuffer on a fake clock, on one
@@ -62,7 +65,7 @@ func playStream(t *testing.T, s stream, opts ...opusrt.RealtimeOption) outcome {
 	}
 	sortArrivals(arrivals, func(a arr) time.Duration { return a.at })
 	arrivedAt := make([]time.Duration, s.n)
-	var out outcome
+	out := outcome{events: map[opusrt.EventKind]int{}, eventDur: map[opusrt.EventKind]time.Duration{}}
 	next, closed := 0, false
 	for {
 		due, ok := rtb.NextDue()
@@ -90,14 +93,16 @@ func playStream(t *testing.T, s stream, opts ...opusrt.RealtimeOption) outcome {
 		if due.After(clk.Now()) {
 			clk.Set(due)
 		}
-		f, _, err := rtb.TryFrame()
+		ev, err := rtb.TryEvent()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			t.Fatalf("TryFrame at %v (due %v): %v", clk.Now().Sub(t0), due.Sub(t0), err)
+			t.Fatalf("TryEvent at %v (due %v): %v", clk.Now().Sub(t0), due.Sub(t0), err)
 		}
-		if f != nil {
+		out.events[ev.Kind]++
+		out.eventDur[ev.Kind] += ev.Duration
+		if f := ev.Frame; f != nil {
 			now := clk.Now().Sub(t0)
 			out.played++
 			out.playedAt = append(out.playedAt, now)
@@ -241,6 +246,14 @@ func TestFollowSteps(t *testing.T) {
 				lo, hi := o.heldRange(20 * time.Second)
 				if hi > 120*time.Millisecond || lo < 0 {
 					t.Errorf("frames held %v to %v 10 s after the step, want within [0, 120ms]", lo, hi)
+				}
+				// Inserted slots come as EventInserted, counted in 48 kHz
+				// samples; losses as EventLoss.
+				if got := o.eventDur[opusrt.EventInserted]; int64(got/time.Microsecond)*48/1000 != int64(o.stats.InsertedSamplesForDeceleration) {
+					t.Errorf("EventInserted for %v, Stats say %d samples", got, o.stats.InsertedSamplesForDeceleration)
+				}
+				if got := o.eventDur[opusrt.EventLoss]; got != o.stats.LostDuration {
+					t.Errorf("EventLoss for %v, Stats say %v", got, o.stats.LostDuration)
 				}
 				if step > 0 && o.stats.InsertedSamplesForDeceleration < 4*960 {
 					t.Errorf("inserted %d samples for a step of %v", o.stats.InsertedSamplesForDeceleration, step)

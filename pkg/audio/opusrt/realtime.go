@@ -45,6 +45,16 @@ import (
 // jump as an EventDiscontinuity, Frame passes over it; no loss is reported
 // for the jump itself, and it counts in Stats.Resyncs.
 //
+// The schedule follows the sender: clock drift and delay steps are
+// measured from arrivals (the fastest recent arrival's transit) and the
+// schedule is held that far plus the playout delay above it, moved in whole
+// frames by an inserted concealment slot (EventInserted) or a removed frame,
+// preferring loss slots and frames the encoder marked inactive; frames a
+// sender pushes ahead of real time before playout starts are held, not cut.
+// WithAdaptivePlayout sets the delay from the measured jitter instead;
+// WithoutFollowing keeps the schedule where the first frame set it. See
+// Stats.InsertedSamplesForDeceleration and the fields after it.
+//
 // RealtimeBuffer starts no goroutine. Write, Frame, Event, TryFrame,
 // TryEvent, CloseWrite, Close and Reset may be called from different
 // goroutines; concurrent Frame and Event calls take turns, and TryFrame
@@ -77,7 +87,8 @@ type schedule struct {
 }
 
 // RealtimeFrom returns a RealtimeBuffer that paces the reading of buf.
-// Options: WithPlayoutDelay, WithResyncThreshold (default: buf's), WithClock
+// Options: WithPlayoutDelay, WithAdaptivePlayout, WithoutFollowing,
+// WithResyncThreshold (default: buf's), WithClock
 // (default: buf's clock; a clock given here becomes buf's too, so arrivals
 // and playout share one clock). buf should not be read directly afterwards.
 func RealtimeFrom(buf *Buffer, opts ...RealtimeOption) *RealtimeBuffer {

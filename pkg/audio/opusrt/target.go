@@ -17,8 +17,8 @@ package opusrt
 // its quantile says.)
 //
 // The forgetting starts fast (the first samples weigh as much as the whole
-// past) and settles at histForget, a memory of about 1,400 samples (28 s
-// of 20 ms frames). The quantile, 99 %, aims at a late frame in a hundred.
+// past) and settles at histForget: a memory of about 1,400 samples (28 s
+// of 20 ms frames), old delays weighing under 1 % after 6,600 (132 s). The quantile, 99 %, aims at a late frame in a hundred.
 const (
 	histBucketUs    = 5_000
 	histBuckets     = 400 // 2 s of relative delay; more falls in the last bucket
