@@ -371,7 +371,7 @@ func (r *RealtimeBuffer) nextLocked(now time.Time) (Event, time.Duration, error)
 		s.posUs += step
 		return ev, 0, nil
 	case actJump:
-		ev, _ := b.eventLocked(now.Sub(b.base))
+		ev := b.eventLocked(b.takeLocked(now.Sub(b.base)))
 		if ev.Kind == EventDiscontinuity {
 			if s.playing {
 				ev.Jump = ev.Start - usDuration(s.posUs)
@@ -382,7 +382,7 @@ func (r *RealtimeBuffer) nextLocked(now time.Time) (Event, time.Duration, error)
 		r.tookLocked(ev)
 		return ev, 0, nil
 	default:
-		ev, _ := b.eventLocked(now.Sub(b.base))
+		ev := b.eventLocked(b.takeLocked(now.Sub(b.base)))
 		r.tookLocked(ev)
 		return ev, 0, nil
 	}
