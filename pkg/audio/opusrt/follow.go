@@ -152,10 +152,10 @@ func (r *RealtimeBuffer) observeLocked(now time.Time, startUs int64) {
 	if f.epoch != b.timelineLocked() {
 		f.restart(b.timelineLocked())
 	}
-	if !r.sched.set || absDiff(startUs, r.sched.posUs) > b.resyncUs {
+	if !r.sched.set || absDiff(startUs, r.sched.posUs) > b.resyncThresholdLocked() {
 		return // a stamp jump: its timeline is measured once it is taken
 	}
-	arrivalUs := now.Sub(b.base).Microseconds()
+	arrivalUs := b.sinceLocked(now).Microseconds()
 	transit := arrivalUs - startUs
 	if !f.started {
 		if !f.seen {
@@ -177,15 +177,15 @@ func (r *RealtimeBuffer) observeLocked(now time.Time, startUs int64) {
 func (r *RealtimeBuffer) restartFollowLocked() {
 	b := r.buf
 	r.follow.restart(b.timelineLocked())
-	if h := b.headLocked(); h.kind == EventFrame && h.arrival != int64(noArrival) {
-		r.observeLocked(b.base.Add(time.Duration(h.arrival)), h.startUs)
+	if h := b.headLocked(); h.kind == EventFrame && h.timed {
+		r.observeLocked(h.arrived, h.startUs)
 	}
 }
 
 // offsetLocked returns the schedule's offset: the transit of a frame that
 // arrives exactly when it is due.
 func (r *RealtimeBuffer) offsetLocked() int64 {
-	return r.sched.anchorTime.Sub(r.buf.base).Microseconds() - r.sched.anchorPos
+	return r.buf.sinceLocked(r.sched.anchorTime).Microseconds() - r.sched.anchorPos
 }
 
 // shiftLocked moves the schedule later by us (earlier when negative).
@@ -218,9 +218,10 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 	if !ok {
 		return Event{}, false, false
 	}
+	headFrame, headUs, held := b.frontLocked()
 	frameUs := b.frameDurationLocked()
-	if frameUs == 0 && b.queue.len() > 0 {
-		frameUs = b.queue.front().dur
+	if frameUs == 0 && held {
+		frameUs = headUs
 	}
 	if frameUs == 0 {
 		frameUs = defaultFrameUs
@@ -237,7 +238,7 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 		return Event{}, false, false
 	}
 	atPos := h.kind == EventFrame
-	quiet := !atPos || opus.IsInactive(b.queue.front().frame) // a missing frame or an inactive one
+	quiet := !atPos || opus.IsInactive(headFrame) // a missing frame or an inactive one
 	if !f.adaptive {
 		// A fixed delay plays every frame that arrives in time: it moves
 		// later only when the slowest arrival of the window came within
@@ -265,19 +266,20 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 		}
 		ev := Event{Kind: EventInserted, Start: usDuration(s.posUs), Duration: usDuration(frameUs)}
 		r.shiftLocked(frameUs)
-		r.countLocked(&b.stats.InsertedSamplesForDeceleration, &b.stats.InsertedSamplesInactive, frameUs, quiet)
+		b.countInsertedLocked(samples48k(frameUs), quiet)
 		f.pendingSince = time.Time{}
 		return ev, true, true
 	case diff >= frameUs && h.kind == EventLoss:
 		// Too late, and a loss slot comes first: skip as much of it as
 		// the excess allows, in whole frames.
 		pos := h.startUs
-		skip := min(b.queue.front().start-pos, diff) / frameUs * frameUs
+		_, nextStart := b.frontStartLocked()
+		skip := min(nextStart-pos, diff) / frameUs * frameUs
 		if skip > 0 {
 			b.skipLocked(pos + skip)
 			s.posUs = pos + skip
 			r.shiftLocked(-skip)
-			r.countLocked(&b.stats.RemovedSamplesForAcceleration, &b.stats.RemovedSamplesInactive, skip, true)
+			b.countRemovedLocked(samples48k(skip), true)
 			moved = true
 		}
 		f.pendingSince = time.Time{}
@@ -286,10 +288,10 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 		if !quiet && !r.waitedLocked(now, removeWait) {
 			return Event{}, false, false
 		}
-		e := b.removeHeadLocked()
-		s.posUs, s.playing = e.end(), true
-		r.shiftLocked(-e.dur)
-		r.countLocked(&b.stats.RemovedSamplesForAcceleration, &b.stats.RemovedSamplesInactive, e.dur, quiet)
+		endUs, durUs := b.removeFrontLocked()
+		s.posUs, s.playing = endUs, true
+		r.shiftLocked(-durUs)
+		b.countRemovedLocked(samples48k(durUs), quiet)
 		f.pendingSince = time.Time{}
 		moved = true
 	default:
@@ -308,23 +310,15 @@ func (r *RealtimeBuffer) waitedLocked(now time.Time, d time.Duration) bool {
 	return now.Sub(f.pendingSince) >= d
 }
 
-// countLocked adds us of audio, in 48 kHz samples, to total and, when
-// quiet, to its quiet part.
-func (r *RealtimeBuffer) countLocked(total, quietPart *uint64, us int64, quiet bool) {
-	n := uint64(float64(us)/usPerSample + 0.5)
-	*total += n
-	if quiet {
-		*quietPart += n
-	}
-}
+// samples48k returns us of audio in 48 kHz samples, rounded.
+func samples48k(us int64) uint64 { return uint64(float64(us)/usPerSample + 0.5) }
 
 // playedLocked accounts for a frame handed out: the target delay it was
 // played with, for the webrtc-stats sums.
 func (r *RealtimeBuffer) playedLocked() {
 	b := r.buf
 	target, unclamped := r.follow.targetUs(b.frameDurationLocked())
-	b.stats.JitterBufferTargetDelay += time.Duration(target) * time.Microsecond
-	b.stats.JitterBufferMinimumDelay += time.Duration(unclamped) * time.Microsecond
+	b.countTargetLocked(usDuration(target), usDuration(unclamped))
 }
 
 // followStatsLocked fills in the Stats that belong to the schedule.
@@ -336,18 +330,3 @@ func (r *RealtimeBuffer) followStatsLocked(s *Stats) {
 		s.SkewPPM = f.transit.skewPPM()
 	}
 }
-
-// removeHeadLocked drops the next held frame, unplayed, moving the read
-// position past it: a frame removed for acceleration.
-func (b *Buffer) removeHeadLocked() entry {
-	e := b.queue.popFront()
-	b.bufferedUs -= e.dur
-	b.hasPos, b.posUs = true, e.end()
-	b.lastDurUs = e.dur
-	b.stats.PacketsRemoved++
-	return e
-}
-
-// skipLocked moves the read position over part of a gap, to toUs, without
-// reporting it as loss: concealment removed for acceleration.
-func (b *Buffer) skipLocked(toUs int64) { b.hasPos, b.posUs = true, toUs }

@@ -95,13 +95,7 @@ func RealtimeFrom(buf *Buffer, opts ...RealtimeOption) *RealtimeBuffer {
 	cfg := newRealtimeConfig(opts)
 	buf.mu.Lock()
 	defer buf.mu.Unlock()
-	buf.initLocked()
-	if cfg.clock != nil {
-		buf.setClockLocked(cfg.clock)
-	}
-	if cfg.resyncThreshold > 0 {
-		buf.resyncUs = cfg.resyncThreshold.Microseconds()
-	}
+	buf.configureLocked(cfg.clock, cfg.resyncThreshold)
 	return &RealtimeBuffer{
 		buf:    buf,
 		delay:  cfg.playoutDelay,
@@ -126,7 +120,7 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 		return 0, errorf(ErrDone, "write after close")
 	}
 	if parseErr != nil {
-		b.stats.PacketsInvalid++
+		b.countInvalidLocked()
 		return 0, parseErr
 	}
 	now := b.nowLocked()
@@ -135,7 +129,7 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 	if r.sched.set && !r.sched.playing && r.sched.timeline == b.timelineLocked() {
 		floor = r.positionAtLocked(now)
 	}
-	if err := b.appendLocked(frame, stamp, true, now.Sub(b.base), floor); err != nil {
+	if err := b.appendLocked(frame, stamp, true, b.sinceLocked(now), floor); err != nil {
 		if errors.Is(err, ErrDisorderedPacket) && r.sched.set {
 			r.observeLocked(now, int64(stamp)*usPerMilli) // a late frame says most about the network
 		}
@@ -335,10 +329,10 @@ func (r *RealtimeBuffer) planLocked(now time.Time) plan {
 		// new timeline begins, and a rest within StampTolerance taken as
 		// contiguous.
 		cadence := r.dueLocked(s.posUs)
-		if h.arrival == int64(noArrival) {
+		if !h.timed {
 			return plan{act: actJump, due: cadence}
 		}
-		due := b.base.Add(time.Duration(h.arrival) + r.delay)
+		due := h.arrived.Add(r.delay)
 		rest := due.Sub(cadence)
 		if rest <= StampTolerance {
 			return plan{act: actJump, due: cadence}
@@ -399,7 +393,7 @@ func (r *RealtimeBuffer) nextLocked(now time.Time) (Event, time.Duration, error)
 		s.posUs += step
 		return ev, 0, nil
 	case actJump:
-		ev, _ := b.eventLocked(now.Sub(b.base))
+		ev := b.eventLocked(b.takeLocked(b.sinceLocked(now)))
 		if ev.Kind == EventDiscontinuity {
 			if s.playing {
 				ev.Jump = ev.Start - usDuration(s.posUs)
@@ -411,7 +405,7 @@ func (r *RealtimeBuffer) nextLocked(now time.Time) (Event, time.Duration, error)
 		r.tookLocked(ev)
 		return ev, 0, nil
 	default:
-		ev, _ := b.eventLocked(now.Sub(b.base))
+		ev := b.eventLocked(b.takeLocked(b.sinceLocked(now)))
 		r.tookLocked(ev)
 		if ev.Kind == EventFrame {
 			r.playedLocked()
@@ -458,7 +452,7 @@ func (r *RealtimeBuffer) dueLocked(posUs int64) time.Time {
 // waitLocked releases the lock and waits until d has passed on the clock
 // (forever if d < 0), a Write, CloseWrite or Reset signals, or Close.
 func (r *RealtimeBuffer) waitLocked(d time.Duration) {
-	clock := r.buf.clock
+	clock := r.buf.clockLocked()
 	r.buf.mu.Unlock()
 	defer r.buf.mu.Lock()
 	if d < 0 {
