@@ -29,14 +29,22 @@ const (
 )
 
 type delayHistogram struct {
-	p       [histBuckets]float64 // probability of each bucket; sums to 1 after the first update
+	// The probability of bucket i is q[i]·scale: forgetting multiplies
+	// scale, not every bucket, so an update costs O(1) (the buckets are
+	// renormalised when scale gets small, once in some 300,000 updates).
+	q       [histBuckets]float64
+	scale   float64
 	updates int
+
+	// The quantile's bucket and the sum of q up to it, kept as samples
+	// come so that finding the quantile is a step or two, not a scan.
+	qi    int
+	cumQ  float64
+	valid bool
 
 	intervalStartUs int64
 	intervalMaxUs   int64
 	intervalN       int
-
-	targetUs int64 // the quantile's delay; valid once updates > 0
 }
 
 // observe takes one arrival's time and relative delay, both in µs.
@@ -53,27 +61,55 @@ func (h *delayHistogram) observe(arrivalUs, relUs int64) {
 	h.intervalN++
 }
 
-// update folds one sample's delay into the histogram and
-// recomputes the target.
+// update folds one sample's delay into the histogram (p ← f·p, then
+// 1 − f added to its bucket) and moves the quantile to where it now is.
 func (h *delayHistogram) update(delayUs int64) {
 	f := min(histForget, 1-float64(histStartWeight)/float64(h.updates+histStartWeight))
-	for i := range h.p {
-		h.p[i] *= f
-	}
-	h.p[min(delayUs/histBucketUs, histBuckets-1)] += 1 - f
+	k := int(min(delayUs/histBucketUs, histBuckets-1))
 	h.updates++
+	if f == 0 {
+		// The first sample: it is the whole histogram.
+		h.q = [histBuckets]float64{}
+		h.q[k], h.scale = 1, 1
+		h.qi, h.cumQ, h.valid = k, 1, true
+		return
+	}
+	h.scale *= f
+	w := (1 - f) / h.scale
+	h.q[k] += w
+	if k <= h.qi {
+		h.cumQ += w
+	}
+	if h.scale < 1e-200 {
+		h.renormalise()
+	}
+	// The sum up to qi must reach the quantile, and the sum before it not.
+	want := histQuantile / h.scale
+	for h.cumQ < want && h.qi < histBuckets-1 {
+		h.qi++
+		h.cumQ += h.q[h.qi]
+	}
+	for h.qi > 0 && h.cumQ-h.q[h.qi] >= want {
+		h.cumQ -= h.q[h.qi]
+		h.qi--
+	}
+}
 
-	sum := 0.0
-	for i, p := range h.p {
-		sum += p
-		if sum >= histQuantile {
-			h.targetUs = int64(i+1) * histBucketUs // the bucket's upper edge covers it
-			return
+// renormalise folds scale into the buckets and recomputes the running sum
+// exactly.
+func (h *delayHistogram) renormalise() {
+	h.cumQ = 0
+	for i := range h.q {
+		h.q[i] *= h.scale
+		if i <= h.qi {
+			h.cumQ += h.q[i]
 		}
 	}
-	h.targetUs = histBuckets * histBucketUs
+	h.scale = 1
 }
 
 // target returns the target delay in µs; ok is false before the first
 // sample was folded in (the arrival after the first).
-func (h *delayHistogram) target() (us int64, ok bool) { return h.targetUs, h.updates > 0 }
+func (h *delayHistogram) target() (us int64, ok bool) {
+	return int64(h.qi+1) * histBucketUs, h.valid // the bucket's upper edge covers it
+}
