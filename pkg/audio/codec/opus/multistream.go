@@ -29,7 +29,7 @@ const MaxStreams = 255
 //
 // Next checks each stream's packet against R1–R7 in its framing, that it
 // plays as long as the first, and, at the last stream, that the data holds
-// exactly the packets it should.
+// exactly the packets it should. The zero Streams has no streams.
 type Streams struct {
 	rest    []byte
 	streams int
