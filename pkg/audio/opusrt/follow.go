@@ -38,7 +38,18 @@ import (
 // difference is a first frame that was merely slow, and the schedule comes
 // down to the network's minimum as after a route change: after the base
 // transit's window, one frame at a time. Later falls of the transit are the
-// network's (or a fast clock's) and are followed.
+// network's (or a fast clock's) and are followed. A sender that builds its
+// lead only after playout started cannot be told from a network that got
+// faster, and loses it (inactive frames first).
+//
+// A fixed delay keeps the seed's promise that every frame arriving in time
+// plays: it moves later only when the slowest arrival of the base
+// transit's window came within half a frame of its slot (so a lucky fast
+// first frame does not cost an inserted slot), and earlier only when the
+// excess passes half the delay and the slowest arrival of the window would
+// still have been in time (so a slow first frame within half the delay
+// stays in the schedule). Drift and steps pass those bounds and are
+// followed.
 const (
 	leadMinUs   = 100_000
 	riseMinUs   = 10_000 // a step up must exceed the target delay and this
@@ -56,7 +67,10 @@ const (
 // starting delay. The buffer grows its delay by handing out a concealment
 // slot (Stats.InsertedSamplesForDeceleration) and shrinks it by skipping a
 // frame (Stats.RemovedSamplesForAcceleration), preferring loss slots and
-// frames the encoder marked inactive, so speech is rarely cut. A negative
+// frames the encoder marked inactive, so speech is rarely cut. Frames that
+// a sender pushes ahead of real time before playout starts (speech
+// synthesis paced ahead) are early, not excess: that lead is kept, and the
+// delay is measured above it (see the RealtimeBuffer doc). A negative
 // min is taken as 0; a max below min as min; max 0 means no maximum but
 // the histogram's range, 2 s.
 func WithAdaptivePlayout(min, max time.Duration) RealtimeOption {
