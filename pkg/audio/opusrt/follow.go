@@ -28,19 +28,19 @@ import (
 // Elsewhere it waits, up to insertWait (frames are going late) or
 // removeWait (the latency is only high), before it acts on speech.
 //
-// Early is not excess. Frames that reach the buffer before the schedule's
-// first frame is even due — the sender pushed its lead at the start, as
-// speech synthesis paced ahead of real time does — show transits below the
-// first frame's by the lead. That lead is kept (the frames are held, not
-// cut): when, at its first due time, the arrivals so far ran ahead of the
-// first frame by leadMin or more (and by more than the playout delay), the
+// Early is not excess. Frames that a sender pushes ahead at the start of a
+// stream — speech synthesis paced ahead of real time, sent at once or
+// faster than real time until it is ahead — show transits below the first
+// frame's by the lead. That lead is kept (the frames are held, not cut):
+// when, in the first leadWindow of arrivals, they ran ahead of the first
+// frame by leadMin or more (and by more than the playout delay), the
 // difference is the sender's lead and stays in the offset. A smaller
 // difference is a first frame that was merely slow, and the schedule comes
 // down to the network's minimum as after a route change: after the base
 // transit's window, one frame at a time. Later falls of the transit are the
 // network's (or a fast clock's) and are followed. A sender that builds its
-// lead only after playout started cannot be told from a network that got
-// faster, and loses it (inactive frames first).
+// lead later in the stream cannot be told from a network that got faster,
+// and loses it (inactive frames first).
 //
 // A fixed delay keeps the seed's promise that every frame arriving in time
 // plays: it moves later only when the slowest arrival of the base
@@ -51,11 +51,12 @@ import (
 // stays in the schedule). Drift and steps pass those bounds and are
 // followed.
 const (
-	leadMinUs   = 100_000
-	riseMinUs   = 10_000 // a step up must exceed the target delay and this
-	insertWait  = 200 * time.Millisecond
-	removeWait  = 2 * time.Second
-	usPerSample = 1_000_000 / 48_000.0
+	leadMinUs    = 100_000
+	leadWindowUs = 1_500_000 // within the base transit's first window, before it can fall
+	riseMinUs    = 10_000    // a step up must exceed the target delay and this
+	insertWait   = 200 * time.Millisecond
+	removeWait   = 2 * time.Second
+	usPerSample  = 1_000_000 / 48_000.0
 )
 
 // WithAdaptivePlayout makes a RealtimeBuffer set its delay from what it
@@ -115,9 +116,10 @@ type follower struct {
 	hist    *delayHistogram // adaptive only
 
 	seen      bool  // an arrival of this timeline was observed
-	started   bool  // its first event was handed out: the lead is known
+	leadDone  bool  // the lead is measured (leadWindowUs of arrivals passed)
+	firstAtUs int64 // the first arrival's time
 	firstUs   int64 // the first arrival's transit
-	fastestUs int64 // the least transit before the first event
+	fastestUs int64 // the least transit in the lead's window
 	leadUs    int64
 
 	pendingSince time.Time // when the schedule first wanted to move; zero: it does not
@@ -139,7 +141,7 @@ func (f *follower) restart(epoch uint64) {
 	if f.hist != nil {
 		*f.hist = delayHistogram{}
 	}
-	f.seen, f.started, f.leadUs = false, false, 0
+	f.seen, f.leadDone, f.leadUs = false, false, 0
 	f.pendingSince = time.Time{}
 }
 
@@ -171,11 +173,15 @@ func (r *RealtimeBuffer) observeLocked(now time.Time, startUs int64) {
 	}
 	arrivalUs := b.sinceLocked(now).Microseconds()
 	transit := arrivalUs - startUs
-	if !f.started {
-		if !f.seen {
-			f.seen, f.firstUs, f.fastestUs = true, transit, transit
+	if !f.seen {
+		f.seen, f.firstAtUs, f.firstUs, f.fastestUs = true, arrivalUs, transit, transit
+	}
+	if !f.leadDone {
+		if arrivalUs-f.firstAtUs <= leadWindowUs {
+			f.fastestUs = min(f.fastestUs, transit)
+		} else {
+			f.leadDone = true
 		}
-		f.fastestUs = min(f.fastestUs, transit)
 	}
 	target, _ := f.targetUs(b.frameDurationLocked())
 	f.transit.riseUs = max(target, riseMinUs)
@@ -218,9 +224,8 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 		// nothing more will arrive: play out what is held as it stands.
 		return Event{}, false, false
 	}
-	if !f.started {
-		f.started = true
-		if lead := f.firstUs - f.fastestUs; lead >= leadMinUs && lead > f.delayUs {
+	if !f.leadDone {
+		if lead := f.firstUs - f.fastestUs; lead >= leadMinUs && lead > f.delayUs && lead > f.leadUs {
 			// The base transit stands for the sender's frames, lead
 			// included: from the fastest of them on, plus the lead, the
 			// schedule is where the first frame set it.

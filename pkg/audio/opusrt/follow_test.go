@@ -278,41 +278,53 @@ func TestFollowSenderAhead(t *testing.T) {
 	// excess: every one plays, none is removed, and each is held for the
 	// lead plus the delay.
 	const n = 1500 // 30 s
-	for _, adaptive := range []bool{false, true} {
-		name := "fixed"
-		var opts []opusrt.RealtimeOption
-		if adaptive {
-			name = "adaptive"
-			opts = append(opts, opusrt.WithAdaptivePlayout(20*time.Millisecond, time.Second))
-		}
-		t.Run(name, func(t *testing.T) {
-			// One path, first in first out: the burst arrives in order.
-			send := func(i int) time.Duration { return max(0, time.Duration(i)*20*time.Millisecond-360*time.Millisecond) }
-			jit := jittery(5, 30*time.Millisecond, 10*time.Millisecond)
-			var last time.Duration
-			s := stream{
-				n:    n,
-				send: send,
-				net: func(i int) time.Duration {
-					last = max(last, send(i)+jit(i))
-					return last - send(i)
-				},
-			}
-			o := playStream(t, s, opts...)
-			// Adaptive playout may come down from its starting delay
-			// (60 ms) to its minimum (20 ms): two frames, no more.
-			removable := 0
+	senders := []struct {
+		name string
+		send func(i int) time.Duration
+	}{
+		{"at once", func(i int) time.Duration { return max(0, time.Duration(i)*20*time.Millisecond-360*time.Millisecond) }},
+		// 1.5× real time until 360 ms ahead (frame 54, 720 ms in).
+		{"ramped", func(i int) time.Duration {
+			return max(time.Duration(i)*20*time.Millisecond-360*time.Millisecond, time.Duration(i)*20*time.Millisecond*2/3)
+		}},
+	}
+	for _, snd := range senders {
+		for _, adaptive := range []bool{false, true} {
+			name := "fixed"
+			var opts []opusrt.RealtimeOption
 			if adaptive {
-				removable = 2
+				name = "adaptive"
+				opts = append(opts, opusrt.WithAdaptivePlayout(20*time.Millisecond, time.Second))
 			}
-			if o.played+int(o.stats.PacketsRemoved) != n || int(o.stats.PacketsRemoved) > removable || len(o.lateAt) != 0 {
-				t.Errorf("played %d of %d, removed %d, late %d", o.played, n, o.stats.PacketsRemoved, len(o.lateAt))
-			}
-			lo, _ := o.heldRange(5 * time.Second)
-			if lo < 340*time.Millisecond {
-				t.Errorf("frames held from %v: the lead was cut", lo)
-			}
-		})
+			t.Run(snd.name+"/"+name, func(t *testing.T) {
+				// One path, first in first out: the burst arrives in order.
+				send := snd.send
+				jit := jittery(5, 30*time.Millisecond, 10*time.Millisecond)
+				var last time.Duration
+				s := stream{
+					n:    n,
+					send: send,
+					net: func(i int) time.Duration {
+						last = max(last, send(i)+jit(i))
+						return last - send(i)
+					},
+				}
+				o := playStream(t, s, opts...)
+				// Adaptive playout may come down from its starting delay
+				// (60 ms) to its minimum (20 ms): two frames, no more.
+				removable := 0
+				if adaptive {
+					removable = 2
+				}
+				if o.played+int(o.stats.PacketsRemoved) != n || int(o.stats.PacketsRemoved) > removable || len(o.lateAt) != 0 {
+					t.Errorf("played %d of %d, removed %d, late %d", o.played, n, o.stats.PacketsRemoved, len(o.lateAt))
+				}
+				lo, _ := o.heldRange(5 * time.Second)
+				if lo < 340*time.Millisecond {
+					t.Errorf("frames held from %v: the lead was cut", lo)
+				}
+			})
+		}
 	}
 }
 

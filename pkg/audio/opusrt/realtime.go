@@ -50,7 +50,8 @@ import (
 // schedule is held that far plus the playout delay above it, moved in whole
 // frames by an inserted concealment slot (EventInserted) or a removed frame,
 // preferring loss slots and frames the encoder marked inactive; frames a
-// sender pushes ahead of real time before playout starts are held, not cut.
+// sender pushes ahead of real time in the first 1.5 s of a stream (speech
+// synthesis paced ahead) are held, not cut: early is not excess.
 // WithAdaptivePlayout sets the delay from the measured jitter instead;
 // WithoutFollowing keeps the schedule where the first frame set it. See
 // Stats.InsertedSamplesForDeceleration and the fields after it.
