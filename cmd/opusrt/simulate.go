@@ -420,7 +420,9 @@ func runSimulation(e *env, res *simResult) error {
 	}
 
 	clk := fakeclock.New(simStart)
-	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0, opusrt.WithClock(clk)), opusrt.WithPlayoutDelay(res.playout))
+	// WithoutFollowing: this mirror of the buffer knows only the schedule the
+	// first frame sets (branch simulate rebuilds it on events, following).
+	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0, opusrt.WithClock(clk)), opusrt.WithPlayoutDelay(res.playout), opusrt.WithoutFollowing())
 	// held mirrors the buffer: the packets it holds, in stamp order.
 	var held []int
 	stamped := make([]byte, 0, 8+1500)
