@@ -5,6 +5,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
 )
 
 // Buffer is a jitter buffer: it takes timestamped frames in any order and
@@ -75,9 +77,10 @@ const (
 )
 
 // NewBuffer returns a jitter buffer that holds at most d of audio (0 or less
-// means DefaultMaxDuration). Options: WithClock, WithResyncThreshold.
-func NewBuffer(d time.Duration, opts ...Option) *Buffer {
-	cfg := newConfig(opts)
+// means DefaultMaxDuration). Options: WithClock, WithResyncThreshold,
+// WithoutArrivalTimes.
+func NewBuffer(d time.Duration, opts ...BufferOption) *Buffer {
+	cfg := newBufferConfig(opts)
 	if cfg.clock == nil {
 		cfg.clock = SystemClock()
 	}
@@ -153,9 +156,10 @@ func (b *Buffer) maxDurationUs() int64 {
 // rejected frame is kept, and every outcome is counted in Stats.
 func (b *Buffer) Append(frame Frame, stamp EpochMillis) error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.initLocked()
-	return b.appendLocked(frame, stamp, false, b.arrivalLocked(), noFloor)
+	err := b.appendLocked(frame, stamp, false, b.arrivalLocked(), noFloor)
+	b.mu.Unlock()
+	return err
 }
 
 // Write takes one stamped frame (see FromStamped), copies its frame and
@@ -164,13 +168,14 @@ func (b *Buffer) Append(frame Frame, stamp EpochMillis) error {
 func (b *Buffer) Write(stamped []byte) (int, error) {
 	frame, stamp, err := parseStamped(stamped)
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.initLocked()
 	if err != nil {
 		b.stats.PacketsInvalid++
-		return 0, err
+	} else {
+		err = b.appendLocked(frame, stamp, true, b.arrivalLocked(), noFloor)
 	}
-	if err := b.appendLocked(frame, stamp, true, b.arrivalLocked(), noFloor); err != nil {
+	b.mu.Unlock()
+	if err != nil {
 		return 0, err
 	}
 	return len(stamped), nil
@@ -194,44 +199,43 @@ func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, ar
 		b.stats.PacketsInvalid++
 		return errorf(ErrInvalidFrame, "stamp %d ms out of range", stamp)
 	}
-	e := entry{
-		start:   int64(stamp) * usPerMilli,
-		dur:     frame.Duration().Microseconds(),
-		arrival: int64(arrival),
-	}
+	start := int64(stamp) * usPerMilli
 	b.stats.PacketsReceived++
 
 	bound := floorUs
 	if b.hasPos {
 		bound = b.posUs
 	}
-	if bound != noFloor && e.start < bound-toleranceUs {
-		if bound-e.start <= b.resyncUs {
-			b.observeArrival(e)
+	if bound != noFloor && start < bound-toleranceUs {
+		if bound-start <= b.resyncUs {
+			b.observeArrival(arrival, start)
 			b.stats.PacketsLate++
 			return errorf(ErrDisorderedPacket, "frame at %d ms starts %v before the read position",
-				stamp, usDuration(bound-e.start))
+				stamp, usDuration(bound-start))
 		}
 		b.resyncLocked(bound)
 	}
-	b.observeArrival(e)
-	e.frame = frame
-	held := b.queue.insert(e)
+	b.observeArrival(arrival, start)
+	held := b.queue.insert(start)
 	if held == nil {
 		b.stats.PacketsDuplicated++
 		return nil
 	}
 	if copyFrame {
-		held.frame = b.copyToSlab(frame)
+		frame = b.copyToSlab(frame)
 	}
-	b.bufferedUs += e.dur
-	b.dropOverflowLocked()
+	dur := int64(frame.Samples()) * 125 / 6 // 48 kHz samples, a multiple of 120, to µs
+	held.start, held.dur, held.arrival, held.frame = start, dur, int64(arrival), frame
+	b.bufferedUs += dur
+	if b.bufferedUs > b.maxDurationUs() {
+		b.dropOverflowLocked()
+	}
 	return nil
 }
 
-func (b *Buffer) observeArrival(e entry) {
-	if e.arrival != int64(noArrival) {
-		b.jitter.observe(e.arrival, e.start, b.resyncUs)
+func (b *Buffer) observeArrival(arrival time.Duration, startUs int64) {
+	if arrival != noArrival {
+		b.jitter.observe(int64(arrival), startUs, b.resyncUs)
 	}
 }
 
@@ -257,11 +261,12 @@ func (b *Buffer) resyncLocked(fromUs int64) {
 func (b *Buffer) dropOverflowLocked() {
 	limit := b.maxDurationUs()
 	for b.bufferedUs > limit && b.queue.len() > 0 {
-		e := b.queue.popFront()
+		e := b.queue.front()
 		if !b.hasPos {
 			b.hasPos, b.posUs = true, e.start
 		}
 		b.bufferedUs -= e.dur
+		b.queue.dropFront()
 		b.stats.PacketsDropped++
 	}
 }
@@ -292,18 +297,57 @@ func (b *Buffer) copyToSlab(f Frame) Frame {
 // after it returned in the same call; an inserted slot is a loss.
 func (b *Buffer) Frame() (Frame, time.Duration, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.initLocked()
-	for {
-		ev, ok := b.eventLocked(-1)
-		if !ok {
-			return nil, 0, io.EOF
-		}
-		if ev.Kind != EventDiscontinuity {
-			f, loss := ev.frameResult()
-			return f, loss, nil
-		}
+	if b.contiguousLocked() {
+		// The common case, without the detour through takeLocked.
+		f := b.playFrontLocked(-1)
+		b.mu.Unlock()
+		return f, 0, nil
 	}
+	defer b.mu.Unlock()
+	for {
+		t := b.takeLocked(-1)
+		switch t.kind {
+		case EventFrame:
+			return t.frame, 0, nil
+		case 0:
+			return nil, 0, io.EOF
+		case EventDiscontinuity:
+			continue
+		}
+		return nil, usDuration(t.durUs), nil
+	}
+}
+
+// contiguousLocked reports whether the next event is the first held frame:
+// it starts at the read position (within the tolerance), or there is none.
+func (b *Buffer) contiguousLocked() bool {
+	if b.queue.len() == 0 || b.jumped {
+		return false
+	}
+	if !b.hasPos {
+		return true
+	}
+	d := b.queue.front().start - b.posUs
+	return d >= -toleranceUs && d <= toleranceUs
+}
+
+// playFrontLocked takes the first held frame as played and returns it.
+// now is as for takeLocked.
+func (b *Buffer) playFrontLocked(now time.Duration) Frame {
+	e := b.queue.front()
+	f, dur, arrival := e.frame, e.dur, e.arrival
+	b.hasPos, b.posUs = true, e.start+dur
+	b.queue.dropFront()
+	b.bufferedUs -= dur
+	b.lastDurUs = dur
+	b.stats.PacketsPlayed++
+	b.stats.PlayedDuration = satAdd(b.stats.PlayedDuration, usDuration(dur))
+	if now >= 0 && arrival != int64(noArrival) {
+		b.stats.JitterBufferDelay = satAdd(b.stats.JitterBufferDelay, max(now-time.Duration(arrival), 0))
+		b.stats.JitterBufferEmittedCount++
+	}
+	return f
 }
 
 // Event returns the next event of the stream: the next frame in stamp
@@ -317,23 +361,43 @@ func (b *Buffer) Event() (Event, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.initLocked()
-	ev, ok := b.eventLocked(-1)
-	if !ok {
+	t := b.takeLocked(-1)
+	if t.kind == 0 {
 		return Event{}, io.EOF
 	}
-	return ev, nil
+	return b.eventLocked(t), nil
 }
 
-// eventLocked takes the next event; ok is false when nothing is held. now,
-// the clock's time since base, is for the delay statistics; a negative now
+// took is what takeLocked took, in the Buffer's units: small enough to be
+// returned in registers, where an Event is not.
+type took struct {
+	kind    EventKind // 0: nothing held
+	startUs int64     // where the event starts
+	durUs   int64     // how long it is: a frame's or a loss's duration; 0 for a discontinuity
+	jumpUs  int64     // for a discontinuity, how far the timeline moved
+	frame   Frame     // for a frame
+}
+
+// eventLocked makes the Event of t, taken just now: for a loss, the frame
+// after it (the next held) is its FEC frame when it can recover it.
+func (b *Buffer) eventLocked(t took) Event {
+	ev := Event{Kind: t.kind, Frame: t.frame, Start: usDuration(t.startUs), Duration: usDuration(t.durUs), Jump: usDuration(t.jumpUs)}
+	if t.kind == EventLoss && b.queue.len() > 0 {
+		ev.FEC = fecFor(t.durUs, b.queue.front())
+	}
+	return ev
+}
+
+// takeLocked takes the next event; kind 0 when nothing is held. now, the
+// clock's time since base, is for the delay statistics; a negative now
 // leaves them alone.
-func (b *Buffer) eventLocked(now time.Duration) (ev Event, ok bool) {
+func (b *Buffer) takeLocked(now time.Duration) took {
 	for b.queue.len() > 0 {
 		e := b.queue.front()
 		if b.hasPos && e.start < b.posUs-toleranceUs {
 			// Held but overlapping what was already played.
 			b.bufferedUs -= e.dur
-			b.queue.popFront()
+			b.queue.dropFront()
 			b.stats.PacketsLate++
 			continue
 		}
@@ -346,7 +410,7 @@ func (b *Buffer) eventLocked(now time.Duration) (ev Event, ok bool) {
 			}
 			b.jumped = false
 			b.hasPos, b.posUs = true, start
-			return Event{Kind: EventDiscontinuity, Start: usDuration(start), Jump: usDuration(start - b.jumpFromUs)}, true
+			return took{kind: EventDiscontinuity, startUs: start, jumpUs: start - b.jumpFromUs}
 		}
 		if b.hasPos && e.start > b.posUs+toleranceUs {
 			gap := e.start - b.posUs
@@ -354,26 +418,17 @@ func (b *Buffer) eventLocked(now time.Duration) (ev Event, ok bool) {
 				// A stamp jump forward: a new timeline, not loss.
 				b.stats.Resyncs++
 				b.posUs = e.start
-				return Event{Kind: EventDiscontinuity, Start: usDuration(e.start), Jump: usDuration(gap)}, true
+				return took{kind: EventDiscontinuity, startUs: e.start, jumpUs: gap}
 			}
-			ev := Event{Kind: EventLoss, Start: usDuration(b.posUs), Duration: usDuration(gap)}
+			t := took{kind: EventLoss, startUs: b.posUs, durUs: gap}
 			b.countLossLocked(gap, e.dur)
 			b.posUs = e.start
-			return ev, true
+			return t
 		}
-		played := b.queue.popFront()
-		b.bufferedUs -= played.dur
-		b.hasPos, b.posUs = true, played.end()
-		b.lastDurUs = played.dur
-		b.stats.PacketsPlayed++
-		b.stats.PlayedDuration = satAdd(b.stats.PlayedDuration, usDuration(played.dur))
-		if now >= 0 && played.arrival != int64(noArrival) {
-			b.stats.JitterBufferDelay = satAdd(b.stats.JitterBufferDelay, max(now-time.Duration(played.arrival), 0))
-			b.stats.JitterBufferEmittedCount++
-		}
-		return Event{Kind: EventFrame, Frame: played.frame, Start: usDuration(played.start), Duration: usDuration(played.dur)}, true
+		start, dur := e.start, e.dur
+		return took{kind: EventFrame, startUs: start, durUs: dur, frame: b.playFrontLocked(now)}
 	}
-	return Event{}, false
+	return took{}
 }
 
 // countLossLocked counts a loss of gapUs; nextUs is the duration of the
@@ -391,66 +446,19 @@ func (b *Buffer) countLossLocked(gapUs, nextUs int64) {
 	b.stats.PacketsLost = satAddUint(b.stats.PacketsLost, uint64(max(1, (2*gapUs+frameUs)/(2*frameUs))))
 }
 
-// The RealtimeBuffer's calls into its Buffer. Each is made with b.mu held:
-// a RealtimeBuffer shares its Buffer's lock, so that a decision and its
-// effect on the Buffer are one step, but it keeps its own state and reads
-// and changes the Buffer's only through these.
-
-// head describes the Buffer's next event without taking it.
-type head struct {
-	kind    EventKind // 0 when nothing is held
-	startUs int64     // where the event starts (the read position, or the first frame's start when there is none)
-	arrival int64     // ns since base, of the frame the event leads to (noArrival: not timed)
-}
-
-// headLocked returns what eventLocked would return next, dropping the held
-// frames that it would drop as late on the way.
-func (b *Buffer) headLocked() head {
-	for b.queue.len() > 0 {
-		e := b.queue.front()
-		if b.hasPos && e.start < b.posUs-toleranceUs {
-			b.bufferedUs -= e.dur
-			b.queue.popFront()
-			b.stats.PacketsLate++
-			continue
-		}
-		h := head{kind: EventFrame, startUs: e.start, arrival: e.arrival}
-		switch {
-		case b.jumped:
-			h.kind = EventDiscontinuity
-		case !b.hasPos:
-		case e.start-b.posUs > b.resyncUs:
-			h.kind = EventDiscontinuity
-		case e.start > b.posUs+toleranceUs:
-			h.kind, h.startUs = EventLoss, b.posUs
-		default:
-			h.startUs = b.posUs // within the tolerance of it
-		}
-		return h
+// fecFor returns next as the FEC frame of a loss of gapUs before it: when
+// the loss is the one frame before next (its duration, within the
+// tolerance) and next carries in-band FEC for it (the LBRR flag, RFC 6716
+// §4.2.3, which only SILK and hybrid packets have); nil otherwise.
+func fecFor(gapUs int64, next *entry) Frame {
+	if d := gapUs - next.dur; d > toleranceUs || d < -toleranceUs {
+		return nil
 	}
-	return head{}
-}
-
-// positionLocked returns the read position, if there is one.
-func (b *Buffer) positionLocked() (posUs int64, ok bool) { return b.posUs, b.hasPos && !b.jumped }
-
-// underrunLocked reports a loss of lossUs that the reader conceals with
-// nothing held after it: counted, and, when move is set, the read position
-// moved to toUs so that frames for the concealed span are late.
-func (b *Buffer) underrunLocked(lossUs, toUs int64, move bool) {
-	b.countLossLocked(lossUs, lossUs)
-	if move {
-		b.hasPos, b.posUs = true, toUs
+	if !opus.HasLBRR(next.frame) {
+		return nil
 	}
+	return next.frame
 }
-
-// frameDurationLocked returns the duration of the last frame read, 0
-// before any (and after Reset).
-func (b *Buffer) frameDurationLocked() int64 { return b.lastDurUs }
-
-// timelineLocked returns a count that changes with every resync back and
-// Reset: the start of a new timeline.
-func (b *Buffer) timelineLocked() uint64 { return b.timeline }
 
 // Len returns the number of frames held.
 func (b *Buffer) Len() int {

@@ -23,13 +23,23 @@ func (fecDecoder) Reset() { fmt.Println("  reset the decoder") }
 
 // Events carry what Frame drops: where each frame or loss lies on the
 // stream's timeline, the frame to recover a loss from (FEC), and the
-// discontinuities of a sender whose clock jumped. Here frame 3 of a stream
-// is lost, then the sender's clock jumps an hour ahead.
+// discontinuities of a sender whose clock jumped. Here a libopus stream
+// with in-band FEC on loses its second packet, whose audio the third
+// carries again; later a packet without FEC for the one before it is lost,
+// and then the sender's clock jumps an hour ahead.
 func ExampleBuffer_Event() {
 	decoder := fecDecoder{}
 	buf := opusrt.NewBuffer(0)
-	for _, stamp := range []opusrt.EpochMillis{1000, 1020, 1060, 3601000, 3601020} {
-		buf.Append(voice(1), stamp)
+	arrived := []struct {
+		frame opusrt.Frame
+		stamp opusrt.EpochMillis
+	}{
+		{fecSilence, 1000}, {fecWord2, 1040}, // fecWord1 at 1020 lost
+		{fecWord1, 1080}, // the packet at 1060 lost, and no FEC for it
+		{fecSilence, 3601000}, {fecSilence, 3601020},
+	}
+	for _, a := range arrived {
+		buf.Append(a.frame, a.stamp)
 	}
 	for {
 		ev, err := buf.Event()
@@ -55,11 +65,13 @@ func ExampleBuffer_Event() {
 	// Output:
 	// frame at 1000 ms:
 	//   decode 20ms
-	// frame at 1020 ms:
+	// loss at 1020 ms:
+	//   recover 20ms from the next frame's FEC
+	// frame at 1040 ms:
 	//   decode 20ms
-	// loss at 1040 ms:
+	// loss at 1060 ms:
 	//   conceal 20ms
-	// frame at 1060 ms:
+	// frame at 1080 ms:
 	//   decode 20ms
 	// discontinuity at 3601000 ms:
 	//   reset the decoder

@@ -1,6 +1,8 @@
 package opusrt_test
 
 import (
+	"bytes"
+	"encoding/hex"
 	"errors"
 	"io"
 	"testing"
@@ -139,4 +141,74 @@ func TestRealtimeEvents(t *testing.T) {
 			t.Fatalf("Event after the last frame: %v", err)
 		}
 	})
+}
+
+// Three hybrid packets libopus made with in-band FEC on (opusenc
+// --expect-loss 20 --set-ctl-int 4012=1; from codec/opus's testdata/fec20):
+// the last of the silence before a word, the word's first packet, and the
+// next one, which carries the first one's audio again as LBRR.
+var (
+	fecSilence = mustHex("6808ae9a0a54d40c792701fe7a8715f8575aa98ac0a2a0")
+	fecWord1   = mustHex("688004046743faf7768cea0cdf9ff23ae637c73baced02be94284f6679984d426e96bc2773e99cf2")
+	fecWord2   = mustHex("68c007046743faf77682c3de23a0a7e53bbb65bbde836515498935381ef1b216222a2ef8d9e9ceec2be77f81722ab9e2add6c51019894a8704f00498cf40d560")
+)
+
+func mustHex(s string) opusrt.Frame {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// A loss carries the next frame as FEC only when that frame has the LBRR
+// flag and the loss is the one frame before it.
+func TestLossCarriesFEC(t *testing.T) {
+	tests := []struct {
+		name    string
+		next    opusrt.Frame
+		gapMs   int
+		wantFEC bool
+	}{
+		{"one frame lost, next has LBRR", fecWord2, 20, true},
+		{"two frames lost", fecWord2, 40, false},
+		{"next without LBRR", fecWord1, 20, false},
+		{"next is silence without LBRR", fecSilence, 20, false},
+		{"CELT has no LBRR", opusrt.Frame{0xf8, 0xff, 0xfe}, 20, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := opusrt.NewBuffer(0, opusrt.WithClock(fakeclock.New(t0)))
+			mustAppend(t, b, fecSilence, 1000)
+			mustAppend(t, b, tt.next, opusrt.EpochMillis(1020+tt.gapMs))
+			b.Frame()
+			ev, err := b.Event()
+			if err != nil || ev.Kind != opusrt.EventLoss || ev.Duration != ms(tt.gapMs) {
+				t.Fatalf("Event = %+v, %v; want a loss of %dms", ev, err, tt.gapMs)
+			}
+			if got := ev.FEC != nil; got != tt.wantFEC {
+				t.Fatalf("FEC = %x, want FEC %v", ev.FEC, tt.wantFEC)
+			}
+			if tt.wantFEC && !bytes.Equal(ev.FEC, tt.next) {
+				t.Fatalf("FEC = %x, want the next frame %x", ev.FEC, tt.next)
+			}
+			if next, _ := b.Event(); next.Kind != opusrt.EventFrame || !bytes.Equal(next.Frame, tt.next) {
+				t.Fatalf("after the loss: %+v, want the frame itself", next)
+			}
+		})
+	}
+}
+
+// On a RealtimeBuffer the loss at its due time carries the FEC frame held
+// for the slot after it.
+func TestRealtimeLossCarriesFEC(t *testing.T) {
+	clk := fakeclock.New(t0)
+	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), opusrt.WithClock(clk))
+	rtb.Write(opusrt.ToStamped(fecSilence, 0))
+	rtb.Write(opusrt.ToStamped(fecWord2, 40))
+	var got []opusrt.Event
+	got = append(got, playUntil(t, rtb, clk, t0, t0.Add(time.Second))...)
+	if len(got) < 3 || got[1].Kind != opusrt.EventLoss || !bytes.Equal(got[1].FEC, fecWord2) || got[2].Kind != opusrt.EventFrame {
+		t.Fatalf("events %+v: want frame, loss with FEC, frame", got)
+	}
 }

@@ -28,38 +28,54 @@ import (
 // Elsewhere it waits, up to insertWait (frames are going late) or
 // removeWait (the latency is only high), before it acts on speech.
 //
-// Early is not excess. Frames that reach the buffer before the schedule's
-// first frame is even due — the sender pushed its lead at the start, as
-// speech synthesis paced ahead of real time does — show transits below the
-// first frame's by the lead. That lead is kept (the frames are held, not
-// cut): when, at its first due time, the arrivals so far ran ahead of the
-// first frame by leadMin or more (and by more than the playout delay), the
+// Early is not excess. Frames that a sender pushes ahead at the start of a
+// stream — speech synthesis paced ahead of real time, sent at once or
+// faster than real time until it is ahead — show transits below the first
+// frame's by the lead. That lead is kept (the frames are held, not cut):
+// when, in the first leadWindow of arrivals, they ran ahead of the first
+// frame by leadMin or more (and by more than the playout delay), the
 // difference is the sender's lead and stays in the offset. A smaller
 // difference is a first frame that was merely slow, and the schedule comes
 // down to the network's minimum as after a route change: after the base
 // transit's window, one frame at a time. Later falls of the transit are the
-// network's (or a fast clock's) and are followed.
+// network's (or a fast clock's) and are followed. A sender that builds its
+// lead later in the stream cannot be told from a network that got faster,
+// and loses it (inactive frames first).
+//
+// A fixed delay keeps the seed's promise that every frame arriving in time
+// plays: it moves later only when the slowest arrival of the base
+// transit's window came within half a frame of its slot (so a lucky fast
+// first frame does not cost an inserted slot), and earlier only when the
+// excess passes half the delay and the slowest arrival of the window would
+// still have been in time (so a slow first frame within half the delay
+// stays in the schedule). Drift and steps pass those bounds and are
+// followed.
 const (
-	leadMinUs   = 100_000
-	riseMinUs   = 10_000 // a step up must exceed the target delay and this
-	insertWait  = 200 * time.Millisecond
-	removeWait  = 2 * time.Second
-	usPerSample = 1_000_000 / 48_000.0
+	leadMinUs    = 100_000
+	leadWindowUs = 1_500_000 // within the base transit's first window, before it can fall
+	riseMinUs    = 10_000    // a step up must exceed the target delay and this
+	insertWait   = 200 * time.Millisecond
+	removeWait   = 2 * time.Second
+	usPerSample  = 1_000_000 / 48_000.0
 )
 
 // WithAdaptivePlayout makes a RealtimeBuffer set its delay from what it
-// measures (RealtimeFrom only): a high quantile (95 %) of the arrival
+// measures (RealtimeFrom only): a high quantile (99 %) of the arrival
 // delays above the fastest recent arrival, over a histogram that forgets
-// (about 30 s of memory), as libwebrtc NetEq's delay manager does; rounded
+// (about 28 s of 20 ms frames), as libwebrtc NetEq's delay manager does (a
+// burst of arrivals counts once: see delayHistogram); rounded
 // up to whole frames and clamped to [min, max]. WithPlayoutDelay is then the
 // starting delay. The buffer grows its delay by handing out a concealment
 // slot (Stats.InsertedSamplesForDeceleration) and shrinks it by skipping a
 // frame (Stats.RemovedSamplesForAcceleration), preferring loss slots and
-// frames the encoder marked inactive, so speech is rarely cut. A negative
+// frames the encoder marked inactive, so speech is rarely cut. Frames that
+// a sender pushes ahead of real time before playout starts (speech
+// synthesis paced ahead) are early, not excess: that lead is kept, and the
+// delay is measured above it (see the RealtimeBuffer doc). A negative
 // min is taken as 0; a max below min as min; max 0 means no maximum but
 // the histogram's range, 2 s.
-func WithAdaptivePlayout(min, max time.Duration) Option {
-	return func(cfg *config) {
+func WithAdaptivePlayout(min, max time.Duration) RealtimeOption {
+	return realtimeOptionFunc(func(cfg *realtimeConfig) {
 		cfg.adaptive = true
 		cfg.minDelay = maxDuration(min, 0)
 		cfg.maxDelay = max
@@ -67,7 +83,7 @@ func WithAdaptivePlayout(min, max time.Duration) Option {
 			cfg.maxDelay = histBuckets * histBucketUs * time.Microsecond
 		}
 		cfg.maxDelay = maxDuration(cfg.maxDelay, cfg.minDelay)
-	}
+	})
 }
 
 // WithoutFollowing keeps a RealtimeBuffer's schedule where its first frame
@@ -76,7 +92,9 @@ func WithAdaptivePlayout(min, max time.Duration) Option {
 // sender whose clock runs slow then goes late for good, and a fast one
 // grows the latency without bound; it is for tests and simulations of that
 // schedule, not for live streams. WithAdaptivePlayout overrides it.
-func WithoutFollowing() Option { return func(cfg *config) { cfg.frozen = true } }
+func WithoutFollowing() RealtimeOption {
+	return realtimeOptionFunc(func(cfg *realtimeConfig) { cfg.frozen = true })
+}
 
 func maxDuration(a, b time.Duration) time.Duration {
 	if a > b {
@@ -98,15 +116,16 @@ type follower struct {
 	hist    *delayHistogram // adaptive only
 
 	seen      bool  // an arrival of this timeline was observed
-	started   bool  // its first event was handed out: the lead is known
+	leadDone  bool  // the lead is measured (leadWindowUs of arrivals passed)
+	firstAtUs int64 // the first arrival's time
 	firstUs   int64 // the first arrival's transit
-	fastestUs int64 // the least transit before the first event
+	fastestUs int64 // the least transit in the lead's window
 	leadUs    int64
 
 	pendingSince time.Time // when the schedule first wanted to move; zero: it does not
 }
 
-func newFollower(cfg config) follower {
+func newFollower(cfg realtimeConfig) follower {
 	f := follower{delayUs: cfg.playoutDelay.Microseconds(), adaptive: cfg.adaptive, frozen: cfg.frozen && !cfg.adaptive}
 	if cfg.adaptive {
 		f.minUs, f.maxUs = cfg.minDelay.Microseconds(), cfg.maxDelay.Microseconds()
@@ -122,7 +141,7 @@ func (f *follower) restart(epoch uint64) {
 	if f.hist != nil {
 		*f.hist = delayHistogram{}
 	}
-	f.seen, f.started, f.leadUs = false, false, 0
+	f.seen, f.leadDone, f.leadUs = false, false, 0
 	f.pendingSince = time.Time{}
 }
 
@@ -149,16 +168,20 @@ func (r *RealtimeBuffer) observeLocked(now time.Time, startUs int64) {
 	if f.epoch != b.timelineLocked() {
 		f.restart(b.timelineLocked())
 	}
-	if !r.sched.set || absDiff(startUs, r.sched.posUs) > b.resyncUs {
+	if !r.sched.set || absDiff(startUs, r.sched.posUs) > b.resyncThresholdLocked() {
 		return // a stamp jump: its timeline is measured once it is taken
 	}
-	arrivalUs := now.Sub(b.base).Microseconds()
+	arrivalUs := b.sinceLocked(now).Microseconds()
 	transit := arrivalUs - startUs
-	if !f.started {
-		if !f.seen {
-			f.seen, f.firstUs, f.fastestUs = true, transit, transit
+	if !f.seen {
+		f.seen, f.firstAtUs, f.firstUs, f.fastestUs = true, arrivalUs, transit, transit
+	}
+	if !f.leadDone {
+		if arrivalUs-f.firstAtUs <= leadWindowUs {
+			f.fastestUs = min(f.fastestUs, transit)
+		} else {
+			f.leadDone = true
 		}
-		f.fastestUs = min(f.fastestUs, transit)
 	}
 	target, _ := f.targetUs(b.frameDurationLocked())
 	f.transit.riseUs = max(target, riseMinUs)
@@ -174,15 +197,15 @@ func (r *RealtimeBuffer) observeLocked(now time.Time, startUs int64) {
 func (r *RealtimeBuffer) restartFollowLocked() {
 	b := r.buf
 	r.follow.restart(b.timelineLocked())
-	if h := b.headLocked(); h.kind == EventFrame && h.arrival != int64(noArrival) {
-		r.observeLocked(b.base.Add(time.Duration(h.arrival)), h.startUs)
+	if h := b.headLocked(); h.kind == EventFrame && h.timed {
+		r.observeLocked(h.arrived, h.startUs)
 	}
 }
 
 // offsetLocked returns the schedule's offset: the transit of a frame that
 // arrives exactly when it is due.
 func (r *RealtimeBuffer) offsetLocked() int64 {
-	return r.sched.anchorTime.Sub(r.buf.base).Microseconds() - r.sched.anchorPos
+	return r.buf.sinceLocked(r.sched.anchorTime).Microseconds() - r.sched.anchorPos
 }
 
 // shiftLocked moves the schedule later by us (earlier when negative).
@@ -194,16 +217,15 @@ func (r *RealtimeBuffer) shiftLocked(us int64) {
 // an event is due. It returns an inserted slot to hand out (the schedule
 // moved one frame later), or ok false when the event due is to be made as
 // usual — after a removal, if one was made (the schedule moved earlier).
-func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok bool) {
+func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) {
 	b, f, s := r.buf, &r.follow, &r.sched
 	if f.frozen || f.epoch != b.timelineLocked() || !f.seen || r.writeClosed {
 		// Nothing measured on this timeline (the seed's schedule), or
 		// nothing more will arrive: play out what is held as it stands.
-		return Event{}, false
+		return Event{}, false, false
 	}
-	if !f.started {
-		f.started = true
-		if lead := f.firstUs - f.fastestUs; lead >= leadMinUs && lead > f.delayUs {
+	if !f.leadDone {
+		if lead := f.firstUs - f.fastestUs; lead >= leadMinUs && lead > f.delayUs && lead > f.leadUs {
 			// The base transit stands for the sender's frames, lead
 			// included: from the fastest of them on, plus the lead, the
 			// schedule is where the first frame set it.
@@ -213,15 +235,12 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok bool) {
 	}
 	base, ok := f.transit.base()
 	if !ok {
-		return Event{}, false
+		return Event{}, false, false
 	}
-	h := b.headLocked()
-	if h.kind == EventDiscontinuity {
-		return Event{}, false
-	}
+	headFrame, headUs, held := b.frontLocked()
 	frameUs := b.frameDurationLocked()
-	if frameUs == 0 && b.queue.len() > 0 {
-		frameUs = b.queue.front().dur
+	if frameUs == 0 && held {
+		frameUs = headUs
 	}
 	if frameUs == 0 {
 		frameUs = defaultFrameUs
@@ -229,8 +248,16 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok bool) {
 	target, _ := f.targetUs(frameUs)
 	offset := r.offsetLocked()
 	diff := offset - (base + f.leadUs + target) // > 0: later than it should be
+	if diff >= 0 && diff < frameUs {
+		f.pendingSince = time.Time{}
+		return Event{}, false, false // the common case: where it should be
+	}
+	h := b.headLocked()
+	if h.kind == EventDiscontinuity {
+		return Event{}, false, false
+	}
 	atPos := h.kind == EventFrame
-	quiet := !atPos || opus.IsInactive(b.queue.front().frame) // a missing frame or an inactive one
+	quiet := !atPos || opus.IsInactive(headFrame) // a missing frame or an inactive one
 	if !f.adaptive {
 		// A fixed delay plays every frame that arrives in time: it moves
 		// later only when the slowest arrival of the window came within
@@ -254,39 +281,42 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok bool) {
 	case diff < 0:
 		// Too early: frames arrive after their slots. Insert a slot.
 		if !quiet && diff > -2*frameUs && !r.waitedLocked(now, insertWait) {
-			return Event{}, false
+			return Event{}, false, false
 		}
 		ev := Event{Kind: EventInserted, Start: usDuration(s.posUs), Duration: usDuration(frameUs)}
 		r.shiftLocked(frameUs)
-		r.countLocked(&b.stats.InsertedSamplesForDeceleration, &b.stats.InsertedSamplesInactive, frameUs, quiet)
+		b.countInsertedLocked(samples48k(frameUs), quiet)
 		f.pendingSince = time.Time{}
-		return ev, true
+		return ev, true, true
 	case diff >= frameUs && h.kind == EventLoss:
 		// Too late, and a loss slot comes first: skip as much of it as
 		// the excess allows, in whole frames.
 		pos := h.startUs
-		skip := min(b.queue.front().start-pos, diff) / frameUs * frameUs
+		_, nextStart := b.frontStartLocked()
+		skip := min(nextStart-pos, diff) / frameUs * frameUs
 		if skip > 0 {
 			b.skipLocked(pos + skip)
 			s.posUs = pos + skip
 			r.shiftLocked(-skip)
-			r.countLocked(&b.stats.RemovedSamplesForAcceleration, &b.stats.RemovedSamplesInactive, skip, true)
+			b.countRemovedLocked(samples48k(skip), true)
+			moved = true
 		}
 		f.pendingSince = time.Time{}
 	case diff >= frameUs && atPos:
 		// Too late: remove the frame due now, at once if inactive.
 		if !quiet && !r.waitedLocked(now, removeWait) {
-			return Event{}, false
+			return Event{}, false, false
 		}
-		e := b.removeHeadLocked()
-		s.posUs, s.playing = e.end(), true
-		r.shiftLocked(-e.dur)
-		r.countLocked(&b.stats.RemovedSamplesForAcceleration, &b.stats.RemovedSamplesInactive, e.dur, quiet)
+		endUs, durUs := b.removeFrontLocked()
+		s.posUs, s.playing = endUs, true
+		r.shiftLocked(-durUs)
+		b.countRemovedLocked(samples48k(durUs), quiet)
 		f.pendingSince = time.Time{}
+		moved = true
 	default:
 		f.pendingSince = time.Time{}
 	}
-	return Event{}, false
+	return Event{}, false, moved
 }
 
 // waitedLocked reports whether the schedule has wanted to move for d; the
@@ -299,23 +329,15 @@ func (r *RealtimeBuffer) waitedLocked(now time.Time, d time.Duration) bool {
 	return now.Sub(f.pendingSince) >= d
 }
 
-// countLocked adds us of audio, in 48 kHz samples, to total and, when
-// quiet, to its quiet part.
-func (r *RealtimeBuffer) countLocked(total, quietPart *uint64, us int64, quiet bool) {
-	n := uint64(float64(us)/usPerSample + 0.5)
-	*total += n
-	if quiet {
-		*quietPart += n
-	}
-}
+// samples48k returns us of audio in 48 kHz samples, rounded.
+func samples48k(us int64) uint64 { return uint64(float64(us)/usPerSample + 0.5) }
 
 // playedLocked accounts for a frame handed out: the target delay it was
 // played with, for the webrtc-stats sums.
 func (r *RealtimeBuffer) playedLocked() {
 	b := r.buf
 	target, unclamped := r.follow.targetUs(b.frameDurationLocked())
-	b.stats.JitterBufferTargetDelay += time.Duration(target) * time.Microsecond
-	b.stats.JitterBufferMinimumDelay += time.Duration(unclamped) * time.Microsecond
+	b.countTargetLocked(usDuration(target), usDuration(unclamped))
 }
 
 // followStatsLocked fills in the Stats that belong to the schedule.
@@ -327,18 +349,3 @@ func (r *RealtimeBuffer) followStatsLocked(s *Stats) {
 		s.SkewPPM = f.transit.skewPPM()
 	}
 }
-
-// removeHeadLocked drops the next held frame, unplayed, moving the read
-// position past it: a frame removed for acceleration.
-func (b *Buffer) removeHeadLocked() entry {
-	e := b.queue.popFront()
-	b.bufferedUs -= e.dur
-	b.hasPos, b.posUs = true, e.end()
-	b.lastDurUs = e.dur
-	b.stats.PacketsRemoved++
-	return e
-}
-
-// skipLocked moves the read position over part of a gap, to toUs, without
-// reporting it as loss: concealment removed for acceleration.
-func (b *Buffer) skipLocked(toUs int64) { b.hasPos, b.posUs = true, toUs }

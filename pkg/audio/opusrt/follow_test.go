@@ -39,15 +39,18 @@ type outcome struct {
 	playedAt []time.Duration
 	held     []time.Duration
 	played   int
+	// events counts the events handed out, by kind, and their audio.
+	events   map[opusrt.EventKind]int
+	eventDur map[opusrt.EventKind]time.Duration
 }
 
 // playStream runs a stream through a RealtimeBuffer on a fake clock, on one
 // goroutine: arrivals and due events are interleaved in time order (an
 // arrival at a due time comes first), Frame is TryFrame at NextDue.
-func playStream(t *testing.T, s stream, opts ...opusrt.Option) outcome {
+func playStream(t *testing.T, s stream, opts ...opusrt.RealtimeOption) outcome {
 	t.Helper()
 	clk := fakeclock.New(t0)
-	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), append([]opusrt.Option{opusrt.WithClock(clk)}, opts...)...)
+	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), append([]opusrt.RealtimeOption{opusrt.WithClock(clk)}, opts...)...)
 	type arr struct {
 		at time.Duration
 		i  int
@@ -62,7 +65,7 @@ func playStream(t *testing.T, s stream, opts ...opusrt.Option) outcome {
 	}
 	sortArrivals(arrivals, func(a arr) time.Duration { return a.at })
 	arrivedAt := make([]time.Duration, s.n)
-	var out outcome
+	out := outcome{events: map[opusrt.EventKind]int{}, eventDur: map[opusrt.EventKind]time.Duration{}}
 	next, closed := 0, false
 	for {
 		due, ok := rtb.NextDue()
@@ -90,14 +93,16 @@ func playStream(t *testing.T, s stream, opts ...opusrt.Option) outcome {
 		if due.After(clk.Now()) {
 			clk.Set(due)
 		}
-		f, _, err := rtb.TryFrame()
+		ev, err := rtb.TryEvent()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			t.Fatalf("TryFrame at %v (due %v): %v", clk.Now().Sub(t0), due.Sub(t0), err)
+			t.Fatalf("TryEvent at %v (due %v): %v", clk.Now().Sub(t0), due.Sub(t0), err)
 		}
-		if f != nil {
+		out.events[ev.Kind]++
+		out.eventDur[ev.Kind] += ev.Duration
+		if f := ev.Frame; f != nil {
 			now := clk.Now().Sub(t0)
 			out.played++
 			out.playedAt = append(out.playedAt, now)
@@ -157,7 +162,7 @@ func TestFollowDrift(t *testing.T) {
 	for _, ppm := range []float64{-1000, -100, 100, 1000} {
 		for _, adaptive := range []bool{false, true} {
 			name := "fixed"
-			var opts []opusrt.Option
+			var opts []opusrt.RealtimeOption
 			if adaptive {
 				name = "adaptive"
 				opts = append(opts, opusrt.WithAdaptivePlayout(20*time.Millisecond, time.Second))
@@ -215,7 +220,7 @@ func TestFollowSteps(t *testing.T) {
 	for _, step := range []time.Duration{100 * time.Millisecond, -100 * time.Millisecond} {
 		for _, adaptive := range []bool{false, true} {
 			name := "fixed"
-			var opts []opusrt.Option
+			var opts []opusrt.RealtimeOption
 			if adaptive {
 				name = "adaptive"
 				opts = append(opts, opusrt.WithAdaptivePlayout(20*time.Millisecond, time.Second))
@@ -242,6 +247,14 @@ func TestFollowSteps(t *testing.T) {
 				if hi > 120*time.Millisecond || lo < 0 {
 					t.Errorf("frames held %v to %v 10 s after the step, want within [0, 120ms]", lo, hi)
 				}
+				// Inserted slots come as EventInserted, counted in 48 kHz
+				// samples; losses as EventLoss.
+				if got := o.eventDur[opusrt.EventInserted]; int64(got/time.Microsecond)*48/1000 != int64(o.stats.InsertedSamplesForDeceleration) {
+					t.Errorf("EventInserted for %v, Stats say %d samples", got, o.stats.InsertedSamplesForDeceleration)
+				}
+				if got := o.eventDur[opusrt.EventLoss]; got != o.stats.LostDuration {
+					t.Errorf("EventLoss for %v, Stats say %v", got, o.stats.LostDuration)
+				}
 				if step > 0 && o.stats.InsertedSamplesForDeceleration < 4*960 {
 					t.Errorf("inserted %d samples for a step of %v", o.stats.InsertedSamplesForDeceleration, step)
 				}
@@ -265,41 +278,53 @@ func TestFollowSenderAhead(t *testing.T) {
 	// excess: every one plays, none is removed, and each is held for the
 	// lead plus the delay.
 	const n = 1500 // 30 s
-	for _, adaptive := range []bool{false, true} {
-		name := "fixed"
-		var opts []opusrt.Option
-		if adaptive {
-			name = "adaptive"
-			opts = append(opts, opusrt.WithAdaptivePlayout(20*time.Millisecond, time.Second))
-		}
-		t.Run(name, func(t *testing.T) {
-			// One path, first in first out: the burst arrives in order.
-			send := func(i int) time.Duration { return max(0, time.Duration(i)*20*time.Millisecond-360*time.Millisecond) }
-			jit := jittery(5, 30*time.Millisecond, 10*time.Millisecond)
-			var last time.Duration
-			s := stream{
-				n:    n,
-				send: send,
-				net: func(i int) time.Duration {
-					last = max(last, send(i)+jit(i))
-					return last - send(i)
-				},
-			}
-			o := playStream(t, s, opts...)
-			// Adaptive playout may come down from its starting delay
-			// (60 ms) to its minimum (20 ms): two frames, no more.
-			removable := 0
+	senders := []struct {
+		name string
+		send func(i int) time.Duration
+	}{
+		{"at once", func(i int) time.Duration { return max(0, time.Duration(i)*20*time.Millisecond-360*time.Millisecond) }},
+		// 1.5× real time until 360 ms ahead (frame 54, 720 ms in).
+		{"ramped", func(i int) time.Duration {
+			return max(time.Duration(i)*20*time.Millisecond-360*time.Millisecond, time.Duration(i)*20*time.Millisecond*2/3)
+		}},
+	}
+	for _, snd := range senders {
+		for _, adaptive := range []bool{false, true} {
+			name := "fixed"
+			var opts []opusrt.RealtimeOption
 			if adaptive {
-				removable = 2
+				name = "adaptive"
+				opts = append(opts, opusrt.WithAdaptivePlayout(20*time.Millisecond, time.Second))
 			}
-			if o.played+int(o.stats.PacketsRemoved) != n || int(o.stats.PacketsRemoved) > removable || len(o.lateAt) != 0 {
-				t.Errorf("played %d of %d, removed %d, late %d", o.played, n, o.stats.PacketsRemoved, len(o.lateAt))
-			}
-			lo, _ := o.heldRange(5 * time.Second)
-			if lo < 340*time.Millisecond {
-				t.Errorf("frames held from %v: the lead was cut", lo)
-			}
-		})
+			t.Run(snd.name+"/"+name, func(t *testing.T) {
+				// One path, first in first out: the burst arrives in order.
+				send := snd.send
+				jit := jittery(5, 30*time.Millisecond, 10*time.Millisecond)
+				var last time.Duration
+				s := stream{
+					n:    n,
+					send: send,
+					net: func(i int) time.Duration {
+						last = max(last, send(i)+jit(i))
+						return last - send(i)
+					},
+				}
+				o := playStream(t, s, opts...)
+				// Adaptive playout may come down from its starting delay
+				// (60 ms) to its minimum (20 ms): two frames, no more.
+				removable := 0
+				if adaptive {
+					removable = 2
+				}
+				if o.played+int(o.stats.PacketsRemoved) != n || int(o.stats.PacketsRemoved) > removable || len(o.lateAt) != 0 {
+					t.Errorf("played %d of %d, removed %d, late %d", o.played, n, o.stats.PacketsRemoved, len(o.lateAt))
+				}
+				lo, _ := o.heldRange(5 * time.Second)
+				if lo < 340*time.Millisecond {
+					t.Errorf("frames held from %v: the lead was cut", lo)
+				}
+			})
+		}
 	}
 }
 
@@ -342,7 +367,7 @@ func TestAdaptiveTargetFollowsJitter(t *testing.T) {
 			return 30*time.Millisecond + time.Duration(r.Int64N(int64(spread)))
 		},
 	}
-	clkOpts := []opusrt.Option{opusrt.WithPlayoutDelay(200 * time.Millisecond), opusrt.WithAdaptivePlayout(0, time.Second)}
+	clkOpts := []opusrt.RealtimeOption{opusrt.WithPlayoutDelay(200 * time.Millisecond), opusrt.WithAdaptivePlayout(0, time.Second)}
 	o := playStream(t, s, clkOpts...)
 	// In the calm half the frames are held about the target (20–40 ms),
 	// not the 200 ms it started with.

@@ -246,7 +246,13 @@ func runRealtimeProgram(t *testing.T, data []byte) {
 	clk := fakeclock.New(t0)
 	b := opusrt.NewBuffer(time.Duration(maxMs)*time.Millisecond, opusrt.WithClock(clk))
 	delay := time.Duration(p.next()) * time.Millisecond
-	r := opusrt.RealtimeFrom(b, opusrt.WithPlayoutDelay(delay))
+	opts := []opusrt.RealtimeOption{opusrt.WithPlayoutDelay(delay)}
+	if delay/time.Millisecond%2 == 1 {
+		// Adaptive playout on odd delays: it inserts and removes, and must
+		// keep every bound checked here as well.
+		opts = append(opts, opusrt.WithAdaptivePlayout(0, time.Duration(maxMs)*time.Millisecond))
+	}
+	r := opusrt.RealtimeFrom(b, opts...)
 	defer r.Close()
 
 	// frame calls Frame at NextDue. If it blocks there (NextDue was wrong,

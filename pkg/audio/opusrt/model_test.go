@@ -19,6 +19,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt/fakeclock"
 )
@@ -142,7 +143,8 @@ type model struct {
 	lastDur int64 // µs of the last frame played (kept across a resync, cleared by Reset)
 	st      opusrt.Stats
 
-	jumped bool // a resync back not yet passed by Frame
+	jumped   bool  // a resync back not yet passed by Frame
+	jumpFrom int64 // µs: where the timeline was when it jumped back
 
 	// For the RealtimeBuffer: only its Frame counts JitterBufferDelay.
 	realtime   bool
@@ -192,7 +194,9 @@ func (m *model) appendFrame(p mdlPacket, stamp int64, now time.Time) (resynced b
 		m.st.PacketsResynced += uint64(len(m.held))
 		m.held = nil
 		m.hasPos = false
-		m.jumped = true
+		if !m.jumped {
+			m.jumped, m.jumpFrom = true, bound
+		}
 		if !m.playing {
 			m.anchored = false // nothing played: the next frame anchors afresh
 		}
@@ -252,19 +256,34 @@ func (m *model) loss(gap, nextDur int64) {
 	m.st.PacketsLost += uint64(max(1, (2*gap+unit)/(2*unit)))
 }
 
-// mdlEvent is one result of Frame.
+// mdlEvent is one result of Frame or Event.
 type mdlEvent struct {
 	frame  opusrt.Frame
-	start  int64 // µs, of the frame
+	start  int64 // µs: of the frame, the loss, where the discontinuity leads
 	dur    int64 // µs, of the frame
 	loss   int64 // µs
+	fec    opusrt.Frame
+	disc   bool  // a discontinuity (Event only)
+	jump   int64 // µs, of a discontinuity
 	eof    bool
 	passed bool // Frame passed over a discontinuity before it
 }
 
-// frame is Frame.
+// frame is Frame: Event with discontinuities passed over.
 func (m *model) frame(now time.Time) mdlEvent {
 	passed := false
+	for {
+		ev := m.event(now)
+		if !ev.disc {
+			ev.passed = passed
+			return ev
+		}
+		passed = true
+	}
+}
+
+// event is Event.
+func (m *model) event(now time.Time) mdlEvent {
 	for len(m.held) > 0 {
 		e := m.held[0]
 		if m.hasPos && e.start < m.pos-mdlToleranceUs {
@@ -273,19 +292,31 @@ func (m *model) frame(now time.Time) mdlEvent {
 			continue
 		}
 		if m.jumped {
-			m.jumped, passed = false, true
+			// The resync back, told at the start of the new timeline.
+			start := e.start
+			if m.hasPos {
+				start = m.pos
+			}
+			m.jumped = false
+			m.hasPos, m.pos = true, start
+			return mdlEvent{disc: true, start: start, jump: start - m.jumpFrom}
 		}
 		if m.hasPos && e.start-m.pos > mdlResyncUs {
-			// A stamp jump forward: a discontinuity, passed over.
+			// A stamp jump forward: a discontinuity, not loss.
 			m.st.Resyncs++
-			m.pos, passed = e.start, true
-			continue
+			jump := e.start - m.pos
+			m.pos = e.start
+			return mdlEvent{disc: true, start: e.start, jump: jump}
 		}
 		if m.hasPos && e.start > m.pos+mdlToleranceUs {
 			gap := e.start - m.pos
+			ev := mdlEvent{loss: gap, start: m.pos}
+			if d := gap - e.dur; d >= -mdlToleranceUs && d <= mdlToleranceUs && opus.HasLBRR(e.frame) {
+				ev.fec = e.frame // the one frame before it, recoverable
+			}
 			m.loss(gap, e.dur)
 			m.pos = e.start
-			return mdlEvent{loss: gap, passed: passed}
+			return ev
 		}
 		m.held = m.held[1:]
 		m.hasPos, m.pos = true, e.start+e.dur
@@ -296,7 +327,7 @@ func (m *model) frame(now time.Time) mdlEvent {
 			m.st.JitterBufferDelay += now.Sub(e.arrival)
 			m.st.JitterBufferEmittedCount++
 		}
-		return mdlEvent{frame: e.frame, start: e.start, dur: e.dur, passed: passed}
+		return mdlEvent{frame: e.frame, start: e.start, dur: e.dur}
 	}
 	return mdlEvent{eof: true}
 }
@@ -527,6 +558,35 @@ func runBufferModel(t *testing.T, seed uint64, ops int) opusrt.Stats {
 			b.Reset()
 			m.reset()
 			tl.restart()
+		case per(prof.pFrame) && r.IntN(3) == 0:
+			got, err := b.Event()
+			want := m.event(now)
+			log = append(log, fmt.Sprintf("Event -> %v %v (model %+v)", got, err, want))
+			if want.eof != errors.Is(err, io.EOF) || (err != nil && !errors.Is(err, io.EOF)) {
+				t.Fatalf("%s: Event err %v, model eof %v", where(i), err, want.eof)
+			}
+			if err == nil {
+				us := func(n int64) time.Duration { return time.Duration(n) * time.Microsecond }
+				kind, dur := opusrt.EventFrame, us(want.dur)
+				switch {
+				case want.disc:
+					kind, dur = opusrt.EventDiscontinuity, 0
+				case want.frame == nil:
+					kind, dur = opusrt.EventLoss, us(want.loss)
+				}
+				if got.Kind != kind || got.Start != us(want.start) || got.Duration != dur || got.Jump != us(want.jump) ||
+					!bytes.Equal(got.Frame, want.frame) || !bytes.Equal(got.FEC, want.fec) || (got.FEC == nil) != (want.fec == nil) {
+					t.Fatalf("%s: Event = %+v; model %+v", where(i), got, want)
+				}
+			}
+			if want.disc {
+				tl.restart()
+			} else {
+				tl.add(want)
+			}
+			if len(tl.violations) > 0 {
+				t.Fatalf("%s: timeline: %v", where(i), tl.violations)
+			}
 		case per(prof.pFrame):
 			f, loss, err := b.Frame()
 			want := m.frame(now)

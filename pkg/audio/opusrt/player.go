@@ -55,8 +55,8 @@ const maxPlayBatch = 64
 
 // NewPlayer returns a Player on the clock of WithClock (SystemClock by
 // default). Start serving with one or more goroutines calling Run.
-func NewPlayer(opts ...Option) *Player {
-	cfg := newConfig(opts)
+func NewPlayer(opts ...PlayerOption) *Player {
+	cfg := newPlayerConfig(opts)
 	if cfg.clock == nil {
 		cfg.clock = SystemClock()
 	}

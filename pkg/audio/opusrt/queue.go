@@ -8,8 +8,6 @@ type entry struct {
 	frame   Frame
 }
 
-func (e *entry) end() int64 { return e.start + e.dur }
-
 // frameQueue holds entries sorted by start in a ring that grows by doubling
 // and never shrinks. Frames arriving in order are appended at the tail in
 // O(1); a reordered frame, and the duplicate check, find their place by
@@ -33,41 +31,38 @@ func (q *frameQueue) front() *entry { return q.at(0) }
 
 func (q *frameQueue) back() *entry { return q.at(q.n - 1) }
 
-// popFront removes and returns the head entry. The queue must not be empty.
-func (q *frameQueue) popFront() entry {
-	slot := &q.ring[q.head]
-	e := *slot
-	*slot = entry{} // let the frame be collected
+// dropFront removes the head entry. The queue must not be empty.
+func (q *frameQueue) dropFront() {
+	q.ring[q.head] = entry{} // let the frame be collected
 	q.head = (q.head + 1) & (len(q.ring) - 1)
 	q.n--
-	return e
 }
 
-// insert places e in start order and returns where it lies. If an entry
-// with the same start is held, it inserts nothing and returns nil.
-func (q *frameQueue) insert(e entry) *entry {
-	if q.n == 0 || q.back().start < e.start {
+// insert makes room for an entry that starts at start, in start order, and
+// returns its slot, zeroed, for the caller to fill (building the entry in
+// place costs less than copying one in). If an entry with the same start
+// is held, it makes none and returns nil.
+func (q *frameQueue) insert(start int64) *entry {
+	if q.n == 0 || q.back().start < start {
 		// In order: the common case.
 		if q.n == len(q.ring) {
 			q.grow()
 		}
-		p := q.at(q.n)
-		*p = e
 		q.n++
-		return p
+		return q.at(q.n - 1)
 	}
-	// i is the first index whose entry does not start before e.
-	lo, hi := 0, q.n-1 // the back starts at or after e
+	// i is the first index whose entry does not start before start.
+	lo, hi := 0, q.n-1 // the back starts at or after it
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		if q.at(mid).start < e.start {
+		if q.at(mid).start < start {
 			lo = mid + 1
 		} else {
 			hi = mid
 		}
 	}
 	i := lo
-	if q.at(i).start == e.start {
+	if q.at(i).start == start {
 		return nil
 	}
 	if q.n == len(q.ring) {
@@ -84,9 +79,9 @@ func (q *frameQueue) insert(e entry) *entry {
 			*q.at(j) = *q.at(j - 1)
 		}
 	}
-	p := q.at(i)
-	*p = e
 	q.n++
+	p := q.at(i)
+	*p = entry{}
 	return p
 }
 

@@ -27,13 +27,16 @@ func TestFrameQueueKeepsOrder(t *testing.T) {
 				start = want[r.IntN(len(want))] + r.Int64N(2) // anywhere, maybe a duplicate
 			default:
 				if len(want) > 0 {
-					q.popFront()
+					q.dropFront()
 					want = want[1:]
 				}
 				continue
 			}
 			i, found := slices.BinarySearch(want, start)
-			got := q.insert(entry{start: start})
+			got := q.insert(start)
+			if got != nil {
+				got.start = start
+			}
 			if found != (got == nil) {
 				t.Fatalf("seed %d step %d: insert(%d) duplicate=%v, want %v", seed, step, start, got == nil, found)
 			}
@@ -53,7 +56,7 @@ func TestFrameQueueKeepsOrder(t *testing.T) {
 			}
 			if len(want) > 200 {
 				for range 150 {
-					q.popFront()
+					q.dropFront()
 				}
 				want = want[150:]
 			}

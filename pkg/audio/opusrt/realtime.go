@@ -45,6 +45,17 @@ import (
 // jump as an EventDiscontinuity, Frame passes over it; no loss is reported
 // for the jump itself, and it counts in Stats.Resyncs.
 //
+// The schedule follows the sender: clock drift and delay steps are
+// measured from arrivals (the fastest recent arrival's transit) and the
+// schedule is held that far plus the playout delay above it, moved in whole
+// frames by an inserted concealment slot (EventInserted) or a removed frame,
+// preferring loss slots and frames the encoder marked inactive; frames a
+// sender pushes ahead of real time in the first 1.5 s of a stream (speech
+// synthesis paced ahead) are held, not cut: early is not excess.
+// WithAdaptivePlayout sets the delay from the measured jitter instead;
+// WithoutFollowing keeps the schedule where the first frame set it. See
+// Stats.InsertedSamplesForDeceleration and the fields after it.
+//
 // RealtimeBuffer starts no goroutine. Write, Frame, Event, TryFrame,
 // TryEvent, CloseWrite, Close and Reset may be called from different
 // goroutines; concurrent Frame and Event calls take turns, and TryFrame
@@ -77,20 +88,15 @@ type schedule struct {
 }
 
 // RealtimeFrom returns a RealtimeBuffer that paces the reading of buf.
-// Options: WithPlayoutDelay, WithResyncThreshold (default: buf's), WithClock
+// Options: WithPlayoutDelay, WithAdaptivePlayout, WithoutFollowing,
+// WithResyncThreshold (default: buf's), WithClock
 // (default: buf's clock; a clock given here becomes buf's too, so arrivals
 // and playout share one clock). buf should not be read directly afterwards.
-func RealtimeFrom(buf *Buffer, opts ...Option) *RealtimeBuffer {
-	cfg := newConfig(opts)
+func RealtimeFrom(buf *Buffer, opts ...RealtimeOption) *RealtimeBuffer {
+	cfg := newRealtimeConfig(opts)
 	buf.mu.Lock()
 	defer buf.mu.Unlock()
-	buf.initLocked()
-	if cfg.clock != nil {
-		buf.setClockLocked(cfg.clock)
-	}
-	if cfg.resyncThreshold > 0 {
-		buf.resyncUs = cfg.resyncThreshold.Microseconds()
-	}
+	buf.configureLocked(cfg.clock, cfg.resyncThreshold)
 	return &RealtimeBuffer{
 		buf:    buf,
 		delay:  cfg.playoutDelay,
@@ -115,7 +121,7 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 		return 0, errorf(ErrDone, "write after close")
 	}
 	if parseErr != nil {
-		b.stats.PacketsInvalid++
+		b.countInvalidLocked()
 		return 0, parseErr
 	}
 	now := b.nowLocked()
@@ -124,7 +130,7 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 	if r.sched.set && !r.sched.playing && r.sched.timeline == b.timelineLocked() {
 		floor = r.positionAtLocked(now)
 	}
-	if err := b.appendLocked(frame, stamp, true, now.Sub(b.base), floor); err != nil {
+	if err := b.appendLocked(frame, stamp, true, b.sinceLocked(now), floor); err != nil {
 		if errors.Is(err, ErrDisorderedPacket) && r.sched.set {
 			r.observeLocked(now, int64(stamp)*usPerMilli) // a late frame says most about the network
 		}
@@ -324,10 +330,10 @@ func (r *RealtimeBuffer) planLocked(now time.Time) plan {
 		// new timeline begins, and a rest within StampTolerance taken as
 		// contiguous.
 		cadence := r.dueLocked(s.posUs)
-		if h.arrival == int64(noArrival) {
+		if !h.timed {
 			return plan{act: actJump, due: cadence}
 		}
-		due := b.base.Add(time.Duration(h.arrival) + r.delay)
+		due := h.arrived.Add(r.delay)
 		rest := due.Sub(cadence)
 		if rest <= StampTolerance {
 			return plan{act: actJump, due: cadence}
@@ -371,10 +377,11 @@ func (r *RealtimeBuffer) nextLocked(now time.Time) (Event, time.Duration, error)
 	s := &r.sched
 	if p.act == actTake || p.act == actUnderrun {
 		// Following the network: the schedule may move a frame first.
-		if ev, ok := r.adjustLocked(now); ok {
+		ev, ok, moved := r.adjustLocked(now)
+		if ok {
 			return ev, 0, nil
 		}
-		if p = r.planLocked(now); now.Before(p.due) || p.act == actWaitInput || p.act == actEOF {
+		if moved {
 			return r.nextLocked(now) // a removal changed what comes next
 		}
 	}
@@ -387,7 +394,7 @@ func (r *RealtimeBuffer) nextLocked(now time.Time) (Event, time.Duration, error)
 		s.posUs += step
 		return ev, 0, nil
 	case actJump:
-		ev, _ := b.eventLocked(now.Sub(b.base))
+		ev := b.eventLocked(b.takeLocked(b.sinceLocked(now)))
 		if ev.Kind == EventDiscontinuity {
 			if s.playing {
 				ev.Jump = ev.Start - usDuration(s.posUs)
@@ -399,7 +406,7 @@ func (r *RealtimeBuffer) nextLocked(now time.Time) (Event, time.Duration, error)
 		r.tookLocked(ev)
 		return ev, 0, nil
 	default:
-		ev, _ := b.eventLocked(now.Sub(b.base))
+		ev := b.eventLocked(b.takeLocked(b.sinceLocked(now)))
 		r.tookLocked(ev)
 		if ev.Kind == EventFrame {
 			r.playedLocked()
@@ -446,7 +453,7 @@ func (r *RealtimeBuffer) dueLocked(posUs int64) time.Time {
 // waitLocked releases the lock and waits until d has passed on the clock
 // (forever if d < 0), a Write, CloseWrite or Reset signals, or Close.
 func (r *RealtimeBuffer) waitLocked(d time.Duration) {
-	clock := r.buf.clock
+	clock := r.buf.clockLocked()
 	r.buf.mu.Unlock()
 	defer r.buf.mu.Lock()
 	if d < 0 {

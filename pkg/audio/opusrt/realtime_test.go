@@ -39,7 +39,7 @@ func (p played) String() string {
 // calls CloseWrite if closeWrite), and the test reads Frame until io.EOF or
 // limit events. Whenever both goroutines are blocked, the clock moves to the
 // earliest armed timer. It returns what was played and each Write's error.
-func sim(t *testing.T, arrivals []arrival, closeWrite bool, limit int, opts ...opusrt.Option) ([]played, []error, opusrt.Stats) {
+func sim(t *testing.T, arrivals []arrival, closeWrite bool, limit int, opts ...opusrt.RealtimeOption) ([]played, []error, opusrt.Stats) {
 	t.Helper()
 	var out []played
 	var errs []error
@@ -47,7 +47,7 @@ func sim(t *testing.T, arrivals []arrival, closeWrite bool, limit int, opts ...o
 	synctest.Test(t, func(t *testing.T) {
 		clk := fakeclock.New(t0)
 		buf := opusrt.NewBuffer(0)
-		rtb := opusrt.RealtimeFrom(buf, append([]opusrt.Option{opusrt.WithClock(clk)}, opts...)...)
+		rtb := opusrt.RealtimeFrom(buf, append([]opusrt.RealtimeOption{opusrt.WithClock(clk)}, opts...)...)
 		errs = make([]error, len(arrivals))
 		go func() {
 			timer := clk.NewTimer(0)

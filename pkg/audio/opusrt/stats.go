@@ -25,7 +25,8 @@ type Stats struct {
 	// (before any, the frame after the loss; 20 ms in an underrun before
 	// any frame), rounded, at least one.
 	PacketsLost uint64
-	// LostDuration is the audio Frame reported lost, in total.
+	// LostDuration is the audio Frame reported lost, in total. Like every
+	// sum here it saturates at the largest Duration instead of wrapping.
 	LostDuration time.Duration
 	// ConcealmentEvents counts the losses Frame reported: each is one run
 	// of audio a decoder must conceal.
@@ -55,8 +56,10 @@ type Stats struct {
 	// Opus packet, a stamped frame that does not parse, a stamp out of range.
 	// These are not in PacketsReceived.
 	PacketsInvalid uint64
-	// Resyncs counts the times the buffer took a stamp jump for a restarted
-	// sender and started a new timeline.
+	// Resyncs counts the times the buffer started a new timeline: a stamp
+	// jump back beyond the resync threshold (a restarted sender), or a gap
+	// forward beyond it (a sender's clock jumped), which is a discontinuity,
+	// not loss.
 	Resyncs uint64
 
 	// BufferedPackets is the number of frames held now.
@@ -65,8 +68,10 @@ type Stats struct {
 	Buffered time.Duration
 
 	// Jitter is the interarrival jitter of RFC 3550 §6.4.1, from arrival
-	// times on the buffer's clock and the frames' stamps; millisecond
-	// resolution.
+	// times on the buffer's clock and the frames' stamps, in microsecond
+	// resolution. It starts again at every resync and at every change of
+	// transit time beyond the resync threshold (a timeline jump, not
+	// jitter), so one absurd stamp cannot make it read hours.
 	Jitter time.Duration
 	// JitterBufferDelay is the total time the played frames spent between
 	// arrival and a RealtimeBuffer's Frame returning them (WebRTC's

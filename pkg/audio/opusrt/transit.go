@@ -76,6 +76,8 @@ type transitTracker struct {
 	used    int // buckets in the ring holding a span (full window: transitBuckets)
 	closed  int // buckets closed since the last skew point
 
+	closedMaxUs int64 // the slowest transit of the window's buckets but the current one
+
 	riseN       int
 	riseMinUs   int64
 	riseAboveUs int64 // what each arrival of the run must exceed
@@ -109,16 +111,17 @@ func (t *transitTracker) observe(arrivalUs, stampUs int64) {
 		// last one (a resync its owner did not report).
 		t.reset()
 		t.valid, t.baseUs = true, transit
+		t.closedMaxUs = math.MinInt64
 		t.buckets[0] = transitBucket{startUs: arrivalUs, minUs: transit, maxUs: transit, n: 1}
 		t.used = 1
 		t.riseMinUs = math.MaxInt64
 		return
 	}
 	t.advance(arrivalUs)
-	if t.riseN == 0 {
+	if t.riseN == 0 && transit > t.baseUs+t.riseUs {
 		t.riseAboveUs = max(t.baseUs+t.riseUs, t.windowMax())
 	}
-	if transit > t.riseAboveUs {
+	if transit > t.baseUs+t.riseUs && transit > t.riseAboveUs {
 		if t.riseN == 0 {
 			t.riseStartUs = arrivalUs
 		}
@@ -141,13 +144,10 @@ func (t *transitTracker) observe(arrivalUs, stampUs int64) {
 
 // windowMax returns the slowest transit of the window.
 func (t *transitTracker) windowMax() int64 {
-	hi := int64(math.MinInt64)
-	for i := range t.used {
-		if b := &t.buckets[i]; b.n > 0 {
-			hi = max(hi, b.maxUs)
-		}
+	if b := &t.buckets[t.cur]; b.n > 0 {
+		return max(t.closedMaxUs, b.maxUs)
 	}
-	return hi
+	return t.closedMaxUs
 }
 
 // advance closes the buckets whose spans ended before arrivalUs and opens
@@ -168,12 +168,19 @@ func (t *transitTracker) advance(arrivalUs int64) {
 		t.buckets = [transitBuckets]transitBucket{}
 		t.cur, t.used, t.closed = 0, 1, 0
 		t.buckets[0] = transitBucket{startUs: start}
+		t.closedMaxUs = math.MinInt64
 		return
 	}
 	for range spans {
 		t.cur = (t.cur + 1) % transitBuckets
 		t.buckets[t.cur] = transitBucket{startUs: start}
 		t.used = min(t.used+1, transitBuckets)
+	}
+	t.closedMaxUs = math.MinInt64
+	for i := range t.used {
+		if b := &t.buckets[i]; b.n > 0 && i != t.cur {
+			t.closedMaxUs = max(t.closedMaxUs, b.maxUs)
+		}
 	}
 }
 

@@ -164,15 +164,19 @@ func AppendSelfDelimited(dst, packet []byte) ([]byte, error) {
 
 // AppendSelfDelimited appends the packet to dst in the self-delimited
 // framing of RFC 6716 Appendix B, with the same frames, flags and padding.
+// The zero Packet appends nothing.
 func (p *Packet) AppendSelfDelimited(dst []byte) []byte { return p.appendFramed(dst, true) }
 
 // AppendStandard appends the packet to dst in the standard framing of
 // RFC 6716 §3.2, with the same frames, flags and padding: the form a
 // single-stream decoder takes, for a stream parsed out of a multistream
-// packet.
+// packet. The zero Packet appends nothing.
 func (p *Packet) AppendStandard(dst []byte) []byte { return p.appendFramed(dst, false) }
 
 func (p *Packet) appendFramed(dst []byte, selfDelimited bool) []byte {
+	if p.count == 0 {
+		return dst // the zero Packet: no packet at all
+	}
 	last := p.count - 1
 	dst = append(dst, byte(p.TOC))
 	switch p.TOC.Code() {

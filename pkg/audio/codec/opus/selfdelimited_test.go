@@ -114,6 +114,19 @@ func TestParseSelfDelimitedInvalid(t *testing.T) {
 	}
 }
 
+func TestAppendZeroPacket(t *testing.T) {
+	var p Packet
+	if got := p.AppendStandard([]byte{1}); !bytes.Equal(got, []byte{1}) {
+		t.Errorf("AppendStandard = %x", got)
+	}
+	if got := p.AppendSelfDelimited([]byte{1}); !bytes.Equal(got, []byte{1}) {
+		t.Errorf("AppendSelfDelimited = %x", got)
+	}
+	if h, err := p.SILKHeader(); err != nil || h.FrameCount() != 0 || h.Active() || h.HasLBRR() || h.AnyLBRR() {
+		t.Errorf("SILKHeader = %+v, %v", h, err)
+	}
+}
+
 func TestAppendSelfDelimitedInvalid(t *testing.T) {
 	dst := []byte{1, 2}
 	got, err := AppendSelfDelimited(dst, []byte{silk20 | 1, 1})

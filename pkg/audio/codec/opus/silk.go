@@ -49,14 +49,50 @@ func ParseSILKHeader(packet []byte) (SILKHeader, error) {
 	if len(packet) < 1 {
 		return SILKHeader{}, invalid("R1", "empty packet")
 	}
-	if TOC(packet[0]).Mode() == ModeCELT {
+	toc := TOC(packet[0])
+	if toc.Mode() == ModeCELT {
 		return SILKHeader{}, ErrNoSILK
+	}
+	// Codes 0 to 2, nearly every packet, are read in place when valid;
+	// code 3 and every error go through ParsePacket's parser.
+	h := SILKHeader{perFrame: uint8(silkFramesPerFrame(toc)), channels: uint8(toc.Channels())}
+	n := len(packet) - 1
+	switch toc.Code() {
+	case 0:
+		if n <= MaxFrameSize {
+			h.frames = 1
+			h.setFrame(0, packet[1:])
+			return h, nil
+		}
+	case 1:
+		if n%2 == 0 && n/2 <= MaxFrameSize {
+			h.frames = 2
+			h.setFrame(0, packet[1:1+n/2])
+			h.setFrame(1, packet[1+n/2:])
+			return h, nil
+		}
+	case 2:
+		size, used, ok := frameLength(packet[1:])
+		if ok && size <= n-used && n-used-size <= MaxFrameSize {
+			h.frames = 2
+			h.setFrame(0, packet[1+used:1+used+size])
+			h.setFrame(1, packet[1+used+size:])
+			return h, nil
+		}
 	}
 	var p Packet
 	if err := p.parse(packet); err != nil {
 		return SILKHeader{}, err
 	}
 	return p.SILKHeader()
+}
+
+// setFrame records the header of Opus frame i, if it has one.
+func (h *SILKHeader) setFrame(i int, frame []byte) {
+	if len(frame) > 1 {
+		h.coded |= 1 << i
+		h.first[i] = frame[0]
+	}
 }
 
 // SILKHeader reads the SILK header of each frame of a parsed packet, in
@@ -73,10 +109,7 @@ func (p *Packet) SILKHeader() (SILKHeader, error) {
 	h.perFrame = uint8(silkFramesPerFrame(p.TOC))
 	h.channels = uint8(p.TOC.Channels())
 	for i := range p.count {
-		if p.size[i] > 1 {
-			h.coded |= 1 << i
-			h.first[i] = p.data[p.start[i]]
-		}
+		h.setFrame(i, p.Frame(i))
 	}
 	return h, nil
 }
@@ -102,20 +135,21 @@ func (h *SILKHeader) SILKFrames() int { return int(h.perFrame) }
 // flag). Channel 0 is the mono or mid channel and channel 1 the side.
 func (h *SILKHeader) Channels() int { return int(h.channels) }
 
-// Coded reports whether Opus frame i has a SILK header: false for a frame
-// of 0 or 1 bytes and for i out of range.
+// Coded reports whether the given Opus frame has a SILK header: false for
+// a frame of 0 or 1 bytes and for an index out of range.
 func (h *SILKHeader) Coded(frame int) bool {
 	return frame >= 0 && frame < int(h.frames) && h.coded&(1<<frame) != 0
 }
 
-// bit returns header bit n (0 is the first) of Opus frame i.
+// bit returns header bit n (0 is the first) of the given Opus frame.
 func (h *SILKHeader) bit(frame, n int) bool {
 	return h.Coded(frame) && h.first[frame]&(0x80>>n) != 0
 }
 
-// VAD reports the voice activity flag of SILK frame k of the given channel
-// in Opus frame i: whether the encoder found that 20 ms (or 10 ms) active.
-// Indices out of range and frames without a header read as false.
+// VAD reports the voice activity flag of SILK frame k (0 to SILKFrames−1)
+// of the given channel in the given Opus frame: whether the encoder found
+// that 20 ms (or 10 ms) active. Indices out of range and frames without a
+// header read as false.
 func (h *SILKHeader) VAD(frame, channel, k int) bool {
 	if channel < 0 || channel >= int(h.channels) || k < 0 || k >= int(h.perFrame) {
 		return false
@@ -123,10 +157,10 @@ func (h *SILKHeader) VAD(frame, channel, k int) bool {
 	return h.bit(frame, channel*(int(h.perFrame)+1)+k)
 }
 
-// LBRR reports the LBRR flag of the given channel in Opus frame i: whether
-// the frame carries low-bitrate redundant copies (in-band FEC) of the SILK
-// frames that came before it. Indices out of range and frames without a
-// header read as false.
+// LBRR reports the LBRR flag of the given channel in the given Opus frame:
+// whether the frame carries low-bitrate redundant copies (in-band FEC) of
+// the SILK frames that came before it. Indices out of range and frames
+// without a header read as false.
 func (h *SILKHeader) LBRR(frame, channel int) bool {
 	if channel < 0 || channel >= int(h.channels) {
 		return false
@@ -136,13 +170,10 @@ func (h *SILKHeader) LBRR(frame, channel int) bool {
 
 // Active reports whether any VAD flag of any frame and channel is set.
 func (h *SILKHeader) Active() bool {
+	vad, _ := h.masks()
 	for i := range int(h.frames) {
-		for c := range int(h.channels) {
-			for k := range int(h.perFrame) {
-				if h.VAD(i, c, k) {
-					return true
-				}
-			}
+		if h.coded&(1<<i) != 0 && h.first[i]&vad != 0 {
+			return true
 		}
 	}
 	return false
@@ -152,13 +183,37 @@ func (h *SILKHeader) Active() bool {
 // either channel: whether the packet carries in-band FEC for the packet
 // before it, as HasLBRR(packet) does.
 func (h *SILKHeader) HasLBRR() bool {
-	for c := range int(h.channels) {
-		if h.LBRR(0, c) {
-			return true
+	_, lbrr := h.masks()
+	return h.coded&1 != 0 && h.first[0]&lbrr != 0
+}
+
+// masks returns the bits of a frame's first byte that hold VAD flags and
+// those that hold LBRR flags, for the header's layout.
+func (h *SILKHeader) masks() (vad, lbrr byte) {
+	if h.perFrame < 1 || h.perFrame > MaxSILKFrames || h.channels < 1 || h.channels > 2 {
+		return 0, 0 // the zero SILKHeader
+	}
+	m := headerMasks[h.perFrame-1][h.channels-1]
+	return m[0], m[1]
+}
+
+// headerMasks holds, per SILK frame count (1 to 3) and channel count, the
+// VAD and LBRR bits of a frame's first byte.
+var headerMasks = func() (m [MaxSILKFrames][2][2]byte) {
+	for per := 1; per <= MaxSILKFrames; per++ {
+		for channels := 1; channels <= 2; channels++ {
+			var vad, lbrr byte
+			for c := range channels {
+				for k := range per {
+					vad |= 0x80 >> (c*(per+1) + k)
+				}
+				lbrr |= 0x80 >> (c*(per+1) + per)
+			}
+			m[per-1][channels-1] = [2]byte{vad, lbrr}
 		}
 	}
-	return false
-}
+	return m
+}()
 
 // AnyLBRR reports whether any Opus frame has the LBRR flag set on either
 // channel. In a packet of several frames, the LBRR data of a later frame
@@ -178,10 +233,10 @@ func (h *SILKHeader) AnyLBRR() bool {
 // a valid SILK-only or hybrid packet in which no VAD flag is set, in any
 // 20 ms SILK frame of any Opus frame, on either channel. A packet whose
 // frames have no header (DTX: a TOC byte alone, or frames of 0 or 1 bytes,
-// which a decoder conceals) is inactive too. It is
-// false for a CELT-only packet, which has no VAD flags (so its activity is
-// unknown and it is taken as active), and for an invalid packet. A buffer
-// may drop or stretch an inactive packet with little audible effect.
+// which a decoder conceals) is inactive too. It is false for a CELT-only
+// packet, which has no VAD flags (so its activity is unknown and it is
+// taken as active), and for an invalid packet. A buffer may drop or
+// stretch an inactive packet with little audible effect.
 func IsInactive(packet []byte) bool {
 	h, err := ParseSILKHeader(packet)
 	return err == nil && !h.Active()
@@ -193,10 +248,10 @@ func IsInactive(packet []byte) bool {
 // lost (libopus opus_decode with decode_fec set). That copy is in the
 // packet's first Opus frame, the only one FEC decoding reads, so HasLBRR is
 // that frame's LBRR flag on either channel (as libwebrtc's
-// WebRtcOpus_PacketHasFec and libopus's opus_packet_has_lbrr read it); the
-// LBRR data of later frames repeats frames of the same packet, which is
-// no help for a lost one (SILKHeader.AnyLBRR reports those). It is false
-// for CELT-only and invalid packets and when the first frame is empty.
+// WebRtcOpus_PacketHasFec reads it). The LBRR data of later frames repeats
+// frames of the same packet, which is no help for a lost one
+// (SILKHeader.AnyLBRR reports those). It is false for CELT-only and
+// invalid packets and when the first frame has no header.
 func HasLBRR(packet []byte) bool {
 	h, err := ParseSILKHeader(packet)
 	return err == nil && h.HasLBRR()

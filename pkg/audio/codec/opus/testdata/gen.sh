@@ -1,14 +1,18 @@
 #!/bin/sh
 # gen.sh regenerates the *.packets files: real Opus packets made by libopus
-# (through opusenc) from synthesised speech between stretches of digital
+# (through opusenc) from synthesised speech between stretches of near
 # silence, one packet a line in hex, each with the RMS level in dBFS of each
 # 20 ms it decodes to (opusdec). silk_real_test.go checks the SILK header
-# bits of every packet against those levels and against how it was encoded.
+# bits of every packet against those levels and against how it was encoded;
+# multistream_test.go splits and rebuilds the 5.1 and 3.0 ones.
 #
 # Run from pkg/audio/codec/opus:   sh testdata/gen.sh
-# Needs espeak-ng, sox, opusenc and opusdec (opus-tools). The files were made
-# with opus-tools 0.2 and libopus 1.3.1; another libopus makes other bytes,
-# which the tests should accept as long as libopus keeps its VAD and LBRR.
+# It ends by running libopus_verdicts.py, whose FEC checks read these files.
+# Needs espeak-ng, sox, opusenc and opusdec (opus-tools), Python 3 and
+# libopus. The files were made with opus-tools 0.2 and libopus 1.3.1, and a
+# rerun gives the same bytes. Another libopus may make other bytes and
+# choose other configurations: the tests list the configurations each file
+# holds, and would need those lists updated.
 set -eu
 cd "$(dirname "$0")"
 tmp=$(mktemp -d)
@@ -16,6 +20,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 espeak-ng -w "$tmp/a.wav" "Hello, one two."
 espeak-ng -v en+f3 -w "$tmp/b.wav" "Three four, five."
+# sox -R dithers repeatably: the same bytes on every run, and a noise floor
+# near -96 dBFS in the "silence", like a quiet microphone's.
 # Mono: 0.4 s of silence, speech, 0.4 s of silence, at 48 kHz.
 sox -R "$tmp/a.wav" -r 48000 "$tmp/mono.wav" pad 0.4 0.4
 # Stereo: a different voice and text on each channel, so the side channel
@@ -76,3 +82,6 @@ make surround51_2_5 six --bitrate 160 --framesize 2.5
 thin surround51_2_5 16
 make three30 three --bitrate 64
 thin three30 4
+
+cd ..
+python3 testdata/libopus_verdicts.py
