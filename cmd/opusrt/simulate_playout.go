@@ -79,11 +79,11 @@ func (p *playoutFlags) config(fs *pflag.FlagSet) (playoutSpec, error) {
 // options returns the RealtimeBuffer options of s. Both modes follow the
 // sender's clock and the network's delay steps (the library's default); a
 // fixed delay is held above the network's.
-func (s playoutSpec) options() []opusrt.Option {
+func (s playoutSpec) options() []opusrt.RealtimeOption {
 	if s.mode == playoutAdaptive {
-		return []opusrt.Option{opusrt.WithPlayoutDelay(s.delay), opusrt.WithAdaptivePlayout(s.minDelay, s.maxDelay)}
+		return []opusrt.RealtimeOption{opusrt.WithPlayoutDelay(s.delay), opusrt.WithAdaptivePlayout(s.minDelay, s.maxDelay)}
 	}
-	return []opusrt.Option{opusrt.WithPlayoutDelay(s.delay)}
+	return []opusrt.RealtimeOption{opusrt.WithPlayoutDelay(s.delay)}
 }
 
 // String describes the playout in one line.
