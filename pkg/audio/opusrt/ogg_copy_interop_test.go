@@ -48,11 +48,12 @@ func decodePCM(t testing.TB, opusdec, path string) []byte {
 
 // A copy (WriteFrom of an OggReader) of each file opusenc, ffmpeg and
 // GStreamer make — chains of mono and stereo links, 5.1, an output gain,
-// 2.5 ms, 60 ms and 120 ms packets — decodes in opusdec to exactly the
-// samples of its source. The 5.1 and GStreamer files come from
+// 2.5 ms, 60 ms and 120 ms packets — decodes in opusdec, and in ffmpeg's
+// own decoder, to exactly the samples of its source. The 5.1 and GStreamer files come from
 // testdata/interop/gen.sh.
 func TestOggCopyDecodesIdentically(t *testing.T) {
 	opusdec := tooltest.Require(t, "opusdec")
+	ffmpeg := tooltest.Require(t, "ffmpeg")
 	type source struct {
 		name string
 		data []byte
@@ -96,7 +97,17 @@ func TestOggCopyDecodesIdentically(t *testing.T) {
 			}
 			want, got := decodePCM(t, opusdec, in), decodePCM(t, opusdec, cp)
 			if !bytes.Equal(got, want) {
-				t.Errorf("the copy decodes to %d bytes of WAV, the source to %d, not the same samples", len(got), len(want))
+				t.Errorf("opusdec: the copy decodes to %d bytes of WAV, the source to %d, not the same samples", len(got), len(want))
+			}
+			ff := func(path string) []byte {
+				out, err := exec.Command(ffmpeg, "-v", "error", "-i", path, "-f", "s16le", "-ar", "48000", "-").Output()
+				if err != nil {
+					t.Fatalf("ffmpeg %s: %v", path, err)
+				}
+				return out
+			}
+			if want, got := ff(in), ff(cp); !bytes.Equal(got, want) {
+				t.Errorf("ffmpeg: the copy decodes to %d bytes, the source to %d, not the same samples", len(got), len(want))
 			}
 			if st := or.Stats(); st.InvalidFrames != 0 || st.Links < 1 {
 				t.Errorf("reader stats %+v", st)

@@ -97,22 +97,28 @@ func (ow *OggWriter) start(channels int) error {
 
 // endLink finishes the current link: its headers if none were written, a
 // packet if it has none (as opusenc writes an empty input: final granule =
-// pre-skip), its end trimming, and its last page flagged EOS.
+// pre-skip) or fill up to the pre-skip if its audio is shorter, its end
+// trimming, and its last page flagged EOS.
 func (ow *OggWriter) endLink() error {
 	if err := ow.start(ow.last.Channels()); err != nil {
 		return err
 	}
 	trim := ow.trim
-	if ow.packets == 0 {
-		// Enough concealed frames to hold the pre-skip, all of them
-		// trimmed: the link plays nothing.
+	if pre := int64(ow.head.PreSkip); ow.packets == 0 || ow.granule < pre {
+		// No audio, or less than the decoder's delay: enough concealed
+		// frames to hold the pre-skip, trimmed to it, so the link plays
+		// nothing and every player opens it.
 		frame := int64(ow.last.FrameSamples())
-		n := max((int64(ow.head.PreSkip)+frame-1)/frame, 1)
+		n := (pre - ow.granule + frame - 1) / frame
+		if ow.packets == 0 {
+			n = max(n, 1)
+		}
+		before := ow.granule
 		if err := ow.fill(n); err != nil {
 			return err
 		}
-		ow.samples -= ow.granule // no audio on the timeline
-		trim = ow.granule - int64(ow.head.PreSkip)
+		ow.samples -= ow.granule - before // no audio on the timeline
+		trim = ow.granule - pre
 	}
 	if trim > 0 {
 		if err := ow.pw.EndPage(); err != nil {

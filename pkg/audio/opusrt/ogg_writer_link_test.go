@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/haivivi/giztoy/internal/samples"
 	"github.com/haivivi/giztoy/pkg/audio/codec/ogg"
@@ -330,4 +331,128 @@ func TestOggWriterNextLinkFirst(t *testing.T) {
 	if l := links[1]; l.serial != 2 || l.tags.Vendor != "y" || len(l.packets) != 1 || l.final != 200 {
 		t.Errorf("second link: serial %d vendor %q, %d packets, final granule %d", l.serial, l.tags.Vendor, len(l.packets), l.final)
 	}
+}
+
+// TestOggWriterShorterThanPreSkip writes less audio than the pre-skip: the
+// link is filled up to the pre-skip and trimmed to it (it plays nothing,
+// as a player would play it anyway), so no final granule is below the
+// pre-skip, which players reject.
+func TestOggWriterShorterThanPreSkip(t *testing.T) {
+	frame := opusrt.Frame{byte(opus.MakeTOC(1, false, 0)), 1} // SILK NB 20 ms
+	var buf bytes.Buffer
+	ow, _ := opusrt.NewOggWriter(&buf, 0, opusrt.WithPreSkip(3000), opusrt.WithSerial(1))
+	ow.Write(frame)
+	ow.TrimEnd(100)
+	ow.Close()
+	links := oggLinks(t, buf.Bytes())
+	want := [][]byte{frame, {byte(opus.MakeTOC(1, false, 3)), 3}}
+	if len(links) != 1 || len(links[0].packets) != 2 || !bytes.Equal(links[0].packets[1], want[1]) || links[0].final != 3000 {
+		t.Fatalf("packets % x, final granule %d; want % x, 3000", links[0].packets, links[0].final, want)
+	}
+	if ow.Duration() != frame.Duration() {
+		t.Errorf("Duration %v: the fill is not on the timeline", ow.Duration())
+	}
+}
+
+// FuzzOggWriterLinks drives an OggWriter with fuzzed frames, losses, trims,
+// flushes and links, and parses the output with the codec packages alone:
+// every link has the RFC 7845 layout (oggLinks), its valid frames in order,
+// and a final granule between its pre-skip and its packets' samples.
+func FuzzOggWriterLinks(f *testing.F) {
+	f.Add([]byte{0, 3, 0xf8, 1, 2, 1, 50, 2, 30, 3, 1, 0, 2, 0xfc, 9, 4, 5})
+	f.Add([]byte{3, 200, 1, 255, 3, 7, 2, 255})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var buf bytes.Buffer
+		ow, err := opusrt.NewOggWriter(&buf, 0, opusrt.WithSerial(1), opusrt.WithMaxPageDuration(100e6))
+		if err != nil {
+			t.Fatal(err)
+		}
+		type want struct {
+			frames  [][]byte
+			preSkip int
+			trim    bool
+		}
+		links := []want{{preSkip: opusrt.DefaultPreSkip}}
+		cur := &links[0]
+		started := false
+		for len(in) >= 2 {
+			op, arg := in[0]%6, in[1]
+			in = in[2:]
+			switch op {
+			case 0: // a frame of arg bytes
+				n := min(int(arg), len(in))
+				frame := opusrt.Frame(in[:n])
+				in = in[n:]
+				err := ow.Write(frame)
+				if frame.Valid() != (err == nil) {
+					t.Fatalf("Write(% x) = %v", frame, err)
+				}
+				if err == nil {
+					cur.frames = append(cur.frames, bytes.Clone(frame))
+					started = true
+				}
+			case 1:
+				if err := ow.WriteLoss(time.Duration(arg) * time.Millisecond); err != nil {
+					t.Fatal(err)
+				}
+				started = started || arg > 0
+			case 2:
+				ow.TrimEnd(int(arg) * 10)
+				cur.trim = arg > 0
+			case 3:
+				h := oggopus.Header{Channels: 1 + int(arg&1), PreSkip: int(arg) * 40}
+				if err := ow.NextLink(h, oggopus.Tags{Vendor: "fuzz"}); err != nil {
+					t.Fatal(err)
+				}
+				if started {
+					links = append(links, want{})
+					cur = &links[len(links)-1]
+				}
+				*cur = want{preSkip: h.PreSkip}
+				started = false
+			case 4:
+				if err := ow.Flush(); err != nil {
+					t.Fatal(err)
+				}
+			case 5:
+				if err := ow.NextLink(oggopus.Header{Channels: int(arg)%9 + 3}, oggopus.Tags{}); err == nil {
+					t.Fatal("NextLink accepted family 0 with more than 2 channels")
+				}
+			}
+		}
+		if err := ow.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got := oggLinks(t, buf.Bytes())
+		if len(got) != len(links) {
+			t.Fatalf("%d links, want %d", len(got), len(links))
+		}
+		for i, l := range got {
+			w := links[i]
+			if l.head.PreSkip != w.preSkip {
+				t.Errorf("link %d: pre-skip %d, want %d", i, l.head.PreSkip, w.preSkip)
+			}
+			j := 0
+			for _, p := range l.packets {
+				if j < len(w.frames) && bytes.Equal(p, w.frames[j]) {
+					j++
+				} else if !isLossPacket(p) {
+					t.Fatalf("link %d: unexpected packet % x", i, p)
+				}
+			}
+			if j != len(w.frames) {
+				t.Fatalf("link %d: %d of %d frames", i, j, len(w.frames))
+			}
+			samples := l.packetSamples(t)
+			if l.final < int64(w.preSkip) || l.final > samples {
+				t.Errorf("link %d: final granule %d out of pre-skip %d to %d", i, l.final, w.preSkip, samples)
+			}
+		}
+	})
+}
+
+// isLossPacket reports whether p is one of the writer's loss packets: a TOC
+// alone, or code 3 CBR without padding and with no frame data.
+func isLossPacket(p []byte) bool {
+	return len(p) == 1 || len(p) == 2 && p[0]&3 == 3 && p[1]&0xc0 == 0
 }

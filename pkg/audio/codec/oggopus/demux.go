@@ -182,9 +182,10 @@ type Demuxer struct {
 
 	q       []qitem // q[qi:qn] are the packets of the page last read
 	qi, qn  int
-	qbuf    []byte // qbuf[:bn] holds their bytes
+	qbuf    []byte // qbuf[:bn] holds the bytes of those not in page
 	bn      int
-	qOffset int64 // where their page starts, and its sequence number
+	page    []byte // the body of the page last read, while packets alias it
+	qOffset int64  // where their page starts, and its sequence number
 	qPage   uint32
 
 	err        error // what ended the input (io.EOF at its end)
@@ -263,7 +264,7 @@ func (d *Demuxer) Packet() (Packet, error) {
 			d.seekTo = -1
 		}
 		d.stats.Packets++
-		data := d.qbuf[it.off:it.end:it.end]
+		data := d.bytes(it)
 		var err error
 		if it.invalid {
 			_, err = checkPacket(data, d.multi)
@@ -281,6 +282,7 @@ type qitem struct {
 	samples       int32
 	hole, disc    bool
 	invalid       bool
+	inPage        bool // off and end are in page, not in qbuf
 }
 
 // endErr returns what Packet returns once the input has ended.
@@ -432,6 +434,9 @@ func (d *Demuxer) readPage() (ogg.Page, error) {
 // over), or a page of the link's stream, whose headers or audio packets it
 // takes.
 func (d *Demuxer) step() error {
+	if d.qi < d.qn {
+		d.detach() // packets still queued alias the page about to be read over
+	}
 	pg, err := d.readPage()
 	if err != nil {
 		return err

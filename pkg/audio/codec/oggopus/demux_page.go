@@ -42,6 +42,7 @@ func (d *Demuxer) linkPage(pg *ogg.Page) error {
 	if pg.EOS() {
 		d.ended, l.Ended = true, true
 	}
+	d.page = pg.Body // what the packets queued from it alias
 	start := d.qn
 	holeSaid := gap
 	for p, ok := d.ra.Packet(); ok; p, ok = d.ra.Packet() {
@@ -86,7 +87,7 @@ func (d *Demuxer) linkPage(pg *ogg.Page) error {
 		l.PacketSamples += int64(samples)
 		// Copied into a buffer of the page's packets, so the queue holds
 		// no pointers (no write barriers to fill it).
-		d.queue(p.Data, qitem{granule: -1, samples: int32(samples), hole: p.Hole, invalid: err != nil})
+		d.queue(p.Data, p.Offset, qitem{granule: -1, samples: int32(samples), hole: p.Hole, invalid: err != nil})
 	}
 	d.qOffset, d.qPage = d.pageOffset, pg.Sequence
 	if q := d.q[start:d.qn]; len(q) > 0 {
@@ -165,7 +166,7 @@ func (d *Demuxer) time(q []qitem, pg *ogg.Page) {
 					// The last page's position is lowered by the end
 					// trimming, which would shorten the gap: what was lost
 					// is whole frames.
-					if unit := int64(opus.TOC(d.qbuf[p.off]).FrameSamples()); unit > 0 {
+					if unit := int64(opus.TOC(d.bytes(p)[0]).FrameSamples()); unit > 0 {
 						gap = (gap + unit - 1) / unit * unit
 					}
 				}
@@ -196,20 +197,51 @@ func addSamples(a, b int64) int64 {
 	return a + b
 }
 
-// queue adds a packet to the queue, its bytes copied into qbuf. Only
-// indexes move in the common case (no pointer written, no write barrier).
-func (d *Demuxer) queue(data []byte, it qitem) {
+// queue adds a packet to the queue: as its place in the page's body (at
+// offset, which is −1 for a packet joined across pages), or, for a joined
+// one, its bytes copied into qbuf. Only indexes move in the common case
+// (no pointer written, no write barrier).
+func (d *Demuxer) queue(data []byte, offset int, it qitem) {
+	if d.qn == len(d.q) {
+		d.q = append(d.q[:d.qn], make([]qitem, max(d.qn, ogg.MaxSegments))...)
+	}
+	if offset >= 0 {
+		it.off, it.end, it.inPage = uint32(offset), uint32(offset+len(data)), true
+	} else {
+		it.off, it.end = d.keep(data)
+	}
+	d.q[d.qn] = it
+	d.qn++
+}
+
+// keep copies data into qbuf and returns where it is.
+func (d *Demuxer) keep(data []byte) (off, end uint32) {
 	if d.bn+len(data) > len(d.qbuf) {
 		buf := make([]byte, max(2*len(d.qbuf), d.bn+len(data), ogg.MaxBodySize))
 		copy(buf, d.qbuf[:d.bn])
 		d.qbuf = buf
 	}
-	if d.qn == len(d.q) {
-		d.q = append(d.q[:d.qn], make([]qitem, max(d.qn, ogg.MaxSegments))...)
-	}
-	it.off = uint32(d.bn)
+	off = uint32(d.bn)
 	d.bn += copy(d.qbuf[d.bn:], data)
-	it.end = uint32(d.bn)
-	d.q[d.qn] = it
-	d.qn++
+	return off, uint32(d.bn)
+}
+
+// detach copies the packets still queued that alias the page last read
+// into qbuf, before the next page is read over it.
+func (d *Demuxer) detach() {
+	for i := d.qi; i < d.qn; i++ {
+		if it := &d.q[i]; it.inPage {
+			it.off, it.end = d.keep(d.page[it.off:it.end])
+			it.inPage = false
+		}
+	}
+	d.page = nil
+}
+
+// bytes returns the bytes of a queued packet.
+func (d *Demuxer) bytes(it *qitem) []byte {
+	if it.inPage {
+		return d.page[it.off:it.end:it.end]
+	}
+	return d.qbuf[it.off:it.end:it.end]
 }
