@@ -30,9 +30,9 @@ import (
 // MaxTraceDelay is the longest delay a trace may give a packet.
 const MaxTraceDelay = time.Hour
 
-// MaxTraceLen is the most packets a trace may hold (the lines of a
-// 1 GB file of short lines), so that a trace's memory is bounded.
-const MaxTraceLen = 1 << 27
+// MaxTraceLen is the most packets a trace may hold (93 hours of 20 ms
+// packets; 128 MiB of delays), so that a trace's memory is bounded.
+const MaxTraceLen = 1 << 24
 
 // ErrTrace is wrapped by the errors ParseTrace returns for a trace that
 // does not parse.
