@@ -197,8 +197,17 @@ func simulate(ctx context.Context, e *env, o simOptions) error {
 }
 
 // runSimulate runs the simulation o asks for, writes its output and plot,
-// and returns what happened.
+// and returns what happened. When ctx is done it stops at once, even if
+// blocked reading stdin or writing stdout, with errInterrupted.
 func runSimulate(ctx context.Context, e *env, o simOptions) (*simResult, error) {
+	res, err := runSimulateCtx(ctx, interruptible(ctx, e), o)
+	if err != nil && ctx.Err() != nil {
+		return nil, errInterrupted
+	}
+	return res, err
+}
+
+func runSimulateCtx(ctx context.Context, e *env, o simOptions) (*simResult, error) {
 	src, err := openSource(e, o.in, sourceOptions{
 		trim: o.out != "", repeat: o.net.duration > 0, limit: o.net.duration, sendTime: o.net.sendTime})
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,4 +138,69 @@ func TestSimulateInterrupted(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("files left behind: %v", ents)
 	}
+}
+
+// blockedReader blocks every Read until the test ends, after saying on
+// reading that a Read began.
+type blockedReader struct {
+	reading chan struct{}
+	end     chan struct{}
+}
+
+func (b *blockedReader) Read(p []byte) (int, error) {
+	select {
+	case b.reading <- struct{}{}:
+	default:
+	}
+	<-b.end
+	return 0, io.EOF
+}
+
+// A signal stops a run blocked reading stdin (a pipe nobody writes to) or
+// writing stdout (a pipe nobody reads).
+func TestSimulateInterruptedOnPipes(t *testing.T) {
+	in := &blockedReader{reading: make(chan struct{}, 1), end: make(chan struct{})}
+	defer close(in.end)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan result, 1)
+	go func() {
+		var stdout, stderr bytes.Buffer
+		code := run(ctx, []string{"simulate", "-"}, in, &stdout, &stderr)
+		done <- result{stdout.String(), stderr.String(), code}
+	}()
+	<-in.reading
+	cancel()
+	if r := <-done; r.code != 1 || !strings.Contains(r.stderr, "opusrt: interrupted") {
+		t.Errorf("blocked on stdin: exit %d, stderr %q", r.code, r.stderr)
+	}
+
+	out := &blockedWriter{writing: make(chan struct{}, 1), end: make(chan struct{})}
+	defer close(out.end)
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() {
+		var stderr bytes.Buffer
+		code := run(ctx, []string{"simulate", "-o", "-", "--duration", "10m"}, nil, out, &stderr)
+		done <- result{"", stderr.String(), code}
+	}()
+	<-out.writing
+	cancel()
+	if r := <-done; r.code != 1 || !strings.Contains(r.stderr, "opusrt: interrupted") {
+		t.Errorf("blocked on stdout: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// blockedWriter blocks every Write until the test ends, after saying on
+// writing that a Write began.
+type blockedWriter struct {
+	writing chan struct{}
+	end     chan struct{}
+}
+
+func (b *blockedWriter) Write(p []byte) (int, error) {
+	select {
+	case b.writing <- struct{}{}:
+	default:
+	}
+	<-b.end
+	return 0, io.ErrClosedPipe
 }

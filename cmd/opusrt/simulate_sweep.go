@@ -40,7 +40,10 @@ func simulateSweep(ctx context.Context, e *env, o simOptions) error {
 	var stdin []byte
 	if o.in == "-" {
 		var err error
-		if stdin, err = io.ReadAll(e.stdin); err != nil {
+		if stdin, err = io.ReadAll(interruptible(ctx, e).stdin); err != nil {
+			if ctx.Err() != nil {
+				return errInterrupted
+			}
 			return fmt.Errorf("(stdin): %v", err)
 		}
 	}
