@@ -50,7 +50,10 @@ plays in any player and sounds as a listener heard it; the input's audio
 before the first frame played and after the last is filled too, and its end
 trimming carried over, so that a run that inserted and removed nothing
 decodes to the input's length. A discontinuity (a stamp jump beyond the
-resync threshold) writes nothing. OUT.opus is written beside itself under a
+resync threshold) writes nothing. The input's header (channels, mapping,
+output gain, input rate, pre-skip), comments and chain links are kept: a
+frame of the next link begins a link of the output with that link's
+header, the last one ended with its end trimming. OUT.opus is written beside itself under a
 temporary name and put in place at the end: a run that fails leaves an
 existing file as it was. Without -o nothing is written. With --plot, the
 timeline of every packet (sent, arrived, played; lost and late marked) is
@@ -234,6 +237,9 @@ func runSimulateCtx(ctx context.Context, e *env, o simOptions) (*simResult, erro
 	}
 	if out != nil {
 		res.trim = src.Trim()
+		if trim, ok := out.lastLinkTrim(); ok && res.trim > 0 {
+			res.trim = trim // links kept: the last one's own
+		}
 		if err := out.Finish(res.tailFill, res.trim); err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"slices"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,27 @@ type sentPacket struct {
 	pos time.Duration
 	// send is when it is sent, from the start, on the receiver's clock.
 	send time.Duration
+	// link is the input's link it belongs to (with sourceOptions.trim;
+	// else nil).
+	link *linkMeta
+}
+
+// linkMeta is what -o needs of one link of a chained input: its headers,
+// and its end trimming once its end was read.
+type linkMeta struct {
+	header opusrt.OggHeader
+	tags   opusrt.OggTags
+	trim   int // 48 kHz samples
+}
+
+// same reports whether links a and b play alike (one header, one set of
+// tags): consecutive passes of a one-link input are one link of -o.
+func (a *linkMeta) same(b *linkMeta) bool {
+	ha, hb := a.header, b.header
+	return ha.Channels == hb.Channels && ha.PreSkip == hb.PreSkip && ha.InputSampleRate == hb.InputSampleRate &&
+		ha.OutputGain == hb.OutputGain && ha.MappingFamily == hb.MappingFamily && ha.StreamCount == hb.StreamCount &&
+		ha.CoupledCount == hb.CoupledCount && slices.Equal(ha.ChannelMapping, hb.ChannelMapping) &&
+		a.tags.Vendor == b.tags.Vendor && slices.Equal(a.tags.Comments, b.tags.Comments)
 }
 
 // sourceOptions say how a packetSource sends its input.
@@ -66,7 +88,9 @@ type packetSource struct {
 	// With sourceOptions.trim, the first pass is read link by link
 	// (Multistream(false)), to sum the links' playback lengths.
 	linkwise bool
-	playback int64 // of the links read to their end, 48 kHz samples
+	playback int64     // of the links read to their end, 48 kHz samples
+	link     *linkMeta // the link being read (with sourceOptions.trim)
+	first    *linkMeta // the first link, where a pass starts again
 
 	// With repeat, a small input's first pass is kept (memo) and the
 	// later passes replay it: they cost no reading and parsing.
@@ -80,6 +104,7 @@ type packetSource struct {
 type memoItem struct {
 	frame opusrt.Frame
 	loss  time.Duration
+	link  *linkMeta
 }
 
 // maxInputGap is the longest loss in the input (a damaged or hostile
@@ -109,6 +134,7 @@ func (s *packetSource) read() (opusrt.Frame, time.Duration, error) {
 		}
 		it := s.memo[s.replay-1]
 		s.replay++
+		s.link = it.link
 		return it.frame, it.loss, nil
 	}
 	f, loss, err := s.reader.Frame()
@@ -116,7 +142,10 @@ func (s *packetSource) read() (opusrt.Frame, time.Duration, error) {
 		// The end of a link: its playback length is known.
 		l := s.reader.Link()
 		s.playback += l.PlaybackSamples()
+		s.link.trim = int(l.EndTrim)
 		if err = s.reader.NextLink(); err == nil {
+			nl := s.reader.Link()
+			s.link = &linkMeta{header: nl.Header, tags: nl.Tags}
 			f, loss, err = s.reader.Frame()
 		} else if err == io.EOF {
 			s.linkwise = false // the input's end: every link was summed
@@ -132,7 +161,7 @@ func (s *packetSource) read() (opusrt.Frame, time.Duration, error) {
 		if s.memoBytes > maxMemoBytes {
 			s.memo, s.memoOff = nil, true
 		} else {
-			s.memo = append(s.memo, memoItem{frame: f, loss: loss})
+			s.memo = append(s.memo, memoItem{frame: f, loss: loss, link: s.link})
 		}
 	}
 	return f, loss, err
@@ -163,6 +192,8 @@ func openSource(e *env, name string, o sourceOptions) (*packetSource, error) {
 	if o.trim {
 		s.linkwise = true
 		s.reader.Multistream(false)
+		s.link = &linkMeta{header: s.reader.Header, tags: s.reader.Tags}
+		s.first = s.link
 	}
 	s.header, s.tags = s.reader.Header, s.reader.Tags
 	return s, nil
@@ -211,7 +242,7 @@ func (s *packetSource) Next() (sentPacket, error) {
 			s.pos += loss
 			continue
 		}
-		p := sentPacket{frame: f, stamp: opusrt.FromTime(simStart.Add(s.pos + s.jumped)), pos: s.pos, send: s.pos}
+		p := sentPacket{frame: f, stamp: opusrt.FromTime(simStart.Add(s.pos + s.jumped)), pos: s.pos, send: s.pos, link: s.link}
 		if s.opts.sendTime != nil {
 			p.send = s.opts.sendTime(s.pos)
 		}
@@ -249,6 +280,9 @@ func (s *packetSource) again() error {
 		s.replay = 1
 		return nil
 	}
+	// Read through (Multistream): the links of later passes are not told
+	// apart, and take the first one's place in -o.
+	s.link = s.first
 	s.in.Close()
 	if s.stdin != nil {
 		s.in = &input{Reader: bytes.NewReader(s.stdin), name: s.in.name}

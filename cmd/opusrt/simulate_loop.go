@@ -194,7 +194,11 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 			}
 			acc.frame(got)
 			if out != nil {
-				if err := out.Frame(got.Frame, head); err != nil {
+				var link *linkMeta
+				if p != nil {
+					link = p.link
+				}
+				if err := out.Frame(got.Frame, head, link); err != nil {
 					return err
 				}
 			}

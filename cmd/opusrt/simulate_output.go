@@ -16,6 +16,9 @@ import (
 type simOutput struct {
 	file    *output
 	ow      *opusrt.OggWriter
+	net     netSpec
+	link    *linkMeta // the input's link the output's link stands for
+	links   int       // the output's links begun after the first
 	started bool
 	// conceal is the audio to conceal since the last frame: written when
 	// another frame comes; after the last one it is the underrun past the
@@ -32,27 +35,35 @@ func createSimOutput(e *env, name string, h opusrt.OggHeader, tags opusrt.OggTag
 	if err != nil {
 		return nil, err
 	}
+	ow, err := opusrt.NewOggWriter(file, h.InputSampleRate,
+		opusrt.WithHeader(h),
+		opusrt.WithSerial(serial),
+		opusrt.WithTags("", simComments(tags, net)...))
+	if err != nil {
+		file.Abort()
+		return nil, err
+	}
+	return &simOutput{file: file, ow: ow, net: net}, nil
+}
+
+// simComments returns the input's comments, its ENCODER replaced by
+// simulate's, and the network.
+func simComments(tags opusrt.OggTags, net netSpec) []string {
 	var comments []string
 	for _, c := range tags.Comments {
 		if !strings.HasPrefix(strings.ToUpper(c), "ENCODER=") {
 			comments = append(comments, c)
 		}
 	}
-	comments = append(comments, "ENCODER=opusrt simulate", "OPUSRT_NETWORK="+net.String())
-	ow, err := opusrt.NewOggWriter(file, h.InputSampleRate,
-		opusrt.WithHeader(h),
-		opusrt.WithSerial(serial),
-		opusrt.WithTags("", comments...))
-	if err != nil {
-		file.Abort()
-		return nil, err
-	}
-	return &simOutput{file: file, ow: ow}, nil
+	return append(comments, "ENCODER=opusrt simulate", "OPUSRT_NETWORK="+net.String())
 }
 
-// Frame writes a frame played; head is, for the first, the audio of the
-// input before it, which is filled.
-func (o *simOutput) Frame(f opusrt.Frame, head time.Duration) error {
+// Frame writes a frame played, of the input's link (nil: not known); head
+// is, for the first, the audio of the input before it, which is filled. A
+// frame of another link than the last one's (a chained input) begins a
+// link of the output with that link's header and tags, the last one's
+// ended with its end trimming.
+func (o *simOutput) Frame(f opusrt.Frame, head time.Duration, link *linkMeta) error {
 	fill := o.conceal
 	if !o.started {
 		o.started, fill = true, head
@@ -63,7 +74,31 @@ func (o *simOutput) Frame(f opusrt.Frame, head time.Duration) error {
 			return err
 		}
 	}
+	if link != nil && o.link != nil && link != o.link && !link.same(o.link) {
+		if err := o.ow.TrimEnd(o.link.trim); err != nil {
+			return err
+		}
+		t := link.tags
+		t.Vendor, t.Comments = opusrt.DefaultVendor, simComments(link.tags, o.net)
+		if err := o.ow.NextLink(link.header, t); err != nil {
+			return err
+		}
+		o.links++
+	}
+	if link != nil {
+		o.link = link
+	}
 	return o.ow.Write(f)
+}
+
+// lastLinkTrim returns, when the output has more than one link, the end
+// trimming of the input's link its last one stands for; ok false with one
+// link.
+func (o *simOutput) lastLinkTrim() (trim int, ok bool) {
+	if o.links == 0 || o.link == nil {
+		return 0, false
+	}
+	return o.link.trim, true
 }
 
 // Conceal records audio to conceal: a loss or an inserted slot.
