@@ -2,10 +2,10 @@ package main
 
 import (
 	"bytes"
-	"slices"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
