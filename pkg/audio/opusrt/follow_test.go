@@ -408,3 +408,29 @@ func mean(d []time.Duration) time.Duration {
 	}
 	return sum / time.Duration(len(d))
 }
+
+func TestAdaptivePlayoutClamp(t *testing.T) {
+	// Before anything arrives the target is the starting delay, clamped.
+	tests := []struct {
+		start, min, max, want time.Duration
+	}{
+		{60 * time.Millisecond, 20 * time.Millisecond, time.Second, 60 * time.Millisecond},
+		{500 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 200 * time.Millisecond},
+		{10 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 100 * time.Millisecond},
+		{60 * time.Millisecond, 300 * time.Millisecond, 100 * time.Millisecond, 300 * time.Millisecond}, // max below min: min
+		{60 * time.Millisecond, -time.Second, 0, 60 * time.Millisecond},                                  // min 0, max 2 s
+		{5 * time.Second, -time.Second, 0, 2 * time.Second},
+	}
+	for _, tc := range tests {
+		rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), opusrt.WithClock(fakeclock.New(t0)),
+			opusrt.WithPlayoutDelay(tc.start), opusrt.WithAdaptivePlayout(tc.min, tc.max))
+		if got := rtb.Stats().TargetDelay; got != tc.want {
+			t.Errorf("start %v, clamp [%v, %v]: target %v, want %v", tc.start, tc.min, tc.max, got, tc.want)
+		}
+	}
+	// A fixed delay's target is the delay.
+	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), opusrt.WithPlayoutDelay(80*time.Millisecond))
+	if got := rtb.Stats().TargetDelay; got != 80*time.Millisecond {
+		t.Errorf("fixed: target %v", got)
+	}
+}
