@@ -418,7 +418,7 @@ func TestAdaptivePlayoutClamp(t *testing.T) {
 		{500 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 200 * time.Millisecond},
 		{10 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 100 * time.Millisecond},
 		{60 * time.Millisecond, 300 * time.Millisecond, 100 * time.Millisecond, 300 * time.Millisecond}, // max below min: min
-		{60 * time.Millisecond, -time.Second, 0, 60 * time.Millisecond},                                  // min 0, max 2 s
+		{60 * time.Millisecond, -time.Second, 0, 60 * time.Millisecond},                                 // min 0, max 2 s
 		{5 * time.Second, -time.Second, 0, 2 * time.Second},
 	}
 	for _, tc := range tests {
