@@ -99,9 +99,13 @@ func NewBuffer(d time.Duration, opts ...BufferOption) *Buffer {
 // initLocked makes a zero Buffer usable.
 func (b *Buffer) initLocked() {
 	if b.clock == nil {
-		b.setClockLocked(SystemClock())
-		b.resyncUs = DefaultResyncThreshold.Microseconds()
+		b.initZeroLocked() // out of line, so that this check inlines
 	}
+}
+
+func (b *Buffer) initZeroLocked() {
+	b.setClockLocked(SystemClock())
+	b.resyncUs = DefaultResyncThreshold.Microseconds()
 }
 
 func (b *Buffer) setClockLocked(c Clock) {
