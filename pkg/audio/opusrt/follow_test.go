@@ -434,3 +434,47 @@ func TestAdaptivePlayoutClamp(t *testing.T) {
 		t.Errorf("fixed: target %v", got)
 	}
 }
+
+func TestFollowHostileTransit(t *testing.T) {
+	// A network whose delay swings by up to 4 s (inside the resync
+	// threshold) every second: the schedule chases it, but never hands out
+	// more audio than the clock has advanced (plus the delay), loses track
+	// of no frame, and its counters stay sane.
+	const n = 3000 // 60 s
+	for _, adaptive := range []bool{false, true} {
+		var opts []opusrt.RealtimeOption
+		if adaptive {
+			opts = append(opts, opusrt.WithAdaptivePlayout(0, 0))
+		}
+		r := rand.New(rand.NewPCG(8, 8))
+		swing := time.Duration(0)
+		s := stream{
+			n:    n,
+			send: func(i int) time.Duration { return time.Duration(i) * 20 * time.Millisecond },
+			net: func(i int) time.Duration {
+				if i%50 == 0 {
+					swing = time.Duration(r.Int64N(int64(4 * time.Second)))
+				}
+				return 10*time.Millisecond + swing
+			},
+		}
+		o := playStream(t, s, opts...)
+		st := o.stats
+		var handed time.Duration
+		for _, d := range o.eventDur {
+			handed += d
+		}
+		elapsed := o.playedAt[len(o.playedAt)-1]
+		if handed > elapsed+opusrt.DefaultPlayoutDelay+20*time.Millisecond {
+			t.Errorf("adaptive %v: %v of audio handed out in %v", adaptive, handed, elapsed)
+		}
+		sum := st.PacketsPlayed + st.PacketsLate + st.PacketsDuplicated + st.PacketsDropped +
+			st.PacketsResynced + st.PacketsCleared + st.PacketsRemoved + uint64(st.BufferedPackets)
+		if st.PacketsReceived != sum || st.PacketsReceived != n {
+			t.Errorf("adaptive %v: received %d, accounted %d (%+v)", adaptive, st.PacketsReceived, sum, st)
+		}
+		if st.TargetDelay < 0 || st.TargetDelay > 2*time.Second || math.IsNaN(st.SkewPPM) || math.Abs(st.SkewPPM) > 1e6 {
+			t.Errorf("adaptive %v: target %v, skew %v", adaptive, st.TargetDelay, st.SkewPPM)
+		}
+	}
+}
