@@ -61,16 +61,18 @@ func All(n int) []Trace {
 const base = 40
 
 // fifo makes a draw per packet into what a first-in-first-out path
-// delivers: a packet cannot overtake the one before it, so it leaves no
-// sooner than that one arrived (less the 20 ms that separate them).
+// delivers: a packet cannot overtake the one before it, so it arrives no
+// sooner than that one did.
 func fifo(delays []float64) []float64 {
-	prev := math.Inf(-1)
+	frameMs := float64(FrameDuration / time.Millisecond)
+	prevArrival := math.Inf(-1) // ms since the first packet was sent
 	for i, d := range delays {
 		if d == Lost {
 			continue
 		}
-		d = math.Max(d, prev-float64(FrameDuration/time.Millisecond))
-		delays[i], prev = d, d
+		sent := float64(i) * frameMs
+		d = math.Max(d, prevArrival-sent)
+		delays[i], prevArrival = d, sent+d
 	}
 	return delays
 }

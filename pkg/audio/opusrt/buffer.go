@@ -99,9 +99,13 @@ func NewBuffer(d time.Duration, opts ...BufferOption) *Buffer {
 // initLocked makes a zero Buffer usable.
 func (b *Buffer) initLocked() {
 	if b.clock == nil {
-		b.setClockLocked(SystemClock())
-		b.resyncUs = DefaultResyncThreshold.Microseconds()
+		b.initZeroLocked() // out of line, so that this check inlines
 	}
+}
+
+func (b *Buffer) initZeroLocked() {
+	b.setClockLocked(SystemClock())
+	b.resyncUs = DefaultResyncThreshold.Microseconds()
 }
 
 func (b *Buffer) setClockLocked(c Clock) {
@@ -521,8 +525,9 @@ type jitterEstimator struct {
 
 // observe takes the arrival (ns since the clock's base) of a frame that
 // starts at startUs. A change of transit time beyond jumpUs is a timeline
-// jump (a sender's clock, a resync), not jitter: the estimate starts again
-// from it, so one absurd stamp cannot make it read hours.
+// jump (a sender's clock, a stray datagram with an absurd stamp), not
+// jitter: it is not counted, and the differences go on from it, so one
+// absurd stamp can neither make the estimate read hours nor wipe it.
 func (j *jitterEstimator) observe(arrivalNs, startUs, jumpUs int64) {
 	transit := arrivalNs/1000 - startUs
 	if j.valid {
@@ -530,9 +535,7 @@ func (j *jitterEstimator) observe(arrivalNs, startUs, jumpUs int64) {
 		if d < 0 {
 			d = -d
 		}
-		if d > jumpUs {
-			j.jitter16 = 0
-		} else {
+		if d <= jumpUs {
 			j.jitter16 += d - (j.jitter16+8)>>4
 		}
 	}

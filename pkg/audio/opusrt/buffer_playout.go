@@ -11,8 +11,16 @@ import "time"
 type head struct {
 	kind    EventKind // 0 when nothing is held
 	startUs int64     // where the event starts (the read position, or the first frame's start when there is none)
-	arrived time.Time // when the frame the event leads to arrived, if timed
-	timed   bool
+	arrival int64     // ns since the clock's base, of the frame the event leads to (noArrival: not timed)
+}
+
+// arrivedLocked returns when the frame h leads to arrived; ok is false when
+// it was not timed (WithoutArrivalTimes, Append).
+func (b *Buffer) arrivedLocked(h head) (t time.Time, ok bool) {
+	if h.arrival == int64(noArrival) {
+		return time.Time{}, false
+	}
+	return b.base.Add(time.Duration(h.arrival)), true
 }
 
 // headLocked returns what takeLocked would take next, dropping the held
@@ -26,10 +34,7 @@ func (b *Buffer) headLocked() head {
 			b.stats.PacketsLate++
 			continue
 		}
-		h := head{kind: EventFrame, startUs: e.start}
-		if e.arrival != int64(noArrival) {
-			h.arrived, h.timed = b.base.Add(time.Duration(e.arrival)), true
-		}
+		h := head{kind: EventFrame, startUs: e.start, arrival: e.arrival}
 		switch {
 		case b.jumped:
 			h.kind = EventDiscontinuity

@@ -80,3 +80,33 @@ func ExampleBuffer_Event() {
 	// frame at 3601020 ms:
 	//   decode 20ms
 }
+
+// A RealtimeBuffer hands out the same events at their due times. Here on a
+// manual clock: frame 2 is lost, then the sender's clock jumps ten minutes
+// ahead; the jump is a discontinuity, due when the jumped-to frame is
+// (one playout delay after it arrived, 60 ms by default), with the frame
+// right after it.
+func ExampleRealtimeBuffer_Event() {
+	clk := fakeclockAt(0) // a real player leaves the clock out: SystemClock
+	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), opusrt.WithClock(clk))
+	rtb.Write(opusrt.ToStamped(voice(1), 0))
+	rtb.Write(opusrt.ToStamped(voice(3), 40))
+	rtb.Write(opusrt.ToStamped(voice(4), 600000))
+	rtb.CloseWrite()
+	for {
+		if due, ok := rtb.NextDue(); ok {
+			clk.Set(due) // a real clock would just wait in Event
+		}
+		ev, err := rtb.Event()
+		if err != nil {
+			break // io.EOF: closed, and everything played
+		}
+		fmt.Printf("at %v: %v of %v at %d ms\n", clk.Now().Sub(t0), ev.Kind, ev.Duration, ev.Stamp())
+	}
+	// Output:
+	// at 60ms: frame of 20ms at 0 ms
+	// at 80ms: loss of 20ms at 20 ms
+	// at 100ms: frame of 20ms at 40 ms
+	// at 120ms: discontinuity of 0s at 600000 ms
+	// at 120ms: frame of 20ms at 600000 ms
+}

@@ -197,8 +197,10 @@ func (r *RealtimeBuffer) observeLocked(now time.Time, startUs int64) {
 func (r *RealtimeBuffer) restartFollowLocked() {
 	b := r.buf
 	r.follow.restart(b.timelineLocked())
-	if h := b.headLocked(); h.kind == EventFrame && h.timed {
-		r.observeLocked(h.arrived, h.startUs)
+	if h := b.headLocked(); h.kind == EventFrame {
+		if at, ok := b.arrivedLocked(h); ok {
+			r.observeLocked(at, h.startUs)
+		}
 	}
 }
 

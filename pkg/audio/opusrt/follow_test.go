@@ -408,3 +408,73 @@ func mean(d []time.Duration) time.Duration {
 	}
 	return sum / time.Duration(len(d))
 }
+
+func TestAdaptivePlayoutClamp(t *testing.T) {
+	// Before anything arrives the target is the starting delay, clamped.
+	tests := []struct {
+		start, min, max, want time.Duration
+	}{
+		{60 * time.Millisecond, 20 * time.Millisecond, time.Second, 60 * time.Millisecond},
+		{500 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 200 * time.Millisecond},
+		{10 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 100 * time.Millisecond},
+		{60 * time.Millisecond, 300 * time.Millisecond, 100 * time.Millisecond, 300 * time.Millisecond}, // max below min: min
+		{60 * time.Millisecond, -time.Second, 0, 60 * time.Millisecond},                                 // min 0, max 2 s
+		{5 * time.Second, -time.Second, 0, 2 * time.Second},
+	}
+	for _, tc := range tests {
+		rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), opusrt.WithClock(fakeclock.New(t0)),
+			opusrt.WithPlayoutDelay(tc.start), opusrt.WithAdaptivePlayout(tc.min, tc.max))
+		if got := rtb.Stats().TargetDelay; got != tc.want {
+			t.Errorf("start %v, clamp [%v, %v]: target %v, want %v", tc.start, tc.min, tc.max, got, tc.want)
+		}
+	}
+	// A fixed delay's target is the delay.
+	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), opusrt.WithPlayoutDelay(80*time.Millisecond))
+	if got := rtb.Stats().TargetDelay; got != 80*time.Millisecond {
+		t.Errorf("fixed: target %v", got)
+	}
+}
+
+func TestFollowHostileTransit(t *testing.T) {
+	// A network whose delay swings by up to 4 s (inside the resync
+	// threshold) every second: the schedule chases it, but never hands out
+	// more audio than the clock has advanced (plus the delay), loses track
+	// of no frame, and its counters stay sane.
+	const n = 3000 // 60 s
+	for _, adaptive := range []bool{false, true} {
+		var opts []opusrt.RealtimeOption
+		if adaptive {
+			opts = append(opts, opusrt.WithAdaptivePlayout(0, 0))
+		}
+		r := rand.New(rand.NewPCG(8, 8))
+		swing := time.Duration(0)
+		s := stream{
+			n:    n,
+			send: func(i int) time.Duration { return time.Duration(i) * 20 * time.Millisecond },
+			net: func(i int) time.Duration {
+				if i%50 == 0 {
+					swing = time.Duration(r.Int64N(int64(4 * time.Second)))
+				}
+				return 10*time.Millisecond + swing
+			},
+		}
+		o := playStream(t, s, opts...)
+		st := o.stats
+		var handed time.Duration
+		for _, d := range o.eventDur {
+			handed += d
+		}
+		elapsed := o.playedAt[len(o.playedAt)-1]
+		if handed > elapsed+opusrt.DefaultPlayoutDelay+20*time.Millisecond {
+			t.Errorf("adaptive %v: %v of audio handed out in %v", adaptive, handed, elapsed)
+		}
+		sum := st.PacketsPlayed + st.PacketsLate + st.PacketsDuplicated + st.PacketsDropped +
+			st.PacketsResynced + st.PacketsCleared + st.PacketsRemoved + uint64(st.BufferedPackets)
+		if st.PacketsReceived != sum || st.PacketsReceived != n {
+			t.Errorf("adaptive %v: received %d, accounted %d (%+v)", adaptive, st.PacketsReceived, sum, st)
+		}
+		if st.TargetDelay < 0 || st.TargetDelay > 2*time.Second || math.IsNaN(st.SkewPPM) || math.Abs(st.SkewPPM) > 1e6 {
+			t.Errorf("adaptive %v: target %v, skew %v", adaptive, st.TargetDelay, st.SkewPPM)
+		}
+	}
+}

@@ -330,10 +330,11 @@ func (r *RealtimeBuffer) planLocked(now time.Time) plan {
 		// new timeline begins, and a rest within StampTolerance taken as
 		// contiguous.
 		cadence := r.dueLocked(s.posUs)
-		if !h.timed {
+		arrived, timed := b.arrivedLocked(h)
+		if !timed {
 			return plan{act: actJump, due: cadence}
 		}
-		due := h.arrived.Add(r.delay)
+		due := arrived.Add(r.delay)
 		rest := due.Sub(cadence)
 		if rest <= StampTolerance {
 			return plan{act: actJump, due: cadence}

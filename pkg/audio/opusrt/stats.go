@@ -69,9 +69,10 @@ type Stats struct {
 
 	// Jitter is the interarrival jitter of RFC 3550 §6.4.1, from arrival
 	// times on the buffer's clock and the frames' stamps, in microsecond
-	// resolution. It starts again at every resync and at every change of
-	// transit time beyond the resync threshold (a timeline jump, not
-	// jitter), so one absurd stamp cannot make it read hours.
+	// resolution. It starts again at every resync back and Reset; a change
+	// of transit time beyond the resync threshold (a timeline jump, not
+	// jitter) is not counted, so one absurd stamp cannot make it read
+	// hours.
 	Jitter time.Duration
 	// JitterBufferDelay is the total time the played frames spent between
 	// arrival and a RealtimeBuffer's Frame returning them (WebRTC's
