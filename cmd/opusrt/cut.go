@@ -24,9 +24,10 @@ op_pcm_seek does (bisection on granule positions, reading a few chunks of the
 file), copies the packets from 80 ms before it (the pre-roll RFC 7845 §4.6
 asks a decoder to decode before a seek target), and sets OUT's pre-skip and
 end trimming so that a player outputs exactly the samples from --start to
---end. Times are from the first sample a player outputs. The header and tags
-of FILE are kept. FILE must be a file cut can seek in (not "-"); a chained
-FILE is cut within its first link.`,
+--end. Times are from the first sample a player outputs; in a chained FILE
+they count its links end to end (as opusfile does), and the part is cut
+within the link where --start lies. The header and tags of that link are
+kept. FILE must be a file cut can seek in (not "-").`,
 		Example: `  opusrt cut talk.opus --start 1m30s --end 1m45.5s -o quote.opus
   opusrt cut talk.opus --start 10s -o rest.opus`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -49,7 +50,7 @@ FILE is cut within its first link.`,
 		},
 	}
 	c.Flags().DurationVar(&start, "start", 0, "where the part begins, from the start of the audio")
-	c.Flags().DurationVar(&end, "end", 0, "where the part ends (0: the end of the first link)")
+	c.Flags().DurationVar(&end, "end", 0, "where the part ends (0: the end of the link --start lies in)")
 	c.Flags().StringVarP(&out, "output", "o", "", "the Ogg Opus file to write (\"-\" for stdout)")
 	return c
 }
@@ -76,9 +77,9 @@ func cutFile(e *env, name, out string, start, end time.Duration) error {
 	return o.Commit()
 }
 
-// cut copies from or to w the samples [start, end) of its first link, in
-// 48 kHz samples from the first one a player outputs; end 0 means to the
-// link's end.
+// cut copies from or to w the samples [start, end) of or, in 48 kHz
+// samples from the first one a player outputs (a chain's links end to
+// end), within the link where start lies; end 0 means to that link's end.
 func cut(or *opusrt.OggReader, w io.Writer, start, end int64) error {
 	or.Multistream(false)
 	discard, err := or.SeekSamples(start)

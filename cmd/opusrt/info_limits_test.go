@@ -51,6 +51,7 @@ func TestInfoRandomSerialsBounded(t *testing.T) {
 	if len(rep.Problems) > maxListedProblems || len(rep.OtherStreams) > 64 || len(rep.Links) != 1 {
 		t.Errorf("%d problems, %d other streams, %d links", len(rep.Problems), len(rep.OtherStreams), len(rep.Links))
 	}
+	t.Logf("%d bytes of input, %d KiB of heap held", len(in), heap>>10)
 	if heap > 8<<20 {
 		t.Errorf("info holds %d MB after a %d MB file", heap>>20, len(in)>>20)
 	}
@@ -90,6 +91,7 @@ func TestInfoManyLinksBounded(t *testing.T) {
 	if rep.PlaybackSamples != links*(960-312) || len(rep.Problems) != 0 {
 		t.Errorf("playback %d, problems %v", rep.PlaybackSamples, rep.Problems)
 	}
+	t.Logf("%d bytes of input, %d KiB of heap held", len(in), heap>>10)
 	if heap > 8<<20 {
 		t.Errorf("info holds %d MB after a %d MB file", heap>>20, len(in)>>20)
 	}

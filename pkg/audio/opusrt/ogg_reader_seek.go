@@ -19,9 +19,12 @@ const OggPreRoll = oggopus.PreRoll
 // the link's first, near its start), so a decoder converges before pos;
 // discard is how many samples to drop from the decoded output, counted
 // from the start of that frame, to reach pos (pre-roll and pre-skip
-// included). At or past the end of the link, Frame then returns the next
-// link's frames, or io.EOF. The reader must have been made on an
-// io.ReadSeeker (ErrNotSeekable otherwise).
+// included). pos counts from the start of the link being read and, past
+// its end, on into the links after it (a chain's samples end to end, as
+// op_pcm_seek counts them): from the first link it is a position in the
+// whole stream, and Link, Header and Tags then tell the link it is in.
+// Past the end of the input, Frame returns io.EOF. The reader must have
+// been made on an io.ReadSeeker (ErrNotSeekable otherwise).
 func (or *OggReader) SeekSamples(pos int64) (discard int64, err error) {
 	discard, err = or.d.SeekSamples(pos)
 	if err != nil {
@@ -29,6 +32,8 @@ func (or *OggReader) SeekSamples(pos int64) (discard int64, err error) {
 	}
 	or.hasHeld, or.held, or.lost, or.warn = false, nil, 0, nil
 	or.granule, or.atEnd = -1, false
+	l := or.d.Link()
+	or.Header, or.Tags = l.Header, l.Tags // a later link's, past the first
 	return discard, nil
 }
 

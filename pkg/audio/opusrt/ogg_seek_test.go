@@ -57,12 +57,13 @@ func TestOggReaderSeek(t *testing.T) {
 		}
 		f, _, err := or.Frame()
 		reads, read := cr.reads, cr.bytes
+		t.Logf("seek to %d: %d reads, %d bytes of %d", pos, reads, read, len(file))
 		// The packets are 960 samples each from granule 0: packet i
 		// holds samples [960i, 960(i+1)); the pre-skip is in the first.
 		target := pos + preSkip
 		from := max(target-opusrt.OggPreRoll, 0)
 		i := from / 960
-		if i >= int64(len(frames)) {
+		if pos >= int64(len(frames))*960-preSkip { // at or past the end
 			if err != io.EOF {
 				t.Errorf("seek to %d past the end: %v", pos, err)
 			}
@@ -160,6 +161,59 @@ func TestOggReaderSeekSamples(t *testing.T) {
 					t.Errorf("seek to %d: granule %d, discard %d; want frame %d at granule %d, discard %d",
 						pos, or.Granule(), discard, i, ends[i], target-start)
 				}
+			}
+		})
+	}
+}
+
+// In a chain, a position past the first link's end lies in the next: the
+// seek goes on there, as op_pcm_seek counts a chain's samples end to end.
+func TestOggReaderSeekChain(t *testing.T) {
+	for _, name := range []string{samples.Chained, samples.ChainedMixed} {
+		t.Run(name, func(t *testing.T) {
+			data, _ := samples.ReadFile(name)
+			ref, _ := samples.Reference(name)
+			// The second link's frames and their ends, read in order.
+			or, _ := opusrt.NewOggReader(bytes.NewReader(data))
+			or.Multistream(false)
+			if err := or.NextLink(); err != nil {
+				t.Fatal(err)
+			}
+			var ends []int64
+			var fs []opusrt.Frame
+			for {
+				f, _, err := or.Frame()
+				if err != nil {
+					break
+				}
+				ends, fs = append(ends, or.Granule()), append(fs, f)
+			}
+			first := ref.Links[0].PlaybackSamples
+			for _, in2 := range []int64{0, 30000, ref.Links[1].PlaybackSamples - 1} {
+				or, _ := opusrt.NewOggReader(bytes.NewReader(data))
+				discard, err := or.SeekSamples(first + in2)
+				f, _, ferr := or.Frame()
+				if err != nil || ferr != nil {
+					t.Fatalf("seek to %d: %v, %v", first+in2, err, ferr)
+				}
+				target := int64(or.Header.PreSkip) + in2
+				i := 0
+				for i < len(ends) && ends[i] <= target-opusrt.OggPreRoll {
+					i++
+				}
+				start := ends[i] - int64(fs[i].Duration()*48000/time.Second)
+				if l := or.Link(); l.Number != 2 || !bytes.Equal(f, fs[i]) || discard != target-start {
+					t.Errorf("seek to %d: link %d, granule %d, discard %d; want link 2, granule %d, discard %d",
+						first+in2, l.Number, or.Granule(), discard, ends[i], target-start)
+				}
+			}
+			// Past the end of the chain.
+			or, _ = opusrt.NewOggReader(bytes.NewReader(data))
+			if _, err := or.SeekSamples(ref.PlaybackSamples + 1); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := or.Frame(); err != io.EOF {
+				t.Errorf("past the end: %v", err)
 			}
 		})
 	}

@@ -174,6 +174,10 @@ type Demuxer struct {
 	seekTo    int64 // Packet skips the packets that end by it; −1: none
 	seekAfter bool  // a seek positioned the reader: skip problems of the first page
 	origin    int64 // the position of rs where reading began
+	// The last page with a granule position (LastGranule), once read.
+	lastSerial  uint32
+	lastGranule int64
+	lastKnown   bool
 
 	pending    ogg.Page // the first page of the next link, when hasPending
 	hasPending bool

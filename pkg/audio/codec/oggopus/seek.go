@@ -30,11 +30,18 @@ const seekScan = 64 << 10
 // start), so that a decoder converges before pos; SeekSamples returns how
 // many samples to drop from the decoded output, counting from the start
 // of that packet, to reach pos: the pre-roll, the part of the packet
-// before it, and near the start the pre-skip. At or past the end of the
-// link, Packet then returns io.EOF.
+// before it, and near the start the pre-skip.
+//
+// pos counts from the start of the current link; past the link's end
+// (its playback length) it goes on into the links after it, a chain's
+// samples end to end as op_pcm_seek counts them, so that from the first
+// link pos is a position in the whole stream: the Demuxer then reads that
+// link (NextLink is done; Link tells which). Past the end of the input,
+// Packet then returns io.EOF.
 //
 // Seeking reads a few chunks of the input (about log2(link bytes/64 KiB)
-// of them, then 64 KiB at most in order), not the link. It needs an input
+// of them, then 64 KiB at most in order, and as many again per link
+// passed over to find where it ends), not the link. It needs an input
 // that can seek (ErrNotSeekable otherwise). The link's counts (Packets,
 // Pages) count what was read, seeks included.
 func (d *Demuxer) SeekSamples(pos int64) (discard int64, err error) {
@@ -44,22 +51,66 @@ func (d *Demuxer) SeekSamples(pos int64) (discard int64, err error) {
 	if d.ra == nil {
 		return 0, fmt.Errorf("oggopus: seek before the first link")
 	}
-	if err := d.ensureStarted(); err != nil {
-		return 0, err
+	end, err := d.rs.Seek(0, io.SeekEnd)
+	if err != nil {
+		return 0, fmt.Errorf("oggopus: seeking: %w", err)
 	}
+	size := end - d.origin
+	pos = max(pos, 0)
+	for {
+		if err := d.ensureStarted(); err != nil {
+			return 0, err
+		}
+		serial, last, err := d.LastGranule()
+		if err != nil {
+			return d.seekInLink(pos, size)
+		}
+		if serial == d.ra.Serial() {
+			// The last link: past its end is the end of the input.
+			l := &d.link
+			if pos >= max(last-max(l.StartGranule, 0)-int64(l.Header.PreSkip), 0) {
+				return 0, d.reposition(size)
+			}
+			return d.seekInLink(pos, size)
+		}
+		bound, final, ok, err := d.linkEnd(size)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			return d.seekInLink(pos, size)
+		}
+		l := &d.link
+		n := max(final-max(l.StartGranule, 0)-int64(l.Header.PreSkip), 0)
+		if pos < n {
+			return d.seekInLink(pos, bound)
+		}
+		// Past this link: on into the next, as op_pcm_seek counts a
+		// chain's samples end to end.
+		pos -= n
+		if err := d.reposition(bound); err != nil {
+			return 0, err
+		}
+		if l, err := d.NextLink(); l == nil {
+			if err == io.EOF {
+				return 0, nil
+			}
+			return 0, err
+		}
+	}
+}
+
+// seekInLink is SeekSamples within the link being read, whose pages lie
+// before offset limit.
+func (d *Demuxer) seekInLink(pos, limit int64) (discard int64, err error) {
 	l := &d.link
 	start := max(l.StartGranule, 0)
-	pos = max(pos, 0)
 	target := addSamples(start, addSamples(int64(l.Header.PreSkip), pos))
 	from := target - PreRoll
 	off := d.audioOff
 	atStart := from <= start
 	if !atStart {
-		end, err := d.rs.Seek(0, io.SeekEnd)
-		if err != nil {
-			return 0, fmt.Errorf("oggopus: seeking: %w", err)
-		}
-		if off, atStart, err = d.bisect(d.audioOff, end-d.origin, from); err != nil {
+		if off, atStart, err = d.bisect(d.audioOff, limit, from); err != nil {
 			return 0, err
 		}
 	}
@@ -75,6 +126,77 @@ func (d *Demuxer) SeekSamples(pos int64) (discard int64, err error) {
 		return 0, nil
 	}
 	return max(target-s0, 0), nil
+}
+
+// linkEnd finds where the link being read ends in the input: the offset
+// of the first page of the next link (bound), and the last granule
+// position of the link's stream (final), by bisection on serial numbers
+// as opusfile finds a chain's links. ok is false when no next link is
+// found before size.
+func (d *Demuxer) linkEnd(size int64) (bound, final int64, ok bool, err error) {
+	serial := d.ra.Serial()
+	lo, hi := d.audioOff, size
+	for hi-lo > seekScan {
+		mid := lo + (hi-lo)/2
+		off, ours, err := d.probeLink(mid, hi, serial)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		if ours {
+			lo = off
+		} else {
+			hi = mid
+		}
+	}
+	if _, err := d.rs.Seek(d.origin+lo, io.SeekStart); err != nil {
+		return 0, 0, false, fmt.Errorf("oggopus: seeking: %w", err)
+	}
+	pr := ogg.NewPageReader(io.LimitReader(d.rs, hi-lo+2*ogg.MaxPageSize))
+	var read int64
+	final = -1
+	for {
+		pg, err := pr.ReadPage()
+		if err != nil {
+			return 0, 0, false, nil
+		}
+		po := lo + read + pr.Stats().Skipped
+		read += int64(pg.Len())
+		switch {
+		case pg.Serial == serial && !pg.BOS():
+			if pg.Granule >= 0 {
+				final = pg.Granule
+			}
+		case pg.BOS() && final >= 0:
+			return po, final, true, nil
+		}
+	}
+}
+
+// probeLink reads the pages from offset at on (up to limit) and returns
+// the first that is of the stream (ours) or begins a stream: whether the
+// link goes on past at.
+func (d *Demuxer) probeLink(at, limit int64, serial uint32) (off int64, ours bool, err error) {
+	if _, err := d.rs.Seek(d.origin+at, io.SeekStart); err != nil {
+		return 0, false, fmt.Errorf("oggopus: seeking: %w", err)
+	}
+	pr := ogg.NewPageReader(io.LimitReader(d.rs, limit-at+ogg.MaxPageSize))
+	var read int64
+	for {
+		pg, err := pr.ReadPage()
+		if err != nil {
+			return 0, false, nil
+		}
+		po := at + read + pr.Stats().Skipped
+		read += int64(pg.Len())
+		switch {
+		case po >= limit:
+			return 0, false, nil
+		case pg.Serial == serial && !pg.BOS():
+			return po, true, nil
+		case pg.BOS():
+			return po, false, nil
+		}
+	}
 }
 
 // ensureStarted reads on, queueing the packets, until the link's start
@@ -213,10 +335,13 @@ func (d *Demuxer) skipTo(from int64) (int64, bool) {
 // backwards from its end in chunks of 64 KiB (a playback length without
 // reading the whole stream, as opusfile finds it). The Demuxer then reads
 // on where it was. It needs an input that can seek (ErrNotSeekable
-// otherwise).
+// otherwise). The input is taken not to change: the answer is read once.
 func (d *Demuxer) LastGranule() (serial uint32, granule int64, err error) {
 	if d.rs == nil {
 		return 0, 0, ErrNotSeekable
+	}
+	if d.lastKnown {
+		return d.lastSerial, d.lastGranule, nil
 	}
 	cur, err := d.rs.Seek(0, io.SeekCurrent)
 	if err != nil {
@@ -250,6 +375,7 @@ func (d *Demuxer) LastGranule() (serial uint32, granule int64, err error) {
 			}
 		}
 		if found {
+			d.lastSerial, d.lastGranule, d.lastKnown = serial, granule, true
 			return serial, granule, nil
 		}
 		hi = lo
