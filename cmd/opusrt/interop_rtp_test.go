@@ -68,11 +68,11 @@ func samePackets(t *testing.T, got, want []opusrt.Frame) {
 	}
 }
 
-// interruptible lets the test send SIGINT to the tools it starts: a test
+// catchInterrupt lets the test send SIGINT to the tools it starts: a test
 // run from a background shell inherits SIGINT ignored, and so would they.
 // While the test runs, the test process catches SIGINT itself, which resets
 // it to the default in the children.
-func interruptible(t *testing.T) {
+func catchInterrupt(t *testing.T) {
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, os.Interrupt)
 	t.Cleanup(func() { signal.Stop(c) })
@@ -264,7 +264,7 @@ func TestInteropSendToGStreamer(t *testing.T) {
 		t.Skip("streams 3.3 s in real time")
 	}
 	tooltest.Require(t, "gst-launch-1.0")
-	interruptible(t)
+	catchInterrupt(t)
 	sendToTool(t, os.Interrupt, tooltest.OpusDecSamples, func(_ string, s *sdp.Session, out string) (*exec.Cmd, *bytes.Buffer) {
 		caps := fmt.Sprintf("application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=%d", s.PayloadType)
 		// oggmux needs the Opus headers, which rtpopusdepay does not make

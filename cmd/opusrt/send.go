@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"syscall"
 	"time"
 
-	"github.com/haivivi/giztoy/internal/netsim"
 	"github.com/spf13/cobra"
 )
 
@@ -139,20 +139,20 @@ func (h *datagramHeap) Pop() any {
 	return x
 }
 
-func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop, asJSON bool, ro *rtpOptions) error {
-	in, err := openInput(e, name)
+func send(ctx context.Context, e *env, name, to string, cfg netSpec, loop, asJSON bool, ro *rtpOptions) error {
+	src, err := openSource(e, name, sourceOptions{repeat: loop || cfg.duration > 0, limit: cfg.duration, sendTime: cfg.sendTime})
 	if err != nil {
 		return err
 	}
-	res := &simResult{input: in.name}
-	err = readPackets(in, res)
-	in.Close()
+	defer src.Close()
+	p, err := src.Next()
+	if err == io.EOF {
+		return fmt.Errorf("%s: no audio packets to send", src.name)
+	}
 	if err != nil {
 		return err
 	}
-	if len(res.packets) == 0 {
-		return fmt.Errorf("%s: no audio packets to send", res.input)
-	}
+	havePacket := true
 	var w wire
 	var rw *rtpWire
 	if ro != nil {
@@ -179,36 +179,34 @@ func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop,
 		}
 		return sendDone(e, sum, asJSON)
 	}
-	link, err := netsim.New(cfg)
+	link, err := cfg.newLink()
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 
 	sum := sendSummary{To: to, Network: cfg.String()}
 	start := time.Now()
 	var (
-		queue  datagramHeap
-		seq    int
-		arr    []time.Time
-		timer  = time.NewTimer(0)
-		i      int           // next packet
-		offset time.Duration // start of the current pass over the file
+		queue datagramHeap
+		seq   int
+		arr   []time.Time
+		timer = time.NewTimer(0)
 	)
 	<-timer.C
 	defer timer.Stop()
 	for {
-		// The next thing to do: take packet i (at its send time) or send
-		// the earliest queued datagram (at its arrival time).
+		// The next thing to do: take the next packet (at its send time) or
+		// send the earliest queued datagram (at its arrival time).
 		var next time.Time
-		havePacket := i < len(res.packets)
+		takePacket := havePacket
 		if havePacket {
-			next = start.Add(offset + res.packets[i].send)
+			next = start.Add(p.send)
 		}
 		if len(queue) > 0 && (!havePacket || queue[0].at.Before(next)) {
 			next = queue[0].at
-			havePacket = false
+			takePacket = false
 		}
-		if !havePacket && len(queue) == 0 {
+		if !takePacket && len(queue) == 0 {
 			break
 		}
 		if d := time.Until(next); d > 0 {
@@ -222,10 +220,11 @@ func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop,
 		} else if ctx.Err() != nil {
 			return done(sum)
 		}
-		if havePacket {
-			p := &res.packets[i]
-			at := start.Add(offset + p.send)
-			data, err := w.datagram(p.frame, at)
+		if takePacket {
+			at := start.Add(p.send)
+			// The stamp is the packet's place on the sender's (drifting)
+			// timeline, which --drift sets apart from its send time.
+			data, err := w.datagram(p.frame, start.Add(p.pos))
 			if err != nil {
 				return err
 			}
@@ -242,10 +241,10 @@ func send(ctx context.Context, e *env, name, to string, cfg netsim.Config, loop,
 				heap.Push(&queue, datagram{at: t, seq: seq, data: data})
 				seq++
 			}
-			i++
-			if i == len(res.packets) && loop {
-				i = 0
-				offset += res.duration
+			if p, err = src.Next(); err == io.EOF {
+				havePacket = false
+			} else if err != nil {
+				return err
 			}
 			continue
 		}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
 )
 
 // Buffer is a jitter buffer: it takes timestamped frames in any order and
@@ -26,8 +28,11 @@ import (
 //   - when the held audio exceeds Duration, the oldest frames are dropped,
 //     and the reader sees their span as loss.
 //
-// A forward gap, however long, is reported as loss when the reader reaches
-// it: capping it is the caller's choice. Every frame is counted in Stats.
+// A forward gap up to the resync threshold is reported as loss when the
+// reader reaches it; a longer one is a sender whose clock jumped, not
+// audio to conceal: Event reports it as an EventDiscontinuity (as it does
+// a resync back) and Frame passes over it to the frame after. Both count
+// in Stats.Resyncs. Every frame is counted in Stats.
 //
 // Frames from Append are kept as given: the caller must not change them
 // afterwards. Frames from Write are copied into memory the buffer never
@@ -50,9 +55,11 @@ type Buffer struct {
 	queue      frameQueue
 	bufferedUs int64
 	hasPos     bool
-	posUs      int64 // the read position, µs since the epoch
-	lastDurUs  int64 // duration of the last frame played, for loss estimates
-	epoch      uint64
+	posUs      int64  // the read position, µs since the epoch
+	lastDurUs  int64  // duration of the last frame played, for loss estimates
+	jumped     bool   // a resync back is still to be reported as a discontinuity
+	jumpFromUs int64  // where the timeline was when it jumped back
+	timeline   uint64 // counts resyncs back and Resets: a new timeline
 	slab       []byte // memory that Write copies frames into
 
 	jitter jitterEstimator
@@ -70,9 +77,10 @@ const (
 )
 
 // NewBuffer returns a jitter buffer that holds at most d of audio (0 or less
-// means DefaultMaxDuration). Options: WithClock, WithResyncThreshold.
-func NewBuffer(d time.Duration, opts ...Option) *Buffer {
-	cfg := newConfig(opts)
+// means DefaultMaxDuration). Options: WithClock, WithResyncThreshold,
+// WithoutArrivalTimes.
+func NewBuffer(d time.Duration, opts ...BufferOption) *Buffer {
+	cfg := newBufferConfig(opts)
 	if cfg.clock == nil {
 		cfg.clock = SystemClock()
 	}
@@ -91,9 +99,13 @@ func NewBuffer(d time.Duration, opts ...Option) *Buffer {
 // initLocked makes a zero Buffer usable.
 func (b *Buffer) initLocked() {
 	if b.clock == nil {
-		b.setClockLocked(SystemClock())
-		b.resyncUs = DefaultResyncThreshold.Microseconds()
+		b.initZeroLocked() // out of line, so that this check inlines
 	}
+}
+
+func (b *Buffer) initZeroLocked() {
+	b.setClockLocked(SystemClock())
+	b.resyncUs = DefaultResyncThreshold.Microseconds()
 }
 
 func (b *Buffer) setClockLocked(c Clock) {
@@ -148,9 +160,9 @@ func (b *Buffer) maxDurationUs() int64 {
 // rejected frame is kept, and every outcome is counted in Stats.
 func (b *Buffer) Append(frame Frame, stamp EpochMillis) error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.initLocked()
-	_, err := b.appendLocked(frame, stamp, false, b.arrivalLocked())
+	err := b.appendLocked(frame, stamp, false, b.arrivalLocked(), noFloor)
+	b.mu.Unlock()
 	return err
 }
 
@@ -160,77 +172,91 @@ func (b *Buffer) Append(frame Frame, stamp EpochMillis) error {
 func (b *Buffer) Write(stamped []byte) (int, error) {
 	frame, stamp, err := parseStamped(stamped)
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	b.initLocked()
 	if err != nil {
 		b.stats.PacketsInvalid++
-		return 0, err
+	} else {
+		err = b.appendLocked(frame, stamp, true, b.arrivalLocked(), noFloor)
 	}
-	if _, err := b.appendLocked(frame, stamp, true, b.arrivalLocked()); err != nil {
+	b.mu.Unlock()
+	if err != nil {
 		return 0, err
 	}
 	return len(stamped), nil
 }
 
+// noFloor is the floor of appendLocked when there is none.
+const noFloor = math.MinInt64
+
 // appendLocked is Append; copyFrame asks for the frame to be copied into
 // the slab once it is accepted, and arrival is its arrival time on the
-// clock, since base (or noArrival). It reports whether the buffer resynced.
-func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, arrival time.Duration) (resynced bool, err error) {
+// clock, since base (or noArrival). floorUs, when not noFloor, stands for
+// the read position while there is none: a RealtimeBuffer's schedule
+// position, so that a frame whose slot has passed is late even before
+// anything was read.
+func (b *Buffer) appendLocked(frame Frame, stamp EpochMillis, copyFrame bool, arrival time.Duration, floorUs int64) error {
 	if err := frame.validate(); err != nil {
 		b.stats.PacketsInvalid++
-		return false, err
+		return err
 	}
 	if stamp > maxStampMillis || stamp < -maxStampMillis {
 		b.stats.PacketsInvalid++
-		return false, errorf(ErrInvalidFrame, "stamp %d ms out of range", stamp)
+		return errorf(ErrInvalidFrame, "stamp %d ms out of range", stamp)
 	}
-	e := entry{
-		start:   int64(stamp) * usPerMilli,
-		dur:     frame.Duration().Microseconds(),
-		arrival: int64(arrival),
-	}
+	start := int64(stamp) * usPerMilli
 	b.stats.PacketsReceived++
 
-	if b.hasPos && e.start < b.posUs-toleranceUs {
-		if b.posUs-e.start <= b.resyncUs {
-			b.observeArrival(e)
-			b.stats.PacketsLate++
-			return false, errorf(ErrDisorderedPacket, "frame at %d ms starts %v before the read position",
-				stamp, time.Duration(b.posUs-e.start)*time.Microsecond)
-		}
-		b.resyncLocked()
-		resynced = true
+	bound := floorUs
+	if b.hasPos {
+		bound = b.posUs
 	}
-	b.observeArrival(e)
+	if bound != noFloor && start < bound-toleranceUs {
+		if bound-start <= b.resyncUs {
+			b.observeArrival(arrival, start)
+			b.stats.PacketsLate++
+			return errorf(ErrDisorderedPacket, "frame at %d ms starts %v before the read position",
+				stamp, usDuration(bound-start))
+		}
+		b.resyncLocked(bound)
+	}
+	b.observeArrival(arrival, start)
+	held := b.queue.insert(start)
+	if held == nil {
+		b.stats.PacketsDuplicated++
+		return nil
+	}
 	if copyFrame {
 		frame = b.copyToSlab(frame)
 	}
-	e.frame = frame
-	if !b.queue.insert(e) {
-		b.stats.PacketsDuplicated++
-		return resynced, nil
+	dur := int64(frame.Samples()) * 125 / 6 // 48 kHz samples, a multiple of 120, to µs
+	held.start, held.dur, held.arrival, held.frame = start, dur, int64(arrival), frame
+	b.bufferedUs += dur
+	if b.bufferedUs > b.maxDurationUs() {
+		b.dropOverflowLocked()
 	}
-	b.bufferedUs += e.dur
-	b.dropOverflowLocked()
-	return resynced, nil
+	return nil
 }
 
-func (b *Buffer) observeArrival(e entry) {
-	if e.arrival != int64(noArrival) {
-		b.jitter.observe(e.arrival, e.start)
+func (b *Buffer) observeArrival(arrival time.Duration, startUs int64) {
+	if arrival != noArrival {
+		b.jitter.observe(int64(arrival), startUs, b.resyncUs)
 	}
 }
 
-// resyncLocked starts a new timeline: what is held is dropped and the read
-// position forgotten.
-func (b *Buffer) resyncLocked() {
+// resyncLocked starts a new timeline after a jump back from fromUs: what
+// is held is dropped and the read position forgotten; the reader is told
+// of the jump by a discontinuity.
+func (b *Buffer) resyncLocked(fromUs int64) {
 	b.stats.Resyncs++
 	b.stats.PacketsResynced += uint64(b.queue.len())
 	b.queue.clear()
 	b.bufferedUs = 0
+	if !b.jumped {
+		b.jumped, b.jumpFromUs = true, fromUs
+	}
 	b.hasPos = false
 	b.jitter.reset()
-	b.epoch++
+	b.timeline++
 }
 
 // dropOverflowLocked drops the oldest frames while the held audio exceeds
@@ -239,11 +265,12 @@ func (b *Buffer) resyncLocked() {
 func (b *Buffer) dropOverflowLocked() {
 	limit := b.maxDurationUs()
 	for b.bufferedUs > limit && b.queue.len() > 0 {
-		e := b.queue.popFront()
+		e := b.queue.front()
 		if !b.hasPos {
 			b.hasPos, b.posUs = true, e.start
 		}
 		b.bufferedUs -= e.dur
+		b.queue.dropFront()
 		b.stats.PacketsDropped++
 	}
 }
@@ -268,49 +295,149 @@ func (b *Buffer) copyToSlab(f Frame) Frame {
 // held frame starts after the read position by more than StampTolerance,
 // (nil, gap, nil) and moves the read position to that frame; or
 // (nil, 0, io.EOF) when nothing is held — more may be appended later.
+//
+// Frame is Event with the extras dropped: a discontinuity (a gap beyond
+// the resync threshold, or a resync back) is passed over, and the frame
+// after it returned in the same call; an inserted slot is a loss.
 func (b *Buffer) Frame() (Frame, time.Duration, error) {
+	b.mu.Lock()
+	b.initLocked()
+	if b.contiguousLocked() {
+		// The common case, without the detour through takeLocked.
+		f := b.playFrontLocked(-1)
+		b.mu.Unlock()
+		return f, 0, nil
+	}
+	defer b.mu.Unlock()
+	for {
+		t := b.takeLocked(-1)
+		switch t.kind {
+		case EventFrame:
+			return t.frame, 0, nil
+		case 0:
+			return nil, 0, io.EOF
+		case EventDiscontinuity:
+			continue
+		}
+		return nil, usDuration(t.durUs), nil
+	}
+}
+
+// contiguousLocked reports whether the next event is the first held frame:
+// it starts at the read position (within the tolerance), or there is none.
+func (b *Buffer) contiguousLocked() bool {
+	if b.queue.len() == 0 || b.jumped {
+		return false
+	}
+	if !b.hasPos {
+		return true
+	}
+	d := b.queue.front().start - b.posUs
+	return d >= -toleranceUs && d <= toleranceUs
+}
+
+// playFrontLocked takes the first held frame as played and returns it.
+// now is as for takeLocked.
+func (b *Buffer) playFrontLocked(now time.Duration) Frame {
+	e := b.queue.front()
+	f, dur, arrival := e.frame, e.dur, e.arrival
+	b.hasPos, b.posUs = true, e.start+dur
+	b.queue.dropFront()
+	b.bufferedUs -= dur
+	b.lastDurUs = dur
+	b.stats.PacketsPlayed++
+	b.stats.PlayedDuration = satAdd(b.stats.PlayedDuration, usDuration(dur))
+	if now >= 0 && arrival != int64(noArrival) {
+		b.stats.JitterBufferDelay = satAdd(b.stats.JitterBufferDelay, max(now-time.Duration(arrival), 0))
+		b.stats.JitterBufferEmittedCount++
+	}
+	return f
+}
+
+// Event returns the next event of the stream: the next frame in stamp
+// order (EventFrame); the loss up to it when it starts after the read
+// position by more than StampTolerance, with FEC set when the frame can
+// recover it (EventLoss); or, when that gap is longer than the resync
+// threshold, or after a resync back, an EventDiscontinuity, the read
+// position moving to where the new timeline begins. It returns io.EOF when
+// nothing is held: more may be appended later.
+func (b *Buffer) Event() (Event, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.initLocked()
-	return b.frameLocked(-1)
+	t := b.takeLocked(-1)
+	if t.kind == 0 {
+		return Event{}, io.EOF
+	}
+	return b.eventLocked(t), nil
 }
 
-// frameLocked is Frame. now, the clock's time since base, is for the delay
-// statistics; a negative now leaves them alone.
-func (b *Buffer) frameLocked(now time.Duration) (Frame, time.Duration, error) {
+// took is what takeLocked took, in the Buffer's units: small enough to be
+// returned in registers, where an Event is not.
+type took struct {
+	kind    EventKind // 0: nothing held
+	startUs int64     // where the event starts
+	durUs   int64     // how long it is: a frame's or a loss's duration; 0 for a discontinuity
+	jumpUs  int64     // for a discontinuity, how far the timeline moved
+	frame   Frame     // for a frame
+}
+
+// eventLocked makes the Event of t, taken just now: for a loss, the frame
+// after it (the next held) is its FEC frame when it can recover it.
+func (b *Buffer) eventLocked(t took) Event {
+	ev := Event{Kind: t.kind, Frame: t.frame, Start: usDuration(t.startUs), Duration: usDuration(t.durUs), Jump: usDuration(t.jumpUs)}
+	if t.kind == EventLoss && b.queue.len() > 0 {
+		ev.FEC = fecFor(t.durUs, b.queue.front())
+	}
+	return ev
+}
+
+// takeLocked takes the next event; kind 0 when nothing is held. now, the
+// clock's time since base, is for the delay statistics; a negative now
+// leaves them alone.
+func (b *Buffer) takeLocked(now time.Duration) took {
 	for b.queue.len() > 0 {
 		e := b.queue.front()
 		if b.hasPos && e.start < b.posUs-toleranceUs {
 			// Held but overlapping what was already played.
 			b.bufferedUs -= e.dur
-			b.queue.popFront()
+			b.queue.dropFront()
 			b.stats.PacketsLate++
 			continue
 		}
+		if b.jumped {
+			// A resync back: the new timeline begins at the read position
+			// overflow set, or at its first frame.
+			start := e.start
+			if b.hasPos {
+				start = b.posUs
+			}
+			b.jumped = false
+			b.hasPos, b.posUs = true, start
+			return took{kind: EventDiscontinuity, startUs: start, jumpUs: start - b.jumpFromUs}
+		}
 		if b.hasPos && e.start > b.posUs+toleranceUs {
 			gap := e.start - b.posUs
-			b.reportLossLocked(gap, e.dur)
+			if gap > b.resyncUs {
+				// A stamp jump forward: a new timeline, not loss.
+				b.stats.Resyncs++
+				b.posUs = e.start
+				return took{kind: EventDiscontinuity, startUs: e.start, jumpUs: gap}
+			}
+			t := took{kind: EventLoss, startUs: b.posUs, durUs: gap}
+			b.countLossLocked(gap, e.dur)
 			b.posUs = e.start
-			return nil, time.Duration(gap) * time.Microsecond, nil
+			return t
 		}
-		played := b.queue.popFront()
-		b.bufferedUs -= played.dur
-		b.hasPos, b.posUs = true, played.end()
-		b.lastDurUs = played.dur
-		b.stats.PacketsPlayed++
-		b.stats.PlayedDuration += time.Duration(played.dur) * time.Microsecond
-		if now >= 0 && played.arrival != int64(noArrival) {
-			b.stats.JitterBufferDelay += now - time.Duration(played.arrival)
-			b.stats.JitterBufferEmittedCount++
-		}
-		return played.frame, 0, nil
+		start, dur := e.start, e.dur
+		return took{kind: EventFrame, startUs: start, durUs: dur, frame: b.playFrontLocked(now)}
 	}
-	return nil, 0, io.EOF
+	return took{}
 }
 
-// reportLossLocked counts a loss of gapUs; nextUs is the duration of the
+// countLossLocked counts a loss of gapUs; nextUs is the duration of the
 // frame after it, used for the count when no frame was played yet.
-func (b *Buffer) reportLossLocked(gapUs, nextUs int64) {
+func (b *Buffer) countLossLocked(gapUs, nextUs int64) {
 	frameUs := b.lastDurUs
 	if frameUs == 0 {
 		frameUs = nextUs
@@ -319,8 +446,22 @@ func (b *Buffer) reportLossLocked(gapUs, nextUs int64) {
 		frameUs = defaultFrameUs
 	}
 	b.stats.ConcealmentEvents++
-	b.stats.LostDuration += time.Duration(gapUs) * time.Microsecond
-	b.stats.PacketsLost += uint64(max(1, int64(math.Round(float64(gapUs)/float64(frameUs)))))
+	b.stats.LostDuration = satAdd(b.stats.LostDuration, usDuration(gapUs))
+	b.stats.PacketsLost = satAddUint(b.stats.PacketsLost, uint64(max(1, (2*gapUs+frameUs)/(2*frameUs))))
+}
+
+// fecFor returns next as the FEC frame of a loss of gapUs before it: when
+// the loss is the one frame before next (its duration, within the
+// tolerance) and next carries in-band FEC for it (the LBRR flag, RFC 6716
+// §4.2.3, which only SILK and hybrid packets have); nil otherwise.
+func fecFor(gapUs int64, next *entry) Frame {
+	if d := gapUs - next.dur; d > toleranceUs || d < -toleranceUs {
+		return nil
+	}
+	if !opus.HasLBRR(next.frame) {
+		return nil
+	}
+	return next.frame
 }
 
 // Len returns the number of frames held.
@@ -350,9 +491,10 @@ func (b *Buffer) resetLocked() {
 	b.queue.clear()
 	b.bufferedUs = 0
 	b.hasPos = false
+	b.jumped = false
 	b.lastDurUs = 0
 	b.jitter.reset()
-	b.epoch++
+	b.timeline++
 }
 
 // Stats returns the buffer's counters and current state.
@@ -364,7 +506,7 @@ func (b *Buffer) Stats() Stats {
 
 func (b *Buffer) statsLocked() Stats {
 	s := b.stats
-	s.PacketsDiscarded = s.PacketsLate + s.PacketsDuplicated + s.PacketsDropped + s.PacketsResynced + s.PacketsCleared
+	s.PacketsDiscarded = s.PacketsLate + s.PacketsDuplicated + s.PacketsDropped + s.PacketsResynced + s.PacketsCleared + s.PacketsRemoved
 	s.BufferedPackets = b.queue.len()
 	s.Buffered = time.Duration(b.bufferedUs) * time.Microsecond
 	s.Jitter = b.jitter.value()
@@ -381,20 +523,49 @@ type jitterEstimator struct {
 	jitter16    int64 // 16·J, µs
 }
 
-func (j *jitterEstimator) observe(arrivalNs, startUs int64) {
+// observe takes the arrival (ns since the clock's base) of a frame that
+// starts at startUs. A change of transit time beyond jumpUs is a timeline
+// jump (a sender's clock, a stray datagram with an absurd stamp), not
+// jitter: it is not counted, and the differences go on from it, so one
+// absurd stamp can neither make the estimate read hours nor wipe it.
+func (j *jitterEstimator) observe(arrivalNs, startUs, jumpUs int64) {
 	transit := arrivalNs/1000 - startUs
 	if j.valid {
 		d := transit - j.lastTransit
 		if d < 0 {
 			d = -d
 		}
-		j.jitter16 += d - (j.jitter16+8)>>4
+		if d <= jumpUs {
+			j.jitter16 += d - (j.jitter16+8)>>4
+		}
 	}
 	j.valid, j.lastTransit = true, transit
 }
 
-func (j *jitterEstimator) reset() { j.valid = false }
+// reset starts the estimate again: a new timeline.
+func (j *jitterEstimator) reset() { j.valid, j.jitter16 = false, 0 }
 
 func (j *jitterEstimator) value() time.Duration {
 	return time.Duration(j.jitter16>>4) * time.Microsecond
+}
+
+// usDuration converts µs to a time.Duration. Timeline values stay within
+// ±2⁴² ms, so it cannot overflow.
+func usDuration(us int64) time.Duration { return time.Duration(us) * time.Microsecond }
+
+// satAdd returns a+b, held at the largest Duration instead of wrapping; b
+// is not negative.
+func satAdd(a, b time.Duration) time.Duration {
+	if s := a + b; s >= a {
+		return s
+	}
+	return math.MaxInt64
+}
+
+// satAddUint returns a+b, held at the largest uint64 instead of wrapping.
+func satAddUint(a, b uint64) uint64 {
+	if s := a + b; s >= a {
+		return s
+	}
+	return math.MaxUint64
 }

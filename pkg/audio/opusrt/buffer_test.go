@@ -53,7 +53,8 @@ func TestBufferOrdersAndReportsLoss(t *testing.T) {
 		{"reordered", []int{40, 0, 20}, []event{{id: 1}, {id: 2}, {id: 3}}},
 		{"one lost", []int{0, 40}, []event{{id: 1}, {loss: ms(20)}, {id: 3}}},
 		{"burst lost", []int{0, 20, 100}, []event{{id: 1}, {id: 2}, {loss: ms(60)}, {id: 6}}},
-		{"long gap", []int{0, 60000 - 20}, []event{{id: 1}, {loss: ms(59960)}, {id: 3000 % 256}}},
+		{"long gap", []int{0, 5000}, []event{{id: 1}, {loss: ms(4980)}, {id: 251}}},
+		{"gap beyond the resync threshold", []int{0, 5040, 5060}, []event{{id: 1}, {id: 253}, {id: 254}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -263,5 +264,23 @@ func TestBufferWithoutArrivalTimes(t *testing.T) {
 	}
 	if s := b.Stats(); s.Jitter != 0 || s.PacketsPlayed != 50 {
 		t.Fatalf("stats %+v: want no jitter measured", s)
+	}
+}
+
+// One datagram with an absurd stamp in a steady stream neither inflates the
+// jitter (on the first version it read 2,443,352 h after a jump) nor wipes
+// the estimate built so far.
+func TestBufferJitterIgnoresAStrayStamp(t *testing.T) {
+	clk := fakeclock.New(t0)
+	b := opusrt.NewBuffer(0, opusrt.WithClock(clk))
+	for i := range 100 {
+		if i == 50 {
+			mustAppend(t, b, voice(0), 1<<41) // stray: 70 years ahead
+		}
+		clk.Advance(ms(20 + 4*(i%2))) // 4 ms of jitter each way
+		mustAppend(t, b, voice(byte(i)), opusrt.EpochMillis(20*i))
+	}
+	if j := b.Stats().Jitter; j < ms(2) || j > ms(5) {
+		t.Fatalf("Jitter %v, want about 4ms", j)
 	}
 }

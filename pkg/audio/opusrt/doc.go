@@ -29,8 +29,18 @@
 //	                                          read as loss)           LostDuration
 //	bytes that are not a valid Opus packet    ErrInvalidFrame         PacketsInvalid
 //
-// A forward gap of any length is reported as loss; capping it is the
-// caller's choice.
+// A forward gap up to 5 s is reported as loss; a longer one is a
+// discontinuity (a sender's clock jumped), as is a resync back: no audio to
+// conceal, counted in Resyncs.
+//
+// # Events
+//
+// Both buffers also hand out events (Buffer.Event, RealtimeBuffer.Event,
+// Player.AddEvents): a frame, a loss or an inserted slot to conceal, or a
+// discontinuity, each with its start and duration on the stream's
+// timeline, and for the loss of one frame the next frame when it carries
+// in-band FEC for it. Frame is that stream with discontinuities passed over
+// and the rest reduced to (frame, loss).
 //
 // # RealtimeBuffer: playout
 //

@@ -160,6 +160,18 @@ func checkBounds(t *testing.T, b *opusrt.Buffer, maxMs int) {
 		t.Fatalf("Len %d (stats %d) over the bound of %v", n, s.BufferedPackets, limit)
 	}
 	checkIdentity(t, "fuzz", s)
+	// Counters stay sane whatever the stamps: a loss is at most the resync
+	// threshold (beyond it, a discontinuity), so at most 2000 frames of
+	// 2.5 ms; the jitter skips jumps beyond the threshold.
+	if s.LostDuration < 0 || s.PlayedDuration < 0 || s.JitterBufferDelay < 0 {
+		t.Fatalf("negative sums: %+v", s)
+	}
+	if s.LostDuration > time.Duration(s.ConcealmentEvents)*opusrt.DefaultResyncThreshold || s.PacketsLost > 2000*s.ConcealmentEvents || s.PacketsLost < s.ConcealmentEvents {
+		t.Fatalf("%d frames and %v lost in %d events", s.PacketsLost, s.LostDuration, s.ConcealmentEvents)
+	}
+	if s.Jitter < 0 || s.Jitter > opusrt.DefaultResyncThreshold {
+		t.Fatalf("Jitter %v", s.Jitter)
+	}
 }
 
 func fuzzSeeds(f *testing.F) {
@@ -245,7 +257,14 @@ func runRealtimeProgram(t *testing.T, data []byte) {
 	maxMs := 5 + int(p.next())
 	clk := fakeclock.New(t0)
 	b := opusrt.NewBuffer(time.Duration(maxMs)*time.Millisecond, opusrt.WithClock(clk))
-	r := opusrt.RealtimeFrom(b, opusrt.WithPlayoutDelay(time.Duration(p.next())*time.Millisecond))
+	delay := time.Duration(p.next()) * time.Millisecond
+	opts := []opusrt.RealtimeOption{opusrt.WithPlayoutDelay(delay)}
+	if delay/time.Millisecond%2 == 1 {
+		// Adaptive playout on odd delays: it inserts and removes, and must
+		// keep every bound checked here as well.
+		opts = append(opts, opusrt.WithAdaptivePlayout(0, time.Duration(maxMs)*time.Millisecond))
+	}
+	r := opusrt.RealtimeFrom(b, opts...)
 	defer r.Close()
 
 	// frame calls Frame at NextDue. If it blocks there (NextDue was wrong,
@@ -255,6 +274,24 @@ func runRealtimeProgram(t *testing.T, data []byte) {
 		f    opusrt.Frame
 		loss time.Duration
 		err  error
+	}
+	// The audio handed out never runs ahead of the clock: before each
+	// event, what was handed out since the first frame was written (or the
+	// first after a Reset) is at most the time since then, plus the
+	// tolerance of whole-millisecond stamps. Losses count, so an absurd
+	// stamp, an overflow or a resync cannot make Frame return hours of
+	// loss without waiting.
+	var since time.Time
+	var started bool
+	var handedOut time.Duration
+	bounded := func(x res) {
+		if x.err != nil || !started {
+			return
+		}
+		if ahead := handedOut - clk.Now().Sub(since); ahead > opusrt.StampTolerance {
+			t.Fatalf("handed out %v of audio %v after the first frame: %v ahead of the clock", handedOut, clk.Now().Sub(since), ahead)
+		}
+		handedOut += x.loss + x.f.Duration()
 	}
 	frame := func() (x res, ok bool) {
 		due, ok := r.NextDue()
@@ -271,6 +308,7 @@ func runRealtimeProgram(t *testing.T, data []byte) {
 			synctest.Wait()
 			select {
 			case x := <-ch:
+				bounded(x)
 				return x, true
 			default:
 			}
@@ -304,11 +342,16 @@ func runRealtimeProgram(t *testing.T, data []byte) {
 			stamp := p.stamp()
 			data := opusrt.ToStamped(fr, stamp)
 			n, err := r.Write(data)
+			if err == nil && !started {
+				since, started = clk.Now(), true
+			}
 			if (err == nil) != (n == len(data)) || (fr.Valid() && stamp >= 0) == errors.Is(err, opusrt.ErrInvalidFrame) {
 				t.Fatalf("Write(%x) = %d, %v", data, n, err)
 			}
 		case 4: // raw stamped bytes: any stamp, any frame
-			r.Write(p.take(int(p.next() % 16)))
+			if _, err := r.Write(p.take(int(p.next() % 16))); err == nil && !started {
+				since, started = clk.Now(), true
+			}
 		case 5, 6: // play what is due
 			for range p.next() % 8 {
 				x, ok := frame()
@@ -320,14 +363,21 @@ func runRealtimeProgram(t *testing.T, data []byte) {
 		case 7:
 			if p.next()%4 == 0 {
 				r.Reset()
+				started, handedOut = false, 0
 			}
 		}
 		checkBounds(t, b, maxMs)
 	}
 	// Drain: every held frame plays, gaps between them are single losses,
-	// then io.EOF.
+	// a jump to a new timeline comes after at most one playout delay of
+	// underrun losses (of at least 2.5 ms each), then io.EOF.
+	// A schedule left behind the clock (nothing was played for a while)
+	// catches up at once, in steps of at least 2.5 ms.
 	r.CloseWrite()
-	limit := 2*b.Len() + 2
+	limit := 2*b.Len() + 2 + int(delay/(2500*time.Microsecond)) + 2
+	if due, ok := r.NextDue(); ok && due.Before(clk.Now()) {
+		limit += int(clk.Now().Sub(due) / (2500 * time.Microsecond))
+	}
 	for i := 0; ; i++ {
 		if i > limit {
 			t.Fatalf("no io.EOF after %d Frame calls", i)

@@ -33,7 +33,7 @@ type Player struct {
 // playStream is one RealtimeBuffer a Player serves.
 type playStream struct {
 	rtb     *RealtimeBuffer
-	deliver func(Frame, time.Duration, error)
+	deliver func(Event, error)
 	state   playState
 	again   bool   // notified while being served: look again
 	gen     uint32 // bumped when a scheduled stream is moved to ready
@@ -55,8 +55,8 @@ const maxPlayBatch = 64
 
 // NewPlayer returns a Player on the clock of WithClock (SystemClock by
 // default). Start serving with one or more goroutines calling Run.
-func NewPlayer(opts ...Option) *Player {
-	cfg := newConfig(opts)
+func NewPlayer(opts ...PlayerOption) *Player {
+	cfg := newPlayerConfig(opts)
 	if cfg.clock == nil {
 		cfg.clock = SystemClock()
 	}
@@ -74,16 +74,35 @@ func NewPlayer(opts ...Option) *Player {
 // stream is forgotten. rtb must not be read otherwise while the Player
 // plays it. Streams added after Close are never served.
 func (p *Player) Add(rtb *RealtimeBuffer, deliver func(f Frame, loss time.Duration, err error)) {
-	s := &playStream{rtb: rtb, deliver: deliver, state: playReady}
+	p.AddEvents(rtb, func(ev Event, err error) {
+		if ev.Kind == EventDiscontinuity && err == nil {
+			return // Frame passes over it
+		}
+		f, loss := ev.frameResult()
+		deliver(f, loss, err)
+	})
+}
+
+// AddEvents is Add for a consumer of events (see RealtimeBuffer.Event):
+// deliver is called with each event of rtb at its due time, and last with
+// an error (io.EOF) and the zero Event.
+func (p *Player) AddEvents(rtb *RealtimeBuffer, deliver func(Event, error)) {
+	s := &playStream{rtb: rtb, deliver: deliver, state: playIdle}
 	p.mu.Lock()
 	p.streams++
-	p.ready = append(p.ready, s)
 	p.mu.Unlock()
-	rtb.buf.mu.Lock()
-	rtb.notify = func() { p.notify(s) }
-	rtb.buf.mu.Unlock()
-	p.poke()
+	// The hook first, then the ready list: a Write in between notifies a
+	// stream that is idle, which puts it on the list; none is missed.
+	rtb.setNotify(func() { p.notify(s) })
+	if playerAddHook != nil {
+		playerAddHook()
+	}
+	p.notify(s)
 }
+
+// playerAddHook, when set (by tests), runs inside AddEvents between
+// installing the notify hook and making the stream ready.
+var playerAddHook func()
 
 // Streams returns the number of streams being played.
 func (p *Player) Streams() int {
@@ -162,12 +181,12 @@ func (p *Player) serve(s *playStream) {
 	var next time.Time
 	var scheduled bool
 	for {
-		f, loss, err, due, ok := s.rtb.poll(now)
+		ev, err, due, ok := s.rtb.poll(now)
 		next, scheduled = due, ok
 		if err == ErrNotDue {
 			break
 		}
-		s.deliver(f, loss, err)
+		s.deliver(ev, err)
 		if err != nil {
 			p.finish(s)
 			return
@@ -192,9 +211,7 @@ func (p *Player) serve(s *playStream) {
 }
 
 func (p *Player) finish(s *playStream) {
-	s.rtb.buf.mu.Lock()
-	s.rtb.notify = nil
-	s.rtb.buf.mu.Unlock()
+	s.rtb.setNotify(nil)
 	p.mu.Lock()
 	s.state = playDone
 	p.streams--

@@ -8,13 +8,12 @@ type entry struct {
 	frame   Frame
 }
 
-func (e *entry) end() int64 { return e.start + e.dur }
-
 // frameQueue holds entries sorted by start in a ring that grows by doubling
 // and never shrinks. Frames arriving in order are appended at the tail in
-// O(1); a reordered frame is placed by scanning back from the tail (it is
-// usually a few places from it) and shifting the entries after it. Steady
-// state allocates nothing.
+// O(1); a reordered frame, and the duplicate check, find their place by
+// binary search (the ring is sorted), and the entries on the nearer side
+// of it move by one slot: a frame a few places from either end, as a
+// reordered one is, moves a few. Steady state allocates nothing.
 type frameQueue struct {
 	ring []entry // len is a power of two, or 0
 	head int
@@ -32,40 +31,58 @@ func (q *frameQueue) front() *entry { return q.at(0) }
 
 func (q *frameQueue) back() *entry { return q.at(q.n - 1) }
 
-// popFront removes and returns the head entry. The queue must not be empty.
-func (q *frameQueue) popFront() entry {
-	slot := &q.ring[q.head]
-	e := *slot
-	*slot = entry{} // let the frame be collected
+// dropFront removes the head entry. The queue must not be empty.
+func (q *frameQueue) dropFront() {
+	q.ring[q.head] = entry{} // let the frame be collected
 	q.head = (q.head + 1) & (len(q.ring) - 1)
 	q.n--
-	return e
 }
 
-// insert places e in start order. If an entry with the same start is held,
-// it inserts nothing and reports false.
-func (q *frameQueue) insert(e entry) bool {
-	// Find i, the first index whose entry starts after e, scanning back.
-	i := q.n
-	for i > 0 {
-		prev := q.at(i - 1)
-		if prev.start == e.start {
-			return false
+// insert makes room for an entry that starts at start, in start order, and
+// returns its slot, zeroed, for the caller to fill (building the entry in
+// place costs less than copying one in). If an entry with the same start
+// is held, it makes none and returns nil.
+func (q *frameQueue) insert(start int64) *entry {
+	if q.n == 0 || q.back().start < start {
+		// In order: the common case.
+		if q.n == len(q.ring) {
+			q.grow()
 		}
-		if prev.start < e.start {
-			break
+		q.n++
+		return q.at(q.n - 1)
+	}
+	// i is the first index whose entry does not start before start.
+	lo, hi := 0, q.n-1 // the back starts at or after it
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if q.at(mid).start < start {
+			lo = mid + 1
+		} else {
+			hi = mid
 		}
-		i--
+	}
+	i := lo
+	if q.at(i).start == start {
+		return nil
 	}
 	if q.n == len(q.ring) {
 		q.grow()
 	}
-	for j := q.n; j > i; j-- {
-		*q.at(j) = *q.at(j - 1)
+	if i < q.n-i {
+		// Nearer the head: move the first i entries one slot back.
+		q.head = (q.head - 1) & (len(q.ring) - 1)
+		for j := 0; j < i; j++ {
+			*q.at(j) = *q.at(j + 1)
+		}
+	} else {
+		for j := q.n; j > i; j-- {
+			*q.at(j) = *q.at(j - 1)
+		}
 	}
-	*q.at(i) = e
 	q.n++
-	return true
+	p := q.at(i)
+	*p = entry{}
+	return p
 }
 
 func (q *frameQueue) grow() {

@@ -1,6 +1,7 @@
 package opusrt
 
 import (
+	"errors"
 	"io"
 	"sync"
 	"time"
@@ -14,7 +15,8 @@ import (
 // due one playout delay (WithPlayoutDelay, DefaultPlayoutDelay) after its
 // Write, and every later stamp s is due at anchor + (s − first stamp). Due
 // times come from the anchor, never from summed waits, so the schedule does
-// not drift. A frame put straight into the Buffer anchors at the next Frame.
+// not drift. A frame put straight into the Buffer is seen, and anchors, at
+// the next Frame, TryFrame or NextDue.
 //
 // At each due time Frame returns the frame at the playout position (the end
 // of all it has returned, frames and losses); else, if a later frame is
@@ -22,57 +24,84 @@ import (
 // duration (the last frame's, 20 ms before any), so that a player gets a
 // steady cadence of losses to conceal during an underrun. A frame that
 // arrives after its slot was played is late: Write returns
-// ErrDisorderedPacket.
+// ErrDisorderedPacket. Before anything is played (and after a resync), the
+// schedule runs all the same: a frame whose slot has passed when it
+// arrives is late too, so that frames stamped before the first cannot make
+// their gaps come due at once.
+//
+// The schedule never runs ahead of the clock: the audio handed out before
+// any event is at most the time since the first frame arrived (a loss is
+// handed out whole, at its start). Neither an absurd stamp, nor an
+// overflow, nor frames put straight into the Buffer make Frame return
+// events without waiting.
 //
 // A stamp that jumps more than the resync threshold forward (a sender's
-// clock jumped) starts a new timeline instead of being waited out: the
-// frames held before it still play on their schedule, then the jumped-to
-// frame follows, due one playout delay after its arrival (or right after
-// them, if they end later), and no loss is reported for the jump. A jump back
-// by more than the threshold (the sender restarted) resyncs as in the
-// Buffer: what is held is dropped (PacketsResynced) and the new frame is due
-// one playout delay after its arrival. Both count in Stats.Resyncs.
+// clock jumped), or back (the sender restarted; what was held is dropped,
+// PacketsResynced), starts a new timeline instead of being waited out or
+// reported late: the frames held before it play on their schedule, the loss
+// cadence goes on while nothing is held, and the jumped-to frame is due one
+// playout delay after its arrival (or when the old timeline ends, if
+// later; the last loss before it is cut to end there). Event reports the
+// jump as an EventDiscontinuity, Frame passes over it; no loss is reported
+// for the jump itself, and it counts in Stats.Resyncs.
 //
-// RealtimeBuffer starts no goroutine. Write, Frame, CloseWrite, Close and
-// Reset may be called from different goroutines; concurrent Frame calls
-// take turns.
+// The schedule follows the sender: clock drift and delay steps are
+// measured from arrivals (the fastest recent arrival's transit) and the
+// schedule is held that far plus the playout delay above it, moved in whole
+// frames by an inserted concealment slot (EventInserted) or a removed frame,
+// preferring loss slots and frames the encoder marked inactive; frames a
+// sender pushes ahead of real time in the first 1.5 s of a stream (speech
+// synthesis paced ahead) are held, not cut: early is not excess.
+// WithAdaptivePlayout sets the delay from the measured jitter instead;
+// WithoutFollowing keeps the schedule where the first frame set it. See
+// Stats.InsertedSamplesForDeceleration and the fields after it.
+//
+// RealtimeBuffer starts no goroutine. Write, Frame, Event, TryFrame,
+// TryEvent, CloseWrite, Close and Reset may be called from different
+// goroutines; concurrent Frame and Event calls take turns, and TryFrame
+// never waits for them.
 type RealtimeBuffer struct {
 	buf   *Buffer
 	delay time.Duration
 
-	reading sync.Mutex    // serialises Frame calls: one waits at a time
+	reading sync.Mutex    // serialises the waiting calls (Frame, Event): one waits at a time
 	timer   Timer         // created on the first wait
-	wake    chan struct{} // a token wakes the waiting Frame to look again
+	wake    chan struct{} // a token wakes the waiting call to look again
 
-	// Guarded by buf.mu.
-	anchored    bool
-	anchorEpoch uint64    // buf.epoch when anchored; a change means resync or Reset
-	anchorTime  time.Time // when the anchor position is due
-	anchorPosUs int64     // the timeline position (µs) the anchor stands for
+	// The RealtimeBuffer's own state, guarded by buf.mu (see headLocked).
+	sched       schedule
 	writeClosed bool
 	closed      bool
 	notify      func() // set by a Player: the schedule may have changed
+	follow      follower
+}
+
+// schedule maps the stream's timeline to due times on the clock.
+type schedule struct {
+	set        bool
+	timeline   uint64    // the Buffer's timeline it was set for
+	anchorTime time.Time // when anchorPos is due
+	anchorPos  int64     // µs on the timeline
+	observed   time.Time // when it was set: nothing is due before
+	playing    bool      // an event was handed out since it was set
+	posUs      int64     // the playout position: the end of what was handed out
 }
 
 // RealtimeFrom returns a RealtimeBuffer that paces the reading of buf.
-// Options: WithPlayoutDelay, WithResyncThreshold (default: buf's), WithClock
+// Options: WithPlayoutDelay, WithAdaptivePlayout, WithoutFollowing,
+// WithResyncThreshold (default: buf's), WithClock
 // (default: buf's clock; a clock given here becomes buf's too, so arrivals
 // and playout share one clock). buf should not be read directly afterwards.
-func RealtimeFrom(buf *Buffer, opts ...Option) *RealtimeBuffer {
-	cfg := newConfig(opts)
+func RealtimeFrom(buf *Buffer, opts ...RealtimeOption) *RealtimeBuffer {
+	cfg := newRealtimeConfig(opts)
 	buf.mu.Lock()
 	defer buf.mu.Unlock()
-	buf.initLocked()
-	if cfg.clock != nil {
-		buf.setClockLocked(cfg.clock)
-	}
-	if cfg.resyncThreshold > 0 {
-		buf.resyncUs = cfg.resyncThreshold.Microseconds()
-	}
+	buf.configureLocked(cfg.clock, cfg.resyncThreshold)
 	return &RealtimeBuffer{
-		buf:   buf,
-		delay: cfg.playoutDelay,
-		wake:  make(chan struct{}, 1),
+		buf:    buf,
+		delay:  cfg.playoutDelay,
+		wake:   make(chan struct{}, 1),
+		follow: newFollower(cfg),
 	}
 }
 
@@ -80,7 +109,9 @@ func RealtimeFrom(buf *Buffer, opts ...Option) *RealtimeBuffer {
 func (r *RealtimeBuffer) Buffer() *Buffer { return r.buf }
 
 // Write takes one stamped frame (see FromStamped) as it arrives, as
-// Buffer.Write does; after CloseWrite or Close it returns ErrDone.
+// Buffer.Write does; after CloseWrite or Close it returns ErrDone. Before
+// anything was played on the current timeline, a frame whose slot on the
+// schedule has already passed is late as well.
 func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 	frame, stamp, parseErr := parseStamped(stamped)
 	b := r.buf
@@ -90,40 +121,29 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 		return 0, errorf(ErrDone, "write after close")
 	}
 	if parseErr != nil {
-		b.stats.PacketsInvalid++
+		b.countInvalidLocked()
 		return 0, parseErr
 	}
-	now := r.buf.nowLocked()
-	dueBefore, _ := r.nextDueLocked()
-	if _, err := b.appendLocked(frame, stamp, true, now.Sub(b.base)); err != nil {
+	now := b.nowLocked()
+	before := r.planLocked(now)
+	floor := int64(noFloor)
+	if r.sched.set && !r.sched.playing && r.sched.timeline == b.timelineLocked() {
+		floor = r.positionAtLocked(now)
+	}
+	if err := b.appendLocked(frame, stamp, true, b.sinceLocked(now), floor); err != nil {
+		if errors.Is(err, ErrDisorderedPacket) && r.sched.set {
+			r.observeLocked(now, int64(stamp)*usPerMilli) // a late frame says most about the network
+		}
 		return 0, err
 	}
-	switch due, ok := r.nextDueLocked(); {
-	case !ok:
-		// The first frame, or the first after a resync or Reset: a new
-		// schedule, which a waiting Frame must learn of.
-		r.anchorLocked(now.Add(r.delay), int64(stamp)*usPerMilli)
-		r.signal()
-	case due.Before(dueBefore):
-		// A frame sent before the one the schedule waited for (reordered
-		// before playout began): it is due earlier.
+	after := r.planLocked(now)
+	r.observeLocked(now, int64(stamp)*usPerMilli)
+	if before.act == actWaitInput || (after.act != actWaitInput && after.due.Before(before.due)) {
+		// A new schedule, or a frame due earlier than the one waited for
+		// (sent first, arrived second): a waiting Frame must look again.
 		r.signal()
 	}
 	return len(stamped), nil
-}
-
-// anchoredLocked reports whether the schedule stands; a resync or Reset of
-// the Buffer since it was set undoes it.
-func (r *RealtimeBuffer) anchoredLocked() bool {
-	return r.anchored && r.anchorEpoch == r.buf.epoch
-}
-
-// anchorLocked sets the schedule: timeline position posUs is due at due.
-func (r *RealtimeBuffer) anchorLocked(due time.Time, posUs int64) {
-	r.anchored = true
-	r.anchorEpoch = r.buf.epoch
-	r.anchorTime = due
-	r.anchorPosUs = posUs
 }
 
 // signal wakes a waiting Frame call, if any, and tells a Player.
@@ -137,19 +157,47 @@ func (r *RealtimeBuffer) signal() {
 	}
 }
 
+// setNotify sets the function a Player is told by of changes to the
+// schedule (nil: none).
+func (r *RealtimeBuffer) setNotify(f func()) {
+	r.buf.mu.Lock()
+	defer r.buf.mu.Unlock()
+	r.notify = f
+}
+
 // Frame waits until the next event is due and returns it: a frame with loss
-// 0, or (nil, loss, nil) for audio to conceal. It returns io.EOF after Close,
-// and after CloseWrite once every held frame was played.
+// 0, or (nil, loss, nil) for audio to conceal (a loss or an inserted slot).
+// A discontinuity is passed over: the frame after it comes in the same
+// call. It returns io.EOF after Close, and after CloseWrite once every held
+// frame was played.
 func (r *RealtimeBuffer) Frame() (Frame, time.Duration, error) {
+	for {
+		ev, err := r.Event()
+		if err != nil {
+			return nil, 0, err
+		}
+		if ev.Kind != EventDiscontinuity {
+			f, loss := ev.frameResult()
+			return f, loss, nil
+		}
+	}
+}
+
+// Event waits until the next event is due and returns it (see Event and
+// EventKind): a frame, a loss (with the frame that can recover it by FEC,
+// if held), an inserted slot, or a discontinuity, which the frame after it
+// follows at once. It returns io.EOF after Close, and after CloseWrite once
+// every held frame was played.
+func (r *RealtimeBuffer) Event() (Event, error) {
 	r.reading.Lock()
 	defer r.reading.Unlock()
 	b := r.buf
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for {
-		f, loss, wait, err := r.nextLocked()
+		ev, wait, err := r.nextLocked(b.nowLocked())
 		if err != ErrNotDue {
-			return f, loss, err
+			return ev, err
 		}
 		r.waitLocked(wait)
 	}
@@ -158,173 +206,255 @@ func (r *RealtimeBuffer) Frame() (Frame, time.Duration, error) {
 // TryFrame is Frame without the wait: it returns the event due now, or
 // ErrNotDue when none is; NextDue then tells when to call again. It lets a
 // few goroutines play many buffers (see Player) instead of one goroutine
-// blocking in Frame per buffer. Do not mix it with a blocked Frame call on
-// the same buffer: they take turns.
+// blocking in Frame per buffer. It never waits for a blocked Frame call:
+// if both are made, the one that comes first when an event is due gets it.
 func (r *RealtimeBuffer) TryFrame() (Frame, time.Duration, error) {
-	r.reading.Lock()
-	defer r.reading.Unlock()
+	for {
+		ev, err := r.TryEvent()
+		if err != nil {
+			return nil, 0, err
+		}
+		if ev.Kind != EventDiscontinuity {
+			f, loss := ev.frameResult()
+			return f, loss, nil
+		}
+	}
+}
+
+// TryEvent is Event without the wait: it returns the event due now, or
+// ErrNotDue when none is.
+func (r *RealtimeBuffer) TryEvent() (Event, error) {
 	b := r.buf
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	f, loss, _, err := r.nextLocked()
-	return f, loss, err
+	ev, _, err := r.nextLocked(b.nowLocked())
+	return ev, err
 }
 
-// nextLocked returns the event due now; or ErrNotDue and how long to wait
-// for the next (−1: until a Write, CloseWrite, Reset or Close).
-func (r *RealtimeBuffer) nextLocked() (f Frame, loss, wait time.Duration, err error) {
-	return r.nextAtLocked(r.buf.nowLocked())
-}
-
-// poll is TryFrame at the clock reading now, for a Player: it also returns
+// poll is TryEvent at the clock reading now, for a Player: it also returns
 // when the event after this one is due (ok false: when input arrives), so
-// that the Player need not ask again. For an event returned, next is where
-// the schedule stands; a forward stamp jump may move it later, which the
-// next poll finds.
-func (r *RealtimeBuffer) poll(now time.Time) (f Frame, loss time.Duration, err error, next time.Time, ok bool) {
-	r.reading.Lock()
-	defer r.reading.Unlock()
+// that the Player need not ask again.
+func (r *RealtimeBuffer) poll(now time.Time) (ev Event, err error, next time.Time, ok bool) {
 	b := r.buf
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	f, loss, wait, err := r.nextAtLocked(now)
+	ev, wait, err := r.nextLocked(now)
 	switch {
 	case err == ErrNotDue:
 		if wait < 0 {
-			return nil, 0, err, time.Time{}, false
+			return ev, err, time.Time{}, false
 		}
-		return nil, 0, err, now.Add(wait), true
+		return ev, err, now.Add(wait), true
 	case err != nil:
-		return nil, 0, err, time.Time{}, false
-	case r.writeClosed && b.queue.len() == 0:
-		return f, loss, nil, now, true // io.EOF comes at once
+		return ev, err, time.Time{}, false
 	}
-	next, ok = r.dueLocked()
-	return f, loss, nil, next, ok
+	switch p := r.planLocked(now); p.act {
+	case actWaitInput:
+		return ev, nil, time.Time{}, false
+	case actEOF:
+		return ev, nil, now, true // io.EOF comes at once
+	default:
+		return ev, nil, p.due, true
+	}
 }
 
-// nextAtLocked is nextLocked at the clock reading now.
-func (r *RealtimeBuffer) nextAtLocked(now time.Time) (f Frame, loss, wait time.Duration, err error) {
+// What the RealtimeBuffer does next (planLocked).
+type action uint8
+
+const (
+	actWaitInput action = iota // nothing until a Write, CloseWrite, Reset or Close
+	actEOF                     // io.EOF, now
+	actTake                    // the Buffer's next event: a frame or a loss
+	actUnderrun                // nothing held for the playout position: a loss of one step
+	actJump                    // the Buffer's discontinuity: the schedule moves onto the new timeline
+)
+
+// plan is the next action and when it is due.
+type plan struct {
+	act    action
+	due    time.Time
+	lossUs int64 // for actUnderrun: the loss, when not one step
+}
+
+// planLocked decides what comes next and when: the one place where the
+// schedule meets what the Buffer holds. It depends only on the schedule
+// and the Buffer, so that NextDue, Frame and a Player agree; it may set
+// the schedule when it finds a frame on a timeline that has none (the
+// first frame, or one put straight into the Buffer, is seen at now).
+func (r *RealtimeBuffer) planLocked(now time.Time) plan {
 	b := r.buf
 	if r.closed {
-		return nil, 0, 0, io.EOF
+		return plan{act: actEOF}
 	}
-	if !r.anchoredLocked() {
-		if b.queue.len() == 0 {
+	h := b.headLocked()
+	s := &r.sched
+	if s.set && s.timeline != b.timelineLocked() && (h.kind != EventDiscontinuity || !s.playing) {
+		// The Buffer was Reset, or resynced before anything was played:
+		// start afresh.
+		*s = schedule{}
+	}
+	if !s.set {
+		if h.kind == 0 {
 			if r.writeClosed {
-				return nil, 0, 0, io.EOF
+				return plan{act: actEOF}
 			}
-			return nil, 0, -1, ErrNotDue
+			return plan{act: actWaitInput}
 		}
-		start := b.queue.front().start
-		if b.hasPos {
-			start = b.posUs
+		r.anchorLocked(now.Add(r.delay), h.startUs)
+		s.observed = now
+	}
+	if !s.playing && h.kind != 0 && h.startUs < s.anchorPos && r.dueLocked(h.startUs).Before(s.observed) {
+		// A frame put straight into the Buffer, before the schedule's
+		// first: it is due when it was seen, not in the past, so that the
+		// timeline never runs ahead of the clock.
+		r.anchorLocked(s.observed, h.startUs)
+	}
+	switch h.kind {
+	case 0:
+		if r.writeClosed {
+			return plan{act: actEOF}
 		}
-		r.anchorLocked(now.Add(r.delay), start)
-	}
-	if headUs, due, ok := r.jumpLocked(); ok {
-		// A forward stamp jump: nothing changes before the jumped-to frame
-		// is due, so that a call made early decides as one made on time.
-		if now.Before(due) {
-			return nil, 0, due.Sub(now), ErrNotDue
+		if !s.playing {
+			return plan{act: actWaitInput} // the held frames were dropped: wait for more
 		}
-		r.takeJumpLocked(headUs, due)
-	}
-	due, _ := r.dueLocked()
-	if now.Before(due) {
-		if r.writeClosed && b.queue.len() == 0 {
-			return nil, 0, 0, io.EOF
+		return plan{act: actUnderrun, due: r.dueLocked(s.posUs), lossUs: r.stepLocked()}
+	case EventDiscontinuity:
+		if !s.playing {
+			// Nothing played yet: the new timeline simply starts.
+			return plan{act: actJump, due: r.dueLocked(h.startUs)}
 		}
-		return nil, 0, due.Sub(now), ErrNotDue
-	}
-	if b.queue.len() > 0 {
-		if f, loss, err := b.frameLocked(now.Sub(b.base)); err == nil {
-			return f, loss, 0, nil
+		// Due one playout delay after the jumped-to frame arrived, or when
+		// the old timeline ends if that is later. Until then the old
+		// timeline plays out: a steady cadence of underrun losses while
+		// nothing is held, the last one stretched or cut to end where the
+		// new timeline begins, and a rest within StampTolerance taken as
+		// contiguous.
+		cadence := r.dueLocked(s.posUs)
+		arrived, timed := b.arrivedLocked(h)
+		if !timed {
+			return plan{act: actJump, due: cadence}
 		}
-	}
-	if r.writeClosed {
-		return nil, 0, 0, io.EOF
-	}
-	// Underrun: report one frame's worth of loss and move on.
-	step := b.lastDurUs
-	if step == 0 {
-		step = defaultFrameUs
-	}
-	pos := r.positionLocked()
-	b.reportLossLocked(step, step)
-	b.hasPos, b.posUs = true, pos+step
-	return nil, time.Duration(step) * time.Microsecond, 0, nil
-}
-
-// jumpLocked reports whether the schedule must move onto a new timeline
-// now: the old one is played out and the next held frame lies more than the
-// resync threshold beyond the playout position (a sender's clock jumped
-// forward). It returns the frame's start and when it is due: its arrival
-// plus the playout delay, or when the old timeline ends, whichever is
-// later. Both depend only on what is held, so NextDue and Frame agree.
-func (r *RealtimeBuffer) jumpLocked() (headUs int64, due time.Time, ok bool) {
-	b := r.buf
-	if b.queue.len() == 0 || !b.hasPos || !r.anchoredLocked() {
-		return 0, time.Time{}, false
-	}
-	head := b.queue.front()
-	if head.start-b.posUs <= b.resyncUs {
-		return 0, time.Time{}, false
-	}
-	due, _ = r.dueLocked() // when the old timeline ends
-	if head.arrival != int64(noArrival) {
-		due = latest(due, b.base.Add(time.Duration(head.arrival)+r.delay))
-	}
-	return head.start, due, true
-}
-
-// takeJumpLocked moves the schedule onto the timeline of a forward stamp
-// jump, whose first frame starts at headUs and is due at due, with no loss
-// between the timelines.
-func (r *RealtimeBuffer) takeJumpLocked(headUs int64, due time.Time) {
-	b := r.buf
-	r.anchorLocked(due, headUs)
-	b.hasPos, b.posUs = true, headUs
-	b.stats.Resyncs++
-	b.jitter.reset()
-}
-
-// nextDueLocked returns when the next event is due, a forward stamp jump
-// considered; ok is false when no schedule stands.
-func (r *RealtimeBuffer) nextDueLocked() (time.Time, bool) {
-	if _, due, ok := r.jumpLocked(); ok {
-		return due, true
-	}
-	return r.dueLocked()
-}
-
-// positionLocked returns where the next event starts on the timeline.
-func (r *RealtimeBuffer) positionLocked() int64 {
-	b := r.buf
-	switch {
-	case b.hasPos:
-		return b.posUs
-	case b.queue.len() > 0:
-		return b.queue.front().start
+		due := arrived.Add(r.delay)
+		rest := due.Sub(cadence)
+		if rest <= StampTolerance {
+			return plan{act: actJump, due: cadence}
+		}
+		lossUs := r.stepLocked()
+		if rest <= usDuration(lossUs)+StampTolerance {
+			lossUs = ceilUs(rest)
+		}
+		return plan{act: actUnderrun, due: cadence, lossUs: lossUs}
 	default:
-		return r.anchorPosUs
+		return plan{act: actTake, due: r.dueLocked(h.startUs)}
 	}
 }
 
-// dueLocked returns when the next event is due; ok is false when no
-// schedule stands.
-func (r *RealtimeBuffer) dueLocked() (time.Time, bool) {
-	if !r.anchoredLocked() {
-		return time.Time{}, false
+// ceilUs returns d in whole microseconds, rounded up.
+func ceilUs(d time.Duration) int64 { return int64((d + time.Microsecond - 1) / time.Microsecond) }
+
+// stepLocked returns the duration of an underrun loss: the last frame's,
+// 20 ms before any.
+func (r *RealtimeBuffer) stepLocked() int64 {
+	if d := r.buf.frameDurationLocked(); d > 0 {
+		return d
 	}
-	offset := time.Duration(r.positionLocked()-r.anchorPosUs) * time.Microsecond
-	return r.anchorTime.Add(offset), true
+	return defaultFrameUs
+}
+
+// nextLocked returns the event due at now; or ErrNotDue and how long to
+// wait for the next (−1: until a Write, CloseWrite, Reset or Close).
+func (r *RealtimeBuffer) nextLocked(now time.Time) (Event, time.Duration, error) {
+	p := r.planLocked(now)
+	switch p.act {
+	case actEOF:
+		return Event{}, 0, io.EOF
+	case actWaitInput:
+		return Event{}, -1, ErrNotDue
+	}
+	if now.Before(p.due) {
+		return Event{}, p.due.Sub(now), ErrNotDue
+	}
+	b := r.buf
+	s := &r.sched
+	if p.act == actTake || p.act == actUnderrun {
+		// Following the network: the schedule may move a frame first.
+		ev, ok, moved := r.adjustLocked(now)
+		if ok {
+			return ev, 0, nil
+		}
+		if moved {
+			return r.nextLocked(now) // a removal changed what comes next
+		}
+	}
+	switch p.act {
+	case actUnderrun:
+		step := p.lossUs
+		ev := Event{Kind: EventLoss, Start: usDuration(s.posUs), Duration: usDuration(step)}
+		_, onTimeline := b.positionLocked()
+		b.underrunLocked(step, s.posUs+step, onTimeline)
+		s.posUs += step
+		return ev, 0, nil
+	case actJump:
+		ev := b.eventLocked(b.takeLocked(b.sinceLocked(now)))
+		if ev.Kind == EventDiscontinuity {
+			if s.playing {
+				ev.Jump = ev.Start - usDuration(s.posUs)
+			}
+			r.anchorLocked(p.due, int64(ev.Start/time.Microsecond))
+			s.observed = p.due
+			r.restartFollowLocked()
+		}
+		r.tookLocked(ev)
+		return ev, 0, nil
+	default:
+		ev := b.eventLocked(b.takeLocked(b.sinceLocked(now)))
+		r.tookLocked(ev)
+		if ev.Kind == EventFrame {
+			r.playedLocked()
+		}
+		return ev, 0, nil
+	}
+}
+
+// anchorLocked sets the schedule: timeline position posUs is due at due.
+func (r *RealtimeBuffer) anchorLocked(due time.Time, posUs int64) {
+	s := &r.sched
+	s.set = true
+	s.timeline = r.buf.timelineLocked()
+	s.anchorTime = due
+	s.anchorPos = posUs
+	s.playing = false
+	s.posUs = posUs
+}
+
+// tookLocked moves the playout position past an event taken from the
+// Buffer.
+func (r *RealtimeBuffer) tookLocked(ev Event) {
+	s := &r.sched
+	if ev.Kind == EventDiscontinuity {
+		return
+	}
+	s.playing = true
+	s.posUs = int64(ev.End() / time.Microsecond)
+}
+
+// positionAtLocked returns the timeline position whose slot is due at t.
+func (r *RealtimeBuffer) positionAtLocked(t time.Time) int64 {
+	s := &r.sched
+	return s.anchorPos + t.Sub(s.anchorTime).Microseconds()
+}
+
+// dueLocked returns when timeline position posUs is due: the one place
+// that maps the timeline to the clock.
+func (r *RealtimeBuffer) dueLocked(posUs int64) time.Time {
+	s := &r.sched
+	return s.anchorTime.Add(usDuration(posUs - s.anchorPos))
 }
 
 // waitLocked releases the lock and waits until d has passed on the clock
 // (forever if d < 0), a Write, CloseWrite or Reset signals, or Close.
 func (r *RealtimeBuffer) waitLocked(d time.Duration) {
-	clock := r.buf.clock
+	clock := r.buf.clockLocked()
 	r.buf.mu.Unlock()
 	defer r.buf.mu.Lock()
 	if d < 0 {
@@ -345,22 +475,26 @@ func (r *RealtimeBuffer) waitLocked(d time.Duration) {
 
 // NextDue reports when the next call of Frame will return: the due time of
 // the next frame or loss. ok is false when no schedule stands yet (Frame
-// would wait for the first frame) or the buffer is closed. A simulation on a
-// manual clock uses it to interleave arrivals with playout.
+// would wait for the first frame) or the buffer is closed. A frame put
+// straight into the Buffer is seen (and anchors the schedule) at this call
+// as at Frame. A simulation on a manual clock uses it to interleave
+// arrivals with playout.
 func (r *RealtimeBuffer) NextDue() (due time.Time, ok bool) {
 	b := r.buf
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if r.closed {
+	now := b.nowLocked()
+	switch p := r.planLocked(now); p.act {
+	case actWaitInput:
 		return time.Time{}, false
-	}
-	if !r.anchoredLocked() {
-		if b.queue.len() == 0 {
+	case actEOF:
+		if r.closed {
 			return time.Time{}, false
 		}
-		return r.buf.nowLocked().Add(r.delay), true
+		return now, true
+	default:
+		return p.due, true
 	}
-	return r.nextDueLocked()
 }
 
 // CloseWrite says no more input will come: Frame plays out what is held at
@@ -394,13 +528,21 @@ func (r *RealtimeBuffer) Reset() {
 	r.buf.mu.Lock()
 	defer r.buf.mu.Unlock()
 	r.buf.resetLocked()
-	r.anchored = false
+	r.sched = schedule{}
 	r.signal()
 }
 
 // Stats returns the counters and state of the underlying Buffer, which
-// include the losses reported during underruns.
-func (r *RealtimeBuffer) Stats() Stats { return r.buf.Stats() }
+// include the losses reported during underruns, and the schedule's: its
+// target delay, the estimated clock skew, what was inserted and removed.
+func (r *RealtimeBuffer) Stats() Stats {
+	b := r.buf
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.statsLocked()
+	r.followStatsLocked(&s)
+	return s
+}
 
 func latest(a, b time.Time) time.Time {
 	if a.After(b) {

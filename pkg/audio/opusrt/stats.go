@@ -11,7 +11,7 @@ import "time"
 //
 //	PacketsReceived = PacketsPlayed + PacketsLate + PacketsDuplicated +
 //	                  PacketsDropped + PacketsResynced + PacketsCleared +
-//	                  BufferedPackets
+//	                  PacketsRemoved + BufferedPackets
 type Stats struct {
 	// PacketsReceived counts the valid frames given to Append or Write,
 	// whatever became of them.
@@ -25,7 +25,8 @@ type Stats struct {
 	// (before any, the frame after the loss; 20 ms in an underrun before
 	// any frame), rounded, at least one.
 	PacketsLost uint64
-	// LostDuration is the audio Frame reported lost, in total.
+	// LostDuration is the audio Frame reported lost, in total. Like every
+	// sum here it saturates at the largest Duration instead of wrapping.
 	LostDuration time.Duration
 	// ConcealmentEvents counts the losses Frame reported: each is one run
 	// of audio a decoder must conceal.
@@ -44,16 +45,21 @@ type Stats struct {
 	PacketsResynced uint64
 	// PacketsCleared counts held frames dropped by Reset.
 	PacketsCleared uint64
+	// PacketsRemoved counts frames a RealtimeBuffer skipped, unplayed, to
+	// bring its schedule earlier (see RemovedSamplesForAcceleration).
+	PacketsRemoved uint64
 	// PacketsDiscarded is the sum of the frames received but never played:
-	// late, duplicated, dropped, resynced and cleared (WebRTC's meaning:
-	// discarded by the jitter buffer).
+	// late, duplicated, dropped, resynced, cleared and removed (WebRTC's
+	// meaning: discarded by the jitter buffer).
 	PacketsDiscarded uint64
 	// PacketsInvalid counts data rejected with ErrInvalidFrame: not a valid
 	// Opus packet, a stamped frame that does not parse, a stamp out of range.
 	// These are not in PacketsReceived.
 	PacketsInvalid uint64
-	// Resyncs counts the times the buffer took a stamp jump for a restarted
-	// sender and started a new timeline.
+	// Resyncs counts the times the buffer started a new timeline: a stamp
+	// jump back beyond the resync threshold (a restarted sender), or a gap
+	// forward beyond it (a sender's clock jumped), which is a discontinuity,
+	// not loss.
 	Resyncs uint64
 
 	// BufferedPackets is the number of frames held now.
@@ -62,8 +68,11 @@ type Stats struct {
 	Buffered time.Duration
 
 	// Jitter is the interarrival jitter of RFC 3550 §6.4.1, from arrival
-	// times on the buffer's clock and the frames' stamps; millisecond
-	// resolution.
+	// times on the buffer's clock and the frames' stamps, in microsecond
+	// resolution. It starts again at every resync back and Reset; a change
+	// of transit time beyond the resync threshold (a timeline jump, not
+	// jitter) is not counted, so one absurd stamp cannot make it read
+	// hours.
 	Jitter time.Duration
 	// JitterBufferDelay is the total time the played frames spent between
 	// arrival and a RealtimeBuffer's Frame returning them (WebRTC's
@@ -73,6 +82,42 @@ type Stats struct {
 	JitterBufferDelay time.Duration
 	// JitterBufferEmittedCount counts the frames behind JitterBufferDelay.
 	JitterBufferEmittedCount uint64
+	// JitterBufferTargetDelay is the sum, over the frames behind
+	// JitterBufferDelay, of the target delay each was played with
+	// (WebRTC's jitterBufferTargetDelay; divide by JitterBufferEmittedCount).
+	// The target delay is the delay a RealtimeBuffer keeps above the
+	// fastest recent arrival: the playout delay, or adaptive playout's.
+	JitterBufferTargetDelay time.Duration
+	// JitterBufferMinimumDelay is the same sum of the target delay that
+	// adaptive playout measured before its clamp to a minimum and maximum
+	// (WebRTC's jitterBufferMinimumDelay); the playout delay when fixed.
+	JitterBufferMinimumDelay time.Duration
+	// InsertedSamplesForDeceleration counts the audio, in 48 kHz samples,
+	// of the concealment slots a RealtimeBuffer handed out to move its
+	// schedule later (WebRTC's insertedSamplesForDeceleration). They are
+	// not loss: PacketsLost, LostDuration and ConcealmentEvents leave them
+	// out.
+	InsertedSamplesForDeceleration uint64
+	// InsertedSamplesInactive is the part of InsertedSamplesForDeceleration
+	// inserted where the consumer conceals anyway (the next frame was
+	// missing) or before a frame the encoder marked inactive.
+	InsertedSamplesInactive uint64
+	// RemovedSamplesForAcceleration counts the audio, in 48 kHz samples,
+	// a RealtimeBuffer skipped to move its schedule earlier (WebRTC's
+	// removedSamplesForAcceleration): frames removed (PacketsRemoved) and
+	// loss slots shortened. Never counted as loss.
+	RemovedSamplesForAcceleration uint64
+	// RemovedSamplesInactive is the part of RemovedSamplesForAcceleration
+	// taken from loss slots and from frames the encoder marked inactive.
+	RemovedSamplesInactive uint64
+	// TargetDelay is a RealtimeBuffer's current target delay (see
+	// JitterBufferTargetDelay).
+	TargetDelay time.Duration
+	// SkewPPM is how fast the sender's stamp clock runs against the
+	// buffer's clock, in parts per million, as a RealtimeBuffer estimates
+	// it from arrivals: positive when the sender's runs fast. It is 0 until
+	// about 8 s of arrivals were seen.
+	SkewPPM float64
 }
 
 // MeanJitterBufferDelay returns the mean time a played frame spent in the

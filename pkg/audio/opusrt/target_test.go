@@ -1,0 +1,133 @@
+package opusrt
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func TestDelayHistogramQuantile(t *testing.T) {
+	tests := []struct {
+		name   string
+		draw   func(r *rand.Rand) int64 // µs
+		lo, hi int64                    // where the target must land, µs
+	}{
+		// Uniform over [0, 50 ms): the 99 % point is 49.5 ms, the bucket's
+		// upper edge 50 ms.
+		{"uniform 50ms", func(r *rand.Rand) int64 { return r.Int64N(50_000) }, 45_000, 55_000},
+		// All zero: the first bucket, 5 ms.
+		{"constant", func(*rand.Rand) int64 { return 0 }, histBucketUs, histBucketUs},
+		// One in ten 300 ms late: the 99 % point is among the late ones.
+		{"10% at 300ms", func(r *rand.Rand) int64 {
+			if r.IntN(10) == 0 {
+				return 300_000
+			}
+			return 10_000
+		}, 300_000, 305_000},
+		// One in 500 at 2 s: below the quantile, ignored.
+		{"0.2% outliers", func(r *rand.Rand) int64 {
+			if r.IntN(500) == 0 {
+				return 2_000_000
+			}
+			return r.Int64N(20_000)
+		}, 15_000, 25_000},
+		// Beyond the range: the last bucket's edge, not more.
+		{"beyond 2 s", func(*rand.Rand) int64 { return 10_000_000 }, histBuckets * histBucketUs, histBuckets * histBucketUs},
+		// Negative (an arrival faster than the base): taken as 0.
+		{"negative", func(*rand.Rand) int64 { return -40_000 }, histBucketUs, histBucketUs},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var h delayHistogram
+			if _, ok := h.target(); ok {
+				t.Fatal("a target before any arrival")
+			}
+			r := rand.New(rand.NewPCG(1, 2))
+			for i := range int64(20_000) {
+				h.observe(i*20_000, tc.draw(r)) // 20 ms apart: each its own sample
+			}
+			got, ok := h.target()
+			if !ok || got < tc.lo || got > tc.hi {
+				t.Errorf("target %d µs (ok %v), want within [%d, %d]", got, ok, tc.lo, tc.hi)
+			}
+		})
+	}
+}
+
+func TestDelayHistogramForgets(t *testing.T) {
+	// 60 s of 200 ms delays, then calm: the target comes down once the old
+	// delays weigh less than 1 % (0.9993ⁿ < 0.01: 6,600 samples, 132 s of
+	// 20 ms frames), and it starts fast.
+	var h delayHistogram
+	at := int64(0)
+	feed := func(n int, rel int64) {
+		for range n {
+			h.observe(at, rel)
+			at += 20_000
+		}
+	}
+	feed(2, 200_000)
+	if got, _ := h.target(); got != 200_000+histBucketUs {
+		t.Errorf("target %d µs after the first samples, want 205000", got)
+	}
+	feed(3000, 200_000)
+	feed(6700, 10_000)
+	if got, _ := h.target(); got != 15_000 {
+		t.Errorf("target %d µs 134 s after the delays fell, want 15000", got)
+	}
+	// Right after the fall it still covers the old delays.
+	feed(3000, 200_000)
+	feed(100, 10_000)
+	if got, _ := h.target(); got != 205_000 {
+		t.Errorf("target %d µs 2 s after the delays fell, want 205000", got)
+	}
+}
+
+func TestDelayHistogramBurstCountsOnce(t *testing.T) {
+	// A burst of 100 arrivals at once (a path that held them during an
+	// outage) is one sample: it does not set the target.
+	var h delayHistogram
+	at := int64(0)
+	for i := range 3000 {
+		if i%1000 == 500 {
+			for k := range 100 {
+				h.observe(at+int64(k)*10, 2_000_000-int64(k)*20_000)
+			}
+		}
+		h.observe(at, 5_000)
+		at += 20_000
+	}
+	if got, _ := h.target(); got > 10_000 {
+		t.Errorf("target %d µs, want the jitter's (10 ms), not the outages'", got)
+	}
+}
+
+func TestDelayHistogramQuantileBookkeeping(t *testing.T) {
+	// The running quantile agrees with a scan of the buckets, through
+	// regime changes and past a renormalisation (0.9993ⁿ < 10⁻²⁰⁰ after
+	// some 660,000 samples).
+	var h delayHistogram
+	r := rand.New(rand.NewPCG(3, 4))
+	spread := int64(20_000)
+	for i := range int64(700_000) {
+		if i%50_000 == 0 {
+			spread = 1 + r.Int64N(600_000)
+		}
+		h.update(r.Int64N(spread))
+		if i%997 != 0 {
+			continue
+		}
+		sum, want := 0.0, -1
+		for k, q := range h.q {
+			if sum += q * h.scale; sum >= histQuantile-1e-9 {
+				want = k
+				break
+			}
+		}
+		if got, _ := h.target(); want < 0 || (got != int64(want+1)*histBucketUs && got != int64(want+2)*histBucketUs) {
+			t.Fatalf("sample %d: target %d µs, a scan says %d µs", i, got, int64(want+1)*histBucketUs)
+		}
+	}
+	if h.scale < 1e-100 {
+		t.Errorf("scale %g: no renormalisation", h.scale)
+	}
+}
