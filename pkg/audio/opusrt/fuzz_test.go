@@ -160,6 +160,18 @@ func checkBounds(t *testing.T, b *opusrt.Buffer, maxMs int) {
 		t.Fatalf("Len %d (stats %d) over the bound of %v", n, s.BufferedPackets, limit)
 	}
 	checkIdentity(t, "fuzz", s)
+	// Counters stay sane whatever the stamps: a loss is at most the resync
+	// threshold (beyond it, a discontinuity), so at most 2000 frames of
+	// 2.5 ms; the jitter skips jumps beyond the threshold.
+	if s.LostDuration < 0 || s.PlayedDuration < 0 || s.JitterBufferDelay < 0 {
+		t.Fatalf("negative sums: %+v", s)
+	}
+	if s.LostDuration > time.Duration(s.ConcealmentEvents)*opusrt.DefaultResyncThreshold || s.PacketsLost > 2000*s.ConcealmentEvents || s.PacketsLost < s.ConcealmentEvents {
+		t.Fatalf("%d frames and %v lost in %d events", s.PacketsLost, s.LostDuration, s.ConcealmentEvents)
+	}
+	if s.Jitter < 0 || s.Jitter > opusrt.DefaultResyncThreshold {
+		t.Fatalf("Jitter %v", s.Jitter)
+	}
 }
 
 func fuzzSeeds(f *testing.F) {
