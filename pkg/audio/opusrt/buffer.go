@@ -452,10 +452,12 @@ func (b *Buffer) countLossLocked(gapUs, nextUs int64) {
 
 // fecFor returns next as the FEC frame of a loss of gapUs before it: when
 // the loss is the one frame before next (its duration, within the
-// tolerance) and next carries in-band FEC for it (the LBRR flag, RFC 6716
-// §4.2.3, which only SILK and hybrid packets have); nil otherwise.
+// tolerance and less than half a frame off, so that two lost 2.5 ms frames
+// never pass for one) and next carries in-band FEC for it (the LBRR flag,
+// RFC 6716 §4.2.3, which only SILK and hybrid packets have); nil otherwise.
 func fecFor(gapUs int64, next *entry) Frame {
-	if d := gapUs - next.dur; d > toleranceUs || d < -toleranceUs {
+	off := min(toleranceUs, (next.dur-1)/2)
+	if d := gapUs - next.dur; d > off || d < -off {
 		return nil
 	}
 	if !opus.HasLBRR(next.frame) {

@@ -1,6 +1,7 @@
 package opusrt_test
 
 import (
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -28,15 +29,22 @@ func (fecDecoder) Reset() { fmt.Println("  reset the decoder") }
 // carries again; later a packet without FEC for the one before it is lost,
 // and then the sender's clock jumps an hour ahead.
 func ExampleBuffer_Event() {
+	// Three hybrid 20 ms packets from libopus with in-band FEC on
+	// (opusenc --expect-loss 20): the end of a silence, a word's first
+	// packet, and the next, which carries the first one again as LBRR.
+	silence, _ := hex.DecodeString("6808ae9a0a54d40c792701fe7a8715f8575aa98ac0a2a0")
+	word1, _ := hex.DecodeString("688004046743faf7768cea0cdf9ff23ae637c73baced02be94284f6679984d426e96bc2773e99cf2")
+	word2, _ := hex.DecodeString("68c007046743faf77682c3de23a0a7e53bbb65bbde836515498935381ef1b216222a2ef8d9e9ceec2be77f81722ab9e2add6c51019894a8704f00498cf40d560")
+
 	decoder := fecDecoder{}
 	buf := opusrt.NewBuffer(0)
 	arrived := []struct {
-		frame opusrt.Frame
+		frame []byte
 		stamp opusrt.EpochMillis
 	}{
-		{fecSilence, 1000}, {fecWord2, 1040}, // fecWord1 at 1020 lost
-		{fecWord1, 1080}, // the packet at 1060 lost, and no FEC for it
-		{fecSilence, 3601000}, {fecSilence, 3601020},
+		{silence, 1000}, {word2, 1040}, // word1 at 1020 lost
+		{word1, 1080}, // the packet at 1060 lost, and word1 has no FEC for it
+		{silence, 3601000}, {silence, 3601020},
 	}
 	for _, a := range arrived {
 		buf.Append(a.frame, a.stamp)

@@ -175,6 +175,9 @@ func TestLossCarriesFEC(t *testing.T) {
 		{"next without LBRR", fecWord1, 20, false},
 		{"next is silence without LBRR", fecSilence, 20, false},
 		{"CELT has no LBRR", opusrt.Frame{0xf8, 0xff, 0xfe}, 20, false},
+		{"one frame lost, stamps 1 ms off", fecWord2, 21, true},
+		{"one frame lost, stamps 2 ms off", fecWord2, 18, true},
+		{"three ms off", fecWord2, 23, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -311,7 +311,7 @@ func (m *model) event(now time.Time) mdlEvent {
 		if m.hasPos && e.start > m.pos+mdlToleranceUs {
 			gap := e.start - m.pos
 			ev := mdlEvent{loss: gap, start: m.pos}
-			if d := gap - e.dur; d >= -mdlToleranceUs && d <= mdlToleranceUs && opus.HasLBRR(e.frame) {
+			if d, off := gap-e.dur, min(mdlToleranceUs, (e.dur-1)/2); d >= -off && d <= off && opus.HasLBRR(e.frame) {
 				ev.fec = e.frame // the one frame before it, recoverable
 			}
 			m.loss(gap, e.dur)
