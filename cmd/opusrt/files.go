@@ -150,25 +150,97 @@ func (o *output) Commit() error {
 	return nil
 }
 
-// Abort closes the file and throws away what was written: the temporary
-// file is removed (an existing file of the name is left alone); a file
-// written in place is removed.
+// Abort closes the file and throws away what was written to a temporary
+// file (an existing file of the name is left alone). A file written in
+// place is closed and kept: a tool never deletes what it recorded.
 func (o *output) Abort() {
 	if o.f == nil {
 		return
 	}
 	o.f.Close()
-	if o.tmp != "" {
-		o.removeTemp()
-		return
-	}
-	os.Remove(o.name)
+	o.removeTemp()
 }
 
 func (o *output) removeTemp() {
 	if o.tmp != "" {
 		os.Remove(o.tmp)
 	}
+}
+
+// recording is a live recording written in place: every Write goes
+// straight to the file (or stdout), unbuffered, so that the OggWriter's
+// pages, each written in one call, reach the file whole as they are made. A
+// process killed between two writes leaves a file valid up to its last
+// page. On a write error, Close cuts a partly written page off the end, so
+// the file keeps every whole page written before it.
+type recording struct {
+	name    string // as the user gave it
+	w       io.Writer
+	f       *os.File // nil for stdout
+	written int64    // bytes that reached w
+	whole   int64    // bytes of the writes that succeeded whole
+	err     error    // the first write error
+}
+
+// createRecording opens name for a live recording; "-" is stdout. An
+// existing file is truncated at once.
+func createRecording(e *env, name string) (*recording, error) {
+	if name == "-" {
+		return &recording{name: "(stdout)", w: e.stdout}, nil
+	}
+	dir := filepath.Dir(name)
+	if st, err := os.Stat(dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: directory %s does not exist", name, dir)
+		}
+		return nil, fileError(dir, err)
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("%s: %s is not a directory", name, dir)
+	}
+	if st, err := os.Stat(name); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory", name)
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, fileError(name, err)
+	}
+	return &recording{name: name, w: f, f: f}, nil
+}
+
+// Write writes p through; after an error it writes nothing more.
+func (r *recording) Write(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	n, err := r.w.Write(p)
+	r.written += int64(n)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		r.err = err
+		return n, err
+	}
+	r.whole = r.written
+	return n, nil
+}
+
+// Close closes the file, first cutting off the part of a write that
+// failed half way, and returns the first error met, writing or closing.
+// The file is kept either way.
+func (r *recording) Close() error {
+	if r.f == nil {
+		return r.err
+	}
+	if r.err != nil && r.written > r.whole {
+		r.f.Truncate(r.whole) // frees space: works on a full disk
+	}
+	err := r.f.Close()
+	r.f = nil
+	if r.err != nil {
+		return r.err
+	}
+	return err
 }
 
 // isTerminal reports whether w is a terminal (a character device).

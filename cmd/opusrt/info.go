@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -20,6 +21,9 @@ file, the duration, packets, pages, bit rate (average, and the lowest and
 highest over one-second windows of audio), how many packets have each frame
 size and each TOC code, and every problem found (bad CRC, garbage, missing
 pages, truncation, invalid packets) with the byte offset where it is.
+
+Lists are bounded, so that no file makes info use much memory: the first
+1000 links and 1000 problems are listed, the rest counted.
 
 "-" reads stdin. The exit status is 0 when every file is sound, 1 when a file
 has problems or cannot be read as Ogg Opus.`,
@@ -96,6 +100,10 @@ func infoFile(e *env, name string) (*fileReport, error) {
 		return nil, err
 	}
 	defer in.Close()
+	if f, ok := in.closer.(*os.File); ok {
+		// A file can seek: the Demuxer then reads its end first.
+		return scan(fileLabel(name), f)
+	}
 	return scan(fileLabel(name), in)
 }
 
@@ -110,12 +118,12 @@ func fileLabel(name string) string {
 // writeInfo prints a report for people.
 func writeInfo(w io.Writer, r *fileReport) {
 	links := "1 link"
-	if len(r.Links) > 1 {
-		links = fmt.Sprintf("%d links (chained)", len(r.Links))
+	if n := len(r.Links) + r.LinksNotListed; n > 1 {
+		links = fmt.Sprintf("%d links (chained)", n)
 	}
 	fmt.Fprintf(w, "%s: Ogg Opus, %s, %s, %d bytes\n", r.File, links, durationString(r.DurationSeconds), r.Bytes)
 	for i, l := range r.Links {
-		fmt.Fprintf(w, "  link %d: serial %08x at byte %d\n", i+1, l.Serial, l.Offset)
+		fmt.Fprintf(w, "  link %d: serial %v at byte %d\n", i+1, l.Serial, l.Offset)
 		fmt.Fprintf(w, "    header:   %s, pre-skip %d, input rate %s, output gain %g dB, mapping family %d\n",
 			channelsString(l.Channels), l.PreSkip, rateString(l.InputRate), l.OutputGainDB, l.MappingFamily)
 		fmt.Fprintf(w, "    vendor:   %s\n", l.Vendor)
@@ -129,12 +137,15 @@ func writeInfo(w io.Writer, r *fileReport) {
 		fmt.Fprintf(w, "    audio:    %s, %d packets, %d pages, final granule %d%s\n",
 			durationString(l.DurationSeconds), l.Packets, l.Pages, l.FinalGranule, eos)
 	}
+	if r.LinksNotListed > 0 {
+		fmt.Fprintf(w, "  ... and %d more links, counted in the totals but not listed\n", r.LinksNotListed)
+	}
 	for _, o := range r.OtherStreams {
 		note := ""
 		if o.Note != "" {
 			note = " (" + o.Note + ")"
 		}
-		fmt.Fprintf(w, "  stream %08x: %s, ignored%s\n", o.Serial, o.Codec, note)
+		fmt.Fprintf(w, "  stream %v: %s, ignored%s\n", o.Serial, o.Codec, note)
 	}
 	fmt.Fprintf(w, "  packets:  %d in %d pages, %d bytes of audio (%d samples at 48 kHz before trimming)\n", r.Packets, r.Pages, r.PayloadBytes, r.PacketSamples)
 	if r.Packets == 0 {
@@ -174,11 +185,11 @@ func writeInfo(w io.Writer, r *fileReport) {
 
 // writeProblems prints a report's problems, or that there are none.
 func writeProblems(w io.Writer, r *fileReport) {
-	if len(r.Problems) == 0 {
+	if len(r.Problems)+r.ProblemsNotListed == 0 {
 		fmt.Fprintf(w, "  problems: none\n")
 		return
 	}
-	fmt.Fprintf(w, "  problems: %d\n", len(r.Problems))
+	fmt.Fprintf(w, "  problems: %d\n", len(r.Problems)+r.ProblemsNotListed)
 	for _, p := range r.Problems {
 		where := fmt.Sprintf("byte %d", p.Offset)
 		if p.Link > 0 {
@@ -188,6 +199,9 @@ func writeProblems(w io.Writer, r *fileReport) {
 			where += fmt.Sprintf(", page %d", p.Page)
 		}
 		fmt.Fprintf(w, "    %s: %s\n", where, p.Message)
+	}
+	if r.ProblemsNotListed > 0 {
+		fmt.Fprintf(w, "    ... and %d more, not listed\n", r.ProblemsNotListed)
 	}
 }
 

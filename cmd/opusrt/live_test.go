@@ -54,13 +54,9 @@ func TestSendRecvLoopback(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real-time UDP stream of a few seconds")
 	}
-	addr := freeAddr(t)
 	out := filepath.Join(t.TempDir(), "rec.opus")
-	recvDone := make(chan result, 1)
-	go func() {
-		recvDone <- runOpusrtCtx(context.Background(), "recv", "--listen", addr, "-o", out, "--idle", "500ms", "--json")
-	}()
-	waitBound(t, addr)
+	rcv := startRecv(t, "-o", out, "--idle", "500ms", "--json")
+	addr, recvDone := rcv.addr, rcv.done
 
 	// Another sender, after the first one has started: counted, ignored.
 	intruder, err := net.Dial("udp", addr)
@@ -148,16 +144,8 @@ func TestRecvInterruptLeavesValidFile(t *testing.T) {
 		t.Skip("builds the command and streams for a second")
 	}
 	bin := binary(t)
-	addr := freeAddr(t)
 	out := filepath.Join(t.TempDir(), "rec.opus")
-	var stderr bytes.Buffer
-	rc := exec.Command(bin, "recv", "--listen", addr, "-o", out, "--idle", "0")
-	rc.Stderr = &stderr
-	if err := rc.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Process.Kill()
-	waitBound(t, addr)
+	rc, addr, stderr := startRecvProcess(t, bin, nil, "-o", out, "--idle", "0")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

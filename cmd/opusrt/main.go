@@ -5,8 +5,8 @@
 //
 //	opusrt info FILE...                         what a file holds and what is wrong with it
 //	opusrt simulate [IN.opus] [-o OUT.opus]     play a file through a simulated network
-//	opusrt send IN.opus --to HOST:PORT          stream a file over UDP in real time
-//	opusrt recv --listen HOST:PORT -o OUT.opus  record a UDP stream through a jitter buffer
+//	opusrt send IN.opus --to HOST:PORT [--rtp]  stream a file over UDP (stamped frames or RTP) in real time
+//	opusrt recv --listen HOST:PORT -o OUT.opus  record a UDP stream (stamped or RTP) through a jitter buffer
 //	opusrt completion bash|zsh|fish|powershell  shell completion
 //
 // With no input, simulate plays the embedded speech sample, so
@@ -25,7 +25,10 @@
 // command's flags and examples.
 //
 // Errors are one line on stderr, "opusrt: ...", and a non-zero exit status:
-// 1 for a failure or a damaged file found by info, 2 for bad usage.
+// 1 for a failure, a damaged file found by info, or a recording with no
+// valid audio; 2 for bad usage (and a bare "opusrt", which prints the
+// usage); 130 for a second interrupt. "opusrt --version" prints the
+// version.
 package main
 
 import (
@@ -35,9 +38,26 @@ import (
 	"syscall"
 )
 
+// exitInterrupted is the exit status after a second interrupt, as a shell
+// reports a process killed by SIGINT.
+const exitInterrupted = 130
+
+// main runs the command with a context cancelled by the first SIGINT or
+// SIGTERM, so that a command finishes its work cleanly (recv writes what it
+// holds and ends the file). A second signal exits at once: every file is
+// left as its last completed write made it (recv's, valid up to its last
+// page).
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		os.Exit(exitInterrupted)
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	cancel()
 	os.Exit(code)
 }

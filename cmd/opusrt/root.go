@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -32,6 +33,38 @@ func usagef(format string, args ...any) error {
 // the report says what, the exit status says so.
 var errProblems = errors.New("problems found")
 
+// errBareUsage is returned when opusrt is run with no command: the usage
+// is printed on stderr and the exit status is 2.
+var errBareUsage = errors.New("no command")
+
+// version is the command's version: the module's, or the VCS revision it
+// was built from.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := bi.Main.Version
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+dirty"
+			}
+		}
+	}
+	if (v == "" || v == "(devel)") && rev != "" {
+		v = "devel " + rev[:min(len(rev), 12)] + modified
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	return v + " " + bi.GoVersion
+}
+
 // run runs the command line args and returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
@@ -47,10 +80,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.Is(err, errProblems) {
 		return 1
 	}
-	msg := err.Error()
-	if !strings.HasPrefix(msg, "opusrt: ") {
-		msg = "opusrt: " + msg
+	if errors.Is(err, errBareUsage) {
+		return 2 // the usage is printed
 	}
+	// One prefix: the library's errors carry their own "opusrt: ", which
+	// says nothing more inside ours.
+	msg := "opusrt: " + strings.ReplaceAll(err.Error(), "opusrt: ", "")
 	// One line: the library's errors are, cobra's are, ours are.
 	msg = strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ")
 	var ue usageError
@@ -101,8 +136,18 @@ on a simulated network or over real UDP.
   opusrt recv -o rec.opus &  opusrt send talk.opus --to 127.0.0.1:7400 --loss 5`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
+		Args:          cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q for \"opusrt\"", args[0])
+			}
+			fmt.Fprint(e.stderr, c.UsageString())
+			return errBareUsage
+		},
 	}
+	root.SetVersionTemplate("opusrt {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newInfoCmd(e), newSimulateCmd(e), newSendCmd(e), newRecvCmd(e))
+	root.AddCommand(newInfoCmd(e), newSimulateCmd(e), newSendCmd(e), newRecvCmd(e), newCutCmd(e))
 	return root
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,8 +31,25 @@ func checkCounts(t *testing.T, s simSummary) {
 	if got := uint64(s.Sent - s.LostInNetwork + s.DuplicatedByNetwork); s.Received != got {
 		t.Errorf("received %d, want sent − lost + duplicated = %d", s.Received, got)
 	}
-	if got := s.Played + s.Late + s.Duplicate + s.Dropped + s.Resynced + s.Cleared + uint64(s.Buffered); got != s.Received {
-		t.Errorf("played+late+duplicate+dropped+resynced+cleared+buffered = %d, want received %d", got, s.Received)
+	if got := s.Played + s.Late + s.Duplicate + s.Dropped + s.Resynced + s.Cleared + s.Removed + uint64(s.Buffered); got != s.Received {
+		t.Errorf("played+late+duplicate+dropped+resynced+cleared+removed+buffered = %d, want received %d", got, s.Received)
+	}
+	if got := int(s.Played) + s.NotPlayed.total(); got < s.Sent {
+		t.Errorf("played %d + not played %+v = %d, want at least sent %d", s.Played, s.NotPlayed, got, s.Sent)
+	}
+}
+
+// checkHeard checks that the output is what was heard: the frames played,
+// the losses and inserted slots concealed, and the input's audio before
+// the first frame and after the last; a discontinuity adds nothing. (The
+// slots inserted after the last frame are not heard: the input's tail is
+// filled instead; loss fills are rounded to whole frames.)
+func checkHeard(t *testing.T, s simSummary) {
+	t.Helper()
+	heard := s.PlayedMs + s.ConcealedMs + s.FilledOutsideMs + s.InsertedMs
+	if d := heard - s.OutputMs; d < -20 || d > s.InsertedMs+20 {
+		t.Errorf("output %v ms, but played %v + concealed %v + filled %v + inserted %v = %v ms",
+			s.OutputMs, s.PlayedMs, s.ConcealedMs, s.FilledOutsideMs, s.InsertedMs, heard)
 	}
 }
 
@@ -40,9 +58,9 @@ func TestSimulateOutputDecodesToInputLength(t *testing.T) {
 		name string
 		args []string
 	}{
-		{"default", nil},
-		{"bursty-heavy-tail", []string{"--loss", "15", "--burst", "4", "--jitter", "30ms", "--jitter-dist", "lognormal", "--reorder", "5", "--duplicate", "5", "--seed", "7"}},
-		{"first-and-last-lost", []string{"--loss", "60", "--burst", "20", "--seed", "2"}},
+		{"default", []string{"--playout", "fixed"}},
+		{"bursty-heavy-tail", []string{"--playout", "fixed", "--loss", "15", "--burst", "4", "--jitter", "30ms", "--jitter-dist", "lognormal", "--reorder", "5", "--duplicate", "5", "--seed", "7"}},
+		{"first-and-last-lost", []string{"--playout", "fixed", "--loss", "60", "--burst", "20", "--seed", "2"}},
 		{"all-lost", []string{"--loss", "100"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,11 +75,15 @@ func TestSimulateOutputDecodesToInputLength(t *testing.T) {
 				t.Fatalf("bad JSON: %v\n%s", err, r.stdout)
 			}
 			checkCounts(t, s)
+			checkHeard(t, s)
 			ref, _ := samples.Reference(samples.Speech)
 			if s.Sent != ref.Packets {
 				t.Errorf("sent %d, want %d", s.Sent, ref.Packets)
 			}
-			if s.OutputMs != s.InputMs {
+			// Inserted and removed audio (a fixed delay follows the
+			// network's delay steps too) change the output's length.
+			adapted := s.InsertedMs+s.RemovedMs > 0
+			if !adapted && s.OutputMs != s.InputMs {
 				t.Errorf("output %v ms, input %v ms", s.OutputMs, s.InputMs)
 			}
 			if rep := tooltest.OpusInfo(t, out); !rep.Clean() {
@@ -70,7 +92,7 @@ func TestSimulateOutputDecodesToInputLength(t *testing.T) {
 			// opusdec drops the pre-skip and the end trimming, which is
 			// carried over from the input.
 			dec := tooltest.OpusDec(t, out)
-			if want := int(ref.PlaybackSamples); dec.Samples != want {
+			if want := decodedLength(s); dec.Samples != want || !adapted && want != int(ref.PlaybackSamples) {
 				t.Errorf("decoded %d samples, want %d (input playback %d)", dec.Samples, want, ref.PlaybackSamples)
 			}
 			if len(dec.Warnings) > 0 {
@@ -84,7 +106,7 @@ func TestSimulateOtherFrameSizes(t *testing.T) {
 	for _, name := range []string{samples.Frames2500us, samples.Frames60ms, samples.FFmpeg120ms, samples.ChainedMixed} {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "heard.opus")
-			r := runOpusrt(t, nil, "simulate", sample(t, name), "-o", out, "--json", "--loss", "10", "--reorder", "5")
+			r := runOpusrt(t, nil, "simulate", sample(t, name), "-o", out, "--json", "--loss", "10", "--reorder", "5", "--playout", "fixed")
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
@@ -92,19 +114,41 @@ func TestSimulateOtherFrameSizes(t *testing.T) {
 			if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
 				t.Fatal(err)
 			}
-			if got := uint64(s.Sent - s.LostInNetwork + s.DuplicatedByNetwork); s.Received != got {
-				t.Errorf("received %d, want %d", s.Received, got)
-			}
+			checkCounts(t, s)
+			checkHeard(t, s)
 			ref, _ := samples.Reference(name)
 			dec := tooltest.OpusDec(t, out)
-			if want := int(ref.PlaybackSamples); dec.Samples != want {
-				t.Errorf("decoded %d samples, want %d", dec.Samples, want)
+			want := decodedLength(s)
+			if name == samples.ChainedMixed {
+				// Links kept, each with its pre-skip and trimming: a
+				// run that adapted nothing decodes as the input does.
+				if s.InsertedMs+s.RemovedMs > 0 {
+					t.Fatalf("the run inserted %v ms and removed %v ms: this network should adapt nothing", s.InsertedMs, s.RemovedMs)
+				}
+				want = int(ref.PlaybackSamples)
+				if rep := tooltest.OpusInfo(t, out); !rep.Clean() {
+					t.Errorf("opusinfo: %s", rep.Problems())
+				}
+			}
+			if dec.Samples != want {
+				t.Errorf("decoded %d samples, want %d (input playback %d)", dec.Samples, want, ref.PlaybackSamples)
+			}
+			// The buffer's losses are measured between whole-millisecond
+			// stamps: with 2.5 ms frames they may add a little.
+			if d := math.Abs(s.OutputMs - s.InputMs - s.InsertedMs + s.RemovedMs); d > s.InputMs/200 {
+				t.Errorf("output %v ms; input %v ms + inserted %v ms − removed %v ms", s.OutputMs, s.InputMs, s.InsertedMs, s.RemovedMs)
 			}
 		})
 	}
 }
 
 func abs(n int) int { return max(n, -n) }
+
+// decodedLength returns the samples (48 kHz) a decoder makes of a
+// simulation's output: all of it less the pre-skip and the end trimming.
+func decodedLength(s simSummary) int {
+	return int(math.Round((s.OutputMs-s.OutputTrimMs)*48)) - 312
+}
 
 func TestSimulateSeedRepeats(t *testing.T) {
 	args := []string{"simulate", "--json", "--loss", "20", "--burst", "3", "--reorder", "10", "--seed", "99"}
@@ -170,7 +214,7 @@ func TestSimulatePlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"<svg", "send time (s)", "lost in the network", "played ("} {
+	for _, want := range []string{"<svg", "send time (s)", "lost in the network", "played: actual delay (", "target delay"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("SVG lacks %q", want)
 		}
@@ -201,11 +245,9 @@ func TestSimulateResyncs(t *testing.T) {
 				t.Fatalf("bad JSON: %v\n%s", err, r.stdout)
 			}
 			checkCounts(t, s)
-			if tc.name == "reorder-6s" && (s.Resyncs == 0 || s.Resynced == 0) {
-				t.Errorf("resyncs %d, resynced %d: want some", s.Resyncs, s.Resynced)
-			}
-			if s.OutputMs != s.InputMs {
-				t.Errorf("output %v ms, input %v ms", s.OutputMs, s.InputMs)
+			checkHeard(t, s)
+			if tc.name == "reorder-6s" && (s.Resyncs == 0 || s.Resynced == 0 || s.Discontinuities == 0) {
+				t.Errorf("resyncs %d, resynced %d, discontinuities %d: want some", s.Resyncs, s.Resynced, s.Discontinuities)
 			}
 			if rep := tooltest.OpusInfo(t, out); !rep.Clean() {
 				t.Errorf("opusinfo: %s", rep.Problems())
@@ -264,10 +306,10 @@ func TestSimulateOutputReplacedOnlyOnSuccess(t *testing.T) {
 // is no packet missing.
 func TestSimulateConcealedAddsUp(t *testing.T) {
 	for _, args := range [][]string{
-		nil,
-		{"--seed", "5", "--reorder", "5", "--duplicate", "20"},
-		{"--loss", "60", "--burst", "20", "--seed", "2", "--reorder", "10", "--duplicate", "10"},
-		{"--loss", "10", "--jitter", "40ms", "--seed", "3"},
+		{"--playout", "fixed"},
+		{"--playout", "fixed", "--seed", "5", "--reorder", "5", "--duplicate", "20"},
+		{"--playout", "fixed", "--loss", "60", "--burst", "20", "--seed", "2", "--reorder", "10", "--duplicate", "10"},
+		{"--playout", "fixed", "--loss", "10", "--jitter", "40ms", "--seed", "3"},
 	} {
 		r := runOpusrt(t, nil, append([]string{"simulate", "--json"}, args...)...)
 		var s simSummary
@@ -276,13 +318,13 @@ func TestSimulateConcealedAddsUp(t *testing.T) {
 		}
 		checkCounts(t, s)
 		np := s.NotPlayed
-		if between := uint64(np.Lost + np.Late + np.Dropped + np.Resynced); s.Concealed != between {
+		if between := uint64(np.Lost + np.Late + np.Discarded); s.Concealed != between {
 			t.Errorf("%v: concealed %d packets, but %d between the first and last played were not played (%+v)", args, s.Concealed, between, np)
 		}
 		if got := int(s.Played+s.Concealed) + np.Outside; got != s.Sent {
 			t.Errorf("%v: played %d + concealed %d + before/after %d = %d, want sent %d", args, s.Played, s.Concealed, np.Outside, got, s.Sent)
 		}
-		if got := float64(s.Played)*20 + s.ConcealedMs + s.FilledOutsideMs; got != s.InputMs {
+		if got := s.PlayedMs + s.ConcealedMs + s.FilledOutsideMs; got != s.InputMs || s.PlayedMs != float64(s.Played)*20 {
 			t.Errorf("%v: played + concealed + filled = %v ms, want the input's %v ms", args, got, s.InputMs)
 		}
 		text := runOpusrt(t, nil, append([]string{"simulate"}, args...)...).stdout

@@ -182,3 +182,25 @@ func TestHighLossKeepsRate(t *testing.T) {
 		t.Errorf("loss rate %.3f, want 0.95", r)
 	}
 }
+
+// AppendSendAt gives the arrivals AppendSend gives, as offsets.
+func TestAppendSendAtAgrees(t *testing.T) {
+	c := Config{Loss: 0.1, BurstLength: 3, Delay: 40 * time.Millisecond, Jitter: 30 * time.Millisecond,
+		Distribution: Pareto, Reorder: 0.05, Duplicate: 0.05, Seed: 9}
+	a, _ := New(c)
+	b, _ := New(c)
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 5000 {
+		at := time.Duration(i) * 20 * time.Millisecond
+		times := a.AppendSend(nil, t0.Add(at))
+		offs := b.AppendSendAt(nil, at)
+		if len(times) != len(offs) {
+			t.Fatalf("packet %d: %d arrivals, %d offsets", i, len(times), len(offs))
+		}
+		for k := range times {
+			if times[k].Sub(t0) != offs[k] {
+				t.Fatalf("packet %d: arrival %v, offset %v", i, times[k].Sub(t0), offs[k])
+			}
+		}
+	}
+}

@@ -61,7 +61,11 @@
 //
 // OggWriter writes RFC 7845 files that opusinfo accepts without warnings and
 // any player opens; OggReader reads them packet by packet, reporting damage
-// as loss. Buffer, RealtimeBuffer and OggReader all have the same
+// as loss (at most DefaultResyncThreshold per event), with each link of a
+// chain, its header, tags, granule positions and end trimming at hand
+// (Link, Multistream, NextLink), and seeks on an io.ReadSeeker as opusfile
+// does (SeekSamples). Both rest on package oggopus, where the Ogg Opus
+// mapping lives. Buffer, RealtimeBuffer and OggReader all have the same
 // Frame() (Frame, time.Duration, error) method, so any of them can feed an
 // OggWriter with loss filled.
 //

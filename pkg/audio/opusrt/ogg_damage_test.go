@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -136,8 +137,8 @@ func TestOggReaderReadError(t *testing.T) {
 			errs = append(errs, err)
 		}
 	}
-	if len(errs) != 1 || !errors.Is(errs[0], boom) {
-		t.Fatalf("errors %v, want boom once", errs)
+	if len(errs) != 1 || !errors.Is(errs[0], boom) || !strings.HasPrefix(errs[0].Error(), "opusrt: ") {
+		t.Fatalf("errors %v, want boom once, with the opusrt prefix", errs)
 	}
 	if _, _, err := or.Frame(); err != io.EOF {
 		t.Fatalf("after the error: %v, want io.EOF", err)
@@ -296,13 +297,27 @@ func TestOggReaderInvalidPackets(t *testing.T) {
 }
 
 // FuzzOggReader checks that no input makes the reader panic, hang or grow:
-// Frame ends with io.EOF and returns only valid frames.
+// Frame ends with io.EOF and returns only valid frames; the only errors
+// before it are the documented ones (io.ErrUnexpectedEOF, a damaged link
+// header wrapping ErrHeader), after which it reads on.
 func FuzzOggReader(f *testing.F) {
 	speech, _ := samples.ReadFile(samples.Speech)
 	chained, _ := samples.ReadFile(samples.Chained)
 	f.Add(speech[:3000])
 	f.Add(cat(chained[:2000], chained[5000:7000]))
 	f.Add(cat(speech[:100], []byte("OggS"), speech[1000:2000]))
+	// A second link whose OpusHead has 0 channels.
+	var zero bytes.Buffer
+	for ch := range 2 {
+		pw := ogg.NewPageWriter(&zero, uint32(ch+1))
+		pw.WritePacket([]byte("OpusHead\x01"+string(rune('\x01'-ch))+"\x00\x00\x00\x00\x00\x00\x00\x00\x00"), 0)
+		pw.EndPage()
+		pw.WritePacket([]byte("OpusTags\x00\x00\x00\x00\x00\x00\x00\x00"), 0)
+		pw.EndPage()
+		pw.WritePacket([]byte{8, 1}, 960)
+		pw.Close()
+	}
+	f.Add(zero.Bytes())
 	f.Fuzz(func(t *testing.T, in []byte) {
 		or, err := opusrt.NewOggReader(bytes.NewReader(in))
 		if err != nil {
@@ -316,7 +331,7 @@ func FuzzOggReader(f *testing.F) {
 			if err == io.EOF {
 				break
 			}
-			if err == io.ErrUnexpectedEOF {
+			if err == io.ErrUnexpectedEOF || errors.Is(err, opusrt.ErrHeader) {
 				continue
 			}
 			if err != nil {

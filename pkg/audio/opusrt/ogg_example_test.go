@@ -101,9 +101,9 @@ func ExampleOggWriter_WriteLoss() {
 	writer.WriteLoss(30 * time.Millisecond)  // 20 ms with the carry: 1 frame
 	writer.Write(opusrt.Frame{9 << 3, 3, 4}) // 20 ms
 	writer.Close()
-	fmt.Println("duration:", writer.Duration(), "granule:", writer.Granule(), "(pre-skip 312 + 9600)")
+	fmt.Println("duration:", writer.Duration(), "granule:", writer.Granule())
 	// Output:
-	// duration: 200ms granule: 9912 (pre-skip 312 + 9600)
+	// duration: 200ms granule: 9600
 }
 
 // WriteFrom records any frame source — a Buffer, a RealtimeBuffer or

@@ -37,9 +37,9 @@ func TestOggWriterTrimEnd(t *testing.T) {
 	if err := ow.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// Granules count from the pre-skip (SPEC.md): the final one less the
-	// pre-skip is the packets' samples less the trim.
-	if got, want := finalGranule(t, buf.Bytes()), ref.PacketSamples-int64(trim); got != want {
+	// Granules count from 0, the pre-skip inside (SPEC.md): the final one
+	// less the pre-skip is the packets' samples less pre-skip and trim.
+	if got, want := finalGranule(t, buf.Bytes()), ref.PlaybackSamples; got != want {
 		t.Errorf("final granule less pre-skip %d, want %d", got, want)
 	}
 	checkLayoutPages(t, buf.Bytes())

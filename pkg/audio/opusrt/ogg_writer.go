@@ -9,17 +9,9 @@ import (
 	"time"
 
 	"github.com/haivivi/giztoy/pkg/audio/codec/ogg"
+	"github.com/haivivi/giztoy/pkg/audio/codec/oggopus"
 	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
 )
-
-// DefaultMaxPageDuration is the most audio an OggWriter puts on one page
-// unless told otherwise: a player or a live listener gets a page at least
-// once a second, and the container costs about 0.3 kbit/s.
-const DefaultMaxPageDuration = time.Second
-
-// DefaultVendor is the OpusTags vendor string an OggWriter records unless
-// told otherwise.
-const DefaultVendor = "giztoy opusrt"
 
 // FrameReader is a source of frames and losses: Buffer, RealtimeBuffer and
 // OggReader all satisfy it. Frame returns the next frame with loss 0, or a
@@ -29,66 +21,30 @@ type FrameReader interface {
 	Frame() (Frame, time.Duration, error)
 }
 
-// OggOption configures an OggWriter (NewOggWriter).
-type OggOption func(*oggConfig)
-
-type oggConfig struct {
-	channels int // 0: from the first frame
-	preSkip  int
-	maxPage  time.Duration
-	serial   uint32
-	serialOK bool
-	vendor   string
-	comments []string
-}
-
-// WithChannels sets the channel count recorded in OpusHead, 1 or 2, instead
-// of taking it from the first frame's stereo flag.
-func WithChannels(n int) OggOption { return func(c *oggConfig) { c.channels = n } }
-
-// WithPreSkip sets the pre-skip recorded in OpusHead, in 48 kHz samples
-// (0 to 65535): how much decoded audio a player drops from the start. The
-// default, DefaultPreSkip, suits packets from libopus. opusinfo warns of a
-// pre-skip below 120 (2.5 ms) as implausible for any Opus encoder.
-func WithPreSkip(samples int) OggOption { return func(c *oggConfig) { c.preSkip = samples } }
-
-// WithMaxPageDuration sets the most audio one page holds; a page is also
-// ended at 255 packets. 0 or less means DefaultMaxPageDuration. Shorter
-// pages reach a live listener sooner and cost more bytes.
-func WithMaxPageDuration(d time.Duration) OggOption {
-	return func(c *oggConfig) { c.maxPage = d }
-}
-
-// WithSerial sets the Ogg stream serial number, random by default. Files
-// meant to be chained need different serial numbers.
-func WithSerial(serial uint32) OggOption {
-	return func(c *oggConfig) { c.serial, c.serialOK = serial, true }
-}
-
-// WithTags sets the OpusTags vendor string and user comments
-// ("NAME=value"). An empty vendor means DefaultVendor.
-func WithTags(vendor string, comments ...string) OggOption {
-	return func(c *oggConfig) { c.vendor, c.comments = vendor, comments }
-}
-
 // OggWriter writes Opus frames to an Ogg Opus stream (RFC 7845).
 //
 // Nothing is written until the first Write, WriteLoss or Close: the
 // channel count comes from the first frame's stereo flag unless
-// WithChannels sets it. OpusHead goes alone on the first page, OpusTags on
-// its own page, then the audio packs many packets per page: a page ends at
-// 255 packets or WithMaxPageDuration of audio. A page's granule position is
-// the pre-skip plus the 48 kHz samples of every packet up to the last one
-// completed on it, every frame of a multi-frame packet counted, so the
-// playback length (final granule − pre-skip, RFC 7845 §4) is the sum of the
-// packets' durations: a recording lasts exactly as long as the timeline it
-// holds, loss fill included. (libopusenc counts from 0 instead, because its
-// first packets hold the encoder's own pre-skip; players decode the same
-// samples either way and treat the offset as the stream's start time.)
+// WithChannels or WithHeader sets it. OpusHead goes alone on the first
+// page, OpusTags on its own page(s), then the audio packs many packets per
+// page: a page ends at 255 lacing values or WithMaxPageDuration of audio.
 //
-// The last page is held back until Close, which flags it end-of-stream, so
-// the file is complete on any io.Writer, seekable or not. Flush writes what
-// is held at once. Each page reaches w in one Write call.
+// Granule positions count as libopusenc counts them: the stream starts at
+// granule 0, and a page's granule is the 48 kHz samples of every packet up
+// to the last one completed on it, every frame of a multi-frame packet
+// counted; a page on which no packet completes has granule −1. The
+// pre-skip is inside the first packets (the decoder's warm-up, which
+// players drop), so a file plays final granule − pre-skip samples: the
+// packets' samples less the pre-skip and any end trimming (TrimEnd).
+//
+// A stream with no audio is written as opusenc writes one: a packet (a
+// TOC-only packet, which decoders conceal) with final granule = pre-skip,
+// so that every player opens it and plays nothing; never headers alone.
+//
+// The last page is held back until Close (or NextLink), which flags it
+// end-of-stream, so the file is complete on any io.Writer, seekable or
+// not. Flush writes what is held at once. Each page reaches w in one Write
+// call.
 //
 // An OggWriter is not safe for concurrent use.
 type OggWriter struct {
@@ -96,22 +52,27 @@ type OggWriter struct {
 	pw  *ogg.PageWriter
 	cfg oggConfig
 
-	sampleRate int
-	started    bool  // headers written
-	closed     bool  // Close called
-	err        error // sticky write error
+	head    OggHeader // the link's header; Channels 0 until its first frame
+	tags    OggTags   // the link's tags
+	streams int       // Opus streams per packet, from head
+	serial  uint32    // the link's serial
+	started bool      // the link's headers are written
+	closed  bool      // Close called
+	err     error     // sticky write error
 
-	granule   int64 // pre-skip + 48 kHz samples written
+	granule   int64 // 48 kHz samples of the link's packets
 	pageStart int64 // granule where the page being built started
 	maxPage   int64 // most samples a page holds
+	packets   int64 // the link's audio packets
+	trim      int64 // TrimEnd's samples, for this link
 
 	last  opus.TOC      // configuration of the last frame, for loss
 	carry time.Duration // rounding error of loss filling carried on
-	scr   []byte        // header scratch
+	scr   []byte        // header and loss packet scratch
 
-	frames int64
-	loss   time.Duration
-	trim   int64 // TrimEnd's samples
+	frames  int64         // frames written, every link
+	loss    time.Duration // loss filled, every link
+	samples int64         // 48 kHz samples written, every link
 }
 
 // NewOggWriter returns an OggWriter that writes to w. sampleRate is the
@@ -119,7 +80,7 @@ type OggWriter struct {
 // (0 when unknown); it does not change the stream, which is always 48 kHz.
 // A negative sampleRate, a nil w or an invalid option is an error.
 func NewOggWriter(w io.Writer, sampleRate int, opts ...OggOption) (*OggWriter, error) {
-	cfg := oggConfig{preSkip: DefaultPreSkip}
+	cfg := oggConfig{head: OggHeader{PreSkip: DefaultPreSkip, InputSampleRate: sampleRate}}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
@@ -130,107 +91,113 @@ func NewOggWriter(w io.Writer, sampleRate int, opts ...OggOption) (*OggWriter, e
 		return nil, errors.New("opusrt: NewOggWriter: nil io.Writer")
 	case sampleRate < 0:
 		return nil, fmt.Errorf("opusrt: NewOggWriter: negative sample rate %d", sampleRate)
-	case cfg.channels < 0 || cfg.channels > 2:
-		return nil, fmt.Errorf("opusrt: NewOggWriter: %d channels, want 1 or 2", cfg.channels)
-	case cfg.preSkip < 0 || cfg.preSkip > 65535:
-		return nil, fmt.Errorf("opusrt: NewOggWriter: pre-skip %d out of 0–65535", cfg.preSkip)
+	case cfg.err != nil:
+		return nil, cfg.err
+	}
+	// A header without channels yet takes them from the first frame:
+	// check the rest now.
+	check := cfg.head
+	if check.Channels == 0 && check.MappingFamily == oggopus.FamilyRTP {
+		check.Channels = 1
+	}
+	if err := check.Validate(); err != nil {
+		return nil, fmt.Errorf("opusrt: NewOggWriter: %w", err)
+	}
+	if cfg.tags.Vendor == "" {
+		cfg.tags.Vendor = DefaultVendor
+	}
+	if err := cfg.tags.Validate(); err != nil {
+		return nil, fmt.Errorf("opusrt: NewOggWriter: %w", err)
 	}
 	if cfg.maxPage <= 0 {
 		cfg.maxPage = DefaultMaxPageDuration
-	}
-	if cfg.vendor == "" {
-		cfg.vendor = DefaultVendor
 	}
 	if !cfg.serialOK {
 		var b [4]byte
 		rand.Read(b[:])
 		cfg.serial = binary.LittleEndian.Uint32(b[:])
 	}
-	maxPage := int64(cfg.maxPage) * opus.SampleRate / int64(time.Second)
-	return &OggWriter{
-		w:          w,
-		pw:         ogg.NewPageWriter(w, cfg.serial),
-		cfg:        cfg,
-		sampleRate: sampleRate,
-		maxPage:    max(maxPage, 1),
-		granule:    int64(cfg.preSkip),
-		pageStart:  int64(cfg.preSkip),
+	ow := &OggWriter{
+		w:       w,
+		cfg:     cfg,
+		serial:  cfg.serial,
+		maxPage: max(durationSamples(cfg.maxPage), 1),
 		// Loss before any frame: 20 ms CELT fullband frames.
 		last: opus.MakeTOC(31, false, 0),
-	}, nil
+	}
+	ow.setLink(cfg.head, cfg.tags)
+	return ow, nil
 }
 
-// Serial returns the stream's serial number.
-func (ow *OggWriter) Serial() uint32 { return ow.cfg.serial }
+// Serial returns the serial number of the current link.
+func (ow *OggWriter) Serial() uint32 { return ow.serial }
 
-// Granule returns the granule position after the last packet written: the
-// pre-skip plus the 48 kHz samples written so far.
+// Header returns the OpusHead of the current link; until its first frame
+// its Channels may be 0 (taken from that frame). The caller must not
+// modify its ChannelMapping.
+func (ow *OggWriter) Header() OggHeader { return ow.head }
+
+// Granule returns the granule position after the last packet written to
+// the current link: the 48 kHz samples of its packets, pre-skip included.
 func (ow *OggWriter) Granule() int64 { return ow.granule }
 
-// Duration returns the audio written so far, loss fill included: the
-// playback length of the file once closed.
-func (ow *OggWriter) Duration() time.Duration {
-	return opus.SamplesDuration(int(ow.granule - int64(ow.cfg.preSkip)))
-}
+// Duration returns the audio written so far, every link and loss fill
+// included: the sum of the packets' durations, the timeline the file
+// covers. Players play Duration less each link's pre-skip and end
+// trimming. It saturates at 292 years instead of overflowing.
+func (ow *OggWriter) Duration() time.Duration { return samplesDuration(ow.samples) }
 
-// Write adds a frame to the stream. An invalid frame (RFC 6716 §3.4) is an
-// error wrapping ErrInvalidFrame, and nothing of it is written; after Close
-// Write returns ErrDone. A stereo frame in a mono stream, or the reverse,
-// is written as it is: decoders mix it to the header's channel count. The
-// frame is copied: the caller may reuse it.
+// Write adds a frame to the stream. An invalid frame (RFC 6716 §3.4; a
+// multistream packet of the header's StreamCount streams when it has more
+// than one), or one larger than the Ogg Opus packet bound
+// (oggopus.MaxPacketSize per stream, which the OggReader also keeps), is
+// an error wrapping ErrInvalidFrame, and nothing of it is written; after
+// Close Write returns an error wrapping ErrDone. A stereo frame in a mono
+// stream, or the reverse, is written as it is: decoders mix it to the
+// header's channel count. The frame is copied: the caller may reuse it.
 func (ow *OggWriter) Write(frame Frame) error {
-	if err := ow.check(); err != nil {
+	if err := ow.check("Write"); err != nil {
 		return err
 	}
-	if err := frame.validate(); err != nil {
+	samples, err := ow.frameSamples(frame)
+	if err != nil {
 		return err
 	}
-	if !ow.started {
-		ch := 1
-		if frame.IsStereo() {
-			ch = 2
-		}
-		if err := ow.start(ch); err != nil {
-			return err
-		}
+	if err := ow.start(frame.TOC().Channels()); err != nil {
+		return err
 	}
 	ow.last = frame.TOC()
 	ow.frames++
-	return ow.packet(frame, frame.Samples())
+	return ow.packet(frame, samples)
 }
 
-func (ow *OggWriter) check() error {
+// frameSamples validates a frame for the current link and returns its
+// length in 48 kHz samples.
+func (ow *OggWriter) frameSamples(frame Frame) (int, error) {
+	if limit := oggopus.MaxPacketSize * ow.streams; len(frame) > limit {
+		return 0, errorf(ErrInvalidFrame, "packet of %d bytes, more than the %d an Ogg Opus packet of %d stream(s) may hold (oggopus.MaxPacketSize)",
+			len(frame), limit, ow.streams)
+	}
+	if ow.streams > 1 {
+		n, err := opus.MultistreamSamples(frame, ow.streams)
+		if err != nil {
+			return 0, &frameError{err: err}
+		}
+		return n, nil
+	}
+	if err := frame.validate(); err != nil {
+		return 0, err
+	}
+	return frame.Samples(), nil
+}
+
+func (ow *OggWriter) check(method string) error {
 	if ow.err != nil {
 		return ow.err
 	}
 	if ow.closed {
-		return fmt.Errorf("opusrt: OggWriter: write after Close: %w", ErrDone)
+		return errorf(ErrDone, "OggWriter.%s after Close", method)
 	}
-	return nil
-}
-
-// start writes the header pages.
-func (ow *OggWriter) start(channels int) error {
-	ow.started = true
-	if ow.cfg.channels != 0 {
-		channels = ow.cfg.channels
-	}
-	h := OggHeader{Channels: channels, PreSkip: ow.cfg.preSkip, InputSampleRate: ow.sampleRate}
-	ow.scr = appendOpusHead(ow.scr[:0], &h)
-	if err := ow.pw.WritePacket(ow.scr, 0); err != nil {
-		return ow.fail(err)
-	}
-	if err := ow.pw.EndPage(); err != nil {
-		return ow.fail(err)
-	}
-	ow.scr = appendOpusTags(ow.scr[:0], &OggTags{Vendor: ow.cfg.vendor, Comments: ow.cfg.comments})
-	if err := ow.pw.WritePacket(ow.scr, 0); err != nil {
-		return ow.fail(err)
-	}
-	if err := ow.pw.EndPage(); err != nil {
-		return ow.fail(err)
-	}
-	ow.granule, ow.pageStart = int64(ow.cfg.preSkip), int64(ow.cfg.preSkip)
 	return nil
 }
 
@@ -242,6 +209,8 @@ func (ow *OggWriter) packet(p []byte, samples int) error {
 	seq := ow.pw.Sequence()
 	before := ow.granule
 	ow.granule += int64(samples)
+	ow.samples += int64(samples)
+	ow.packets++
 	if err := ow.pw.WritePacket(p, ow.granule); err != nil {
 		return ow.fail(err)
 	}
@@ -262,63 +231,35 @@ func (ow *OggWriter) fail(err error) error {
 	return ow.err
 }
 
-// WriteLoss records d of lost audio, so the file keeps the real timeline:
-// it writes TOC-only packets in the configuration of the last frame
-// written (20 ms CELT before any), which decoders conceal. Code 3 packets
-// carry up to 120 ms each in two bytes. d is rounded to the nearest whole
-// number of frames, at least one when d is positive, and the rounding
-// error is carried into the next WriteLoss, so the file's length does not
-// drift from the timeline however the losses fall. d ≤ 0 writes nothing.
-func (ow *OggWriter) WriteLoss(d time.Duration) error {
-	if err := ow.check(); err != nil {
-		return err
-	}
-	if d <= 0 {
-		return nil
-	}
-	if !ow.started {
-		if err := ow.start(ow.last.Channels()); err != nil {
-			return err
-		}
-	}
-	frame := ow.last.FrameDuration()
-	total := d + ow.carry
-	var n int64
-	if total > 0 {
-		n = int64((total + frame/2) / frame)
-		n = max(n, 1)
-	}
-	ow.carry = total - time.Duration(n)*frame
-	ow.loss += time.Duration(n) * frame
-	perPacket := int64(opus.MaxPacketSamples / ow.last.FrameSamples())
-	var pkt [2]byte
-	for n > 0 {
-		m := min(n, perPacket)
-		p := pkt[:1]
-		if m == 1 {
-			pkt[0] = byte(opus.MakeTOC(ow.last.Config(), ow.last.Stereo(), 0))
-		} else {
-			pkt[0] = byte(opus.MakeTOC(ow.last.Config(), ow.last.Stereo(), 3))
-			pkt[1] = byte(m) // CBR, no padding, m empty frames
-			p = pkt[:2]
-		}
-		if err := ow.packet(p, int(m)*ow.last.FrameSamples()); err != nil {
-			return err
-		}
-		n -= m
-	}
-	return nil
-}
-
 // WriteFrom copies every frame from src to the stream and fills every loss
 // src reports with WriteLoss, until src returns io.EOF. It returns the
 // number of frames written and the duration of loss filled. An error other
-// than io.EOF, from src or from writing, ends the copy and is returned.
-// (It is not named ReadFrom: src is no io.Reader.)
+// than io.EOF, from src or from writing, ends the copy and is returned,
+// except one wrapping ErrHeader: an OggReader says so of a link whose
+// header is damaged, and reads on, so the copy goes on with that link's
+// audio. (It is not named ReadFrom: src is no io.Reader.)
+//
+// From an *OggReader, the copy keeps what the source's links are: each
+// link's header (channels, mapping family and table, output gain, input
+// rate, pre-skip), tags and end trimming, and a new link (NextLink) where
+// the source has one, so that it decodes sample-identical to the source.
+// It reads the source link by link (Multistream(false)) from the link it
+// is in, and leaves its Multistream setting as it found it.
 func (ow *OggWriter) WriteFrom(src FrameReader) (frames int64, loss time.Duration, err error) {
+	if or, ok := src.(*OggReader); ok {
+		return ow.copyOgg(or)
+	}
+	return ow.copyFrames(src)
+}
+
+// copyFrames copies src's frames and losses until it ends.
+func (ow *OggWriter) copyFrames(src FrameReader) (frames int64, loss time.Duration, err error) {
 	f0, l0 := ow.frames, ow.loss
 	for {
 		frame, lost, err := src.Frame()
+		if errors.Is(err, ErrHeader) {
+			continue
+		}
 		if err != nil {
 			if err == io.EOF {
 				err = nil
@@ -343,7 +284,7 @@ func (ow *OggWriter) WriteFrom(src FrameReader) (frames int64, loss time.Duratio
 // crash). Before the first frame there is nothing to flush. Flushing often
 // costs a page header each time.
 func (ow *OggWriter) Flush() error {
-	if err := ow.check(); err != nil {
+	if err := ow.check("Flush"); err != nil {
 		return err
 	}
 	if !ow.started {
@@ -355,13 +296,15 @@ func (ow *OggWriter) Flush() error {
 	return nil
 }
 
-// TrimEnd sets how many 48 kHz samples at the end of the stream players
-// must not play: the padding an encoder adds to fill its last frame and
-// flush its look-ahead (RFC 7845 §4.4, end trimming). Close applies it by
-// lowering the last page's granule position, by at most the samples that
-// end on that page and never below the pre-skip; it has no effect when a
-// Flush already wrote the last packet. A copy of a file keeps the original's
-// length by trimming what the original trimmed. Duration does not count it.
+// TrimEnd sets how many 48 kHz samples at the end of the current link
+// players must not play: the padding an encoder adds to fill its last
+// frame and flush its look-ahead (RFC 7845 §4.4, end trimming). Close (or
+// NextLink) applies it by lowering the last page's granule position, also
+// when that page is the link's only audio page, by at most the samples
+// that end on that page and never below the pre-skip; it has no effect
+// when a Flush already wrote the last packet. A copy of a file keeps the
+// original's length by trimming what the original trimmed. Duration does
+// not count it.
 func (ow *OggWriter) TrimEnd(samples int) error {
 	if samples < 0 {
 		return fmt.Errorf("opusrt: OggWriter.TrimEnd: negative trim %d", samples)
@@ -370,10 +313,12 @@ func (ow *OggWriter) TrimEnd(samples int) error {
 	return nil
 }
 
-// Close ends the stream: it writes the headers if nothing was written yet,
-// then the held page flagged end-of-stream (or, when Flush left nothing
-// held, an empty end-of-stream page). It does not close w. Calling Close
-// again does nothing and returns nil, or the write error Close met.
+// Close ends the stream: it ends the current link as NextLink does — its
+// headers if nothing was written yet, a packet if it has no audio, the
+// held page flagged end-of-stream with its end trimming (or, when Flush
+// left nothing held, an empty end-of-stream page with granule −1). It
+// does not close w. Calling Close again does nothing and returns nil, or
+// the write error Close met.
 func (ow *OggWriter) Close() error {
 	if ow.err != nil {
 		return ow.err
@@ -382,24 +327,5 @@ func (ow *OggWriter) Close() error {
 		return nil
 	}
 	ow.closed = true
-	if !ow.started {
-		ch := ow.cfg.channels
-		if ch == 0 {
-			ch = 1
-		}
-		if err := ow.start(ch); err != nil {
-			return err
-		}
-	}
-	if ow.trim > 0 {
-		if err := ow.pw.EndPage(); err != nil {
-			return ow.fail(err)
-		}
-		trim := min(ow.trim, ow.granule-ow.pageStart, ow.granule-int64(ow.cfg.preSkip))
-		ow.pw.SetHeldGranule(ow.granule - trim)
-	}
-	if err := ow.pw.Close(); err != nil {
-		return ow.fail(err)
-	}
-	return nil
+	return ow.endLink()
 }

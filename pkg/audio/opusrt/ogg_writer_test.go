@@ -46,8 +46,9 @@ func pagesOf(t testing.TB, b []byte) []ogg.Page {
 
 // checkLayout checks the RFC 7845 layout of a one-link file: OpusHead alone
 // on a BOS page, OpusTags on its own page, audio pages whose granules are
-// the pre-skip plus the samples of the packets completed so far, and EOS
-// on the last page only. It returns the audio packets.
+// the samples of the packets completed so far (the pre-skip inside them,
+// as libopusenc counts), -1 where none completes, and EOS on the last page
+// only. It returns the audio packets.
 func checkLayout(t testing.TB, b []byte, preSkip int, maxPage time.Duration) [][]byte {
 	t.Helper()
 	pages := pagesOf(t, b)
@@ -95,7 +96,7 @@ func checkLayout(t testing.TB, b []byte, preSkip int, maxPage time.Duration) [][
 		}
 		want := int64(-1)
 		if completed {
-			want = int64(preSkip) + g
+			want = g
 		}
 		if pg.Granule != want {
 			t.Errorf("page %d: granule %d, want %d", i, pg.Granule, want)
@@ -198,7 +199,13 @@ func TestNewOggWriterErrors(t *testing.T) {
 	}{
 		{"negative rate", io.Discard, -1, nil},
 		{"nil writer", nil, 0, nil},
-		{"3 channels", io.Discard, 0, []opusrt.OggOption{opusrt.WithChannels(3)}},
+		{"9 channels", io.Discard, 0, []opusrt.OggOption{opusrt.WithChannels(9)}},
+		{"0 channels", io.Discard, 0, []opusrt.OggOption{opusrt.WithChannels(0)}},
+		{"negative pre-skip", io.Discard, 0, []opusrt.OggOption{opusrt.WithPreSkip(-1)}},
+		{"family 1 with 9 channels", io.Discard, 0, []opusrt.OggOption{opusrt.WithHeader(opusrt.OggHeader{
+			Channels: 9, MappingFamily: 1, StreamCount: 5, CoupledCount: 4, ChannelMapping: []byte{0, 1, 2, 3, 4, 5, 6, 7, 8}})}},
+		{"header without channels", io.Discard, 0, []opusrt.OggOption{opusrt.WithHeader(opusrt.OggHeader{PreSkip: 312})}},
+		{"too many comments", io.Discard, 0, []opusrt.OggOption{opusrt.WithTags("", make([]string, 1<<16+1)...)}},
 		{"pre-skip too large", io.Discard, 0, []opusrt.OggOption{opusrt.WithPreSkip(70000)}},
 	}
 	for _, tt := range tests {
@@ -276,22 +283,52 @@ func TestOggWriterLifecycle(t *testing.T) {
 	checkLayout(t, w.Bytes(), opusrt.DefaultPreSkip, time.Second)
 }
 
+// TestOggWriterCloseOnly closes a writer that was given nothing: the
+// stream is written as opusenc writes an empty input, one packet whose
+// samples are all pre-skip (final granule = pre-skip), never headers alone.
 func TestOggWriterCloseOnly(t *testing.T) {
-	var buf bytes.Buffer
-	ow, _ := opusrt.NewOggWriter(&buf, 48000)
-	if err := ow.Close(); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name    string
+		opts    []opusrt.OggOption
+		packets [][]byte
+		granule int64
+	}{
+		{"default", nil, [][]byte{{0xf8}}, 312},
+		{"stereo", []opusrt.OggOption{opusrt.WithChannels(2)}, [][]byte{{0xfc}}, 312},
+		{"pre-skip 0", []opusrt.OggOption{opusrt.WithPreSkip(0)}, [][]byte{{0xf8}}, 0},
+		{"pre-skip of 6 frames", []opusrt.OggOption{opusrt.WithPreSkip(5000)}, [][]byte{{0xfb, 6}}, 5000},
+		{"pre-skip 65535: 69 frames on two pages", []opusrt.OggOption{opusrt.WithPreSkip(65535)},
+			[][]byte{{0xfb, 6}, {0xfb, 6}, {0xfb, 6}, {0xfb, 6}, {0xfb, 6}, {0xfb, 6},
+				{0xfb, 6}, {0xfb, 6}, {0xfb, 6}, {0xfb, 6}, {0xfb, 6}, {0xfb, 3}}, 65535},
 	}
-	pages := pagesOf(t, buf.Bytes())
-	if len(pages) != 2 || !pages[1].EOS() {
-		t.Fatalf("Close alone: %d pages", len(pages))
-	}
-	or, err := opusrt.NewOggReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := or.Frame(); err != io.EOF {
-		t.Fatalf("Frame of an empty stream: %v, want io.EOF", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			ow, _ := opusrt.NewOggWriter(&buf, 48000, append(tt.opts, opusrt.WithSerial(5))...)
+			if err := ow.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if ow.Duration() != 0 {
+				t.Errorf("Duration %v, want 0", ow.Duration())
+			}
+			pages := pagesOf(t, buf.Bytes())
+			if last := pages[len(pages)-1]; len(pages) < 3 || !last.EOS() || last.Granule != tt.granule {
+				t.Fatalf("Close alone: %d pages, last %+v", len(pages), pages[len(pages)-1])
+			}
+			or, err := opusrt.NewOggReader(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, losses, errs := readFrames(t, or)
+			if len(losses) != 0 || len(errs) != 1 || errs[0] != io.EOF || len(got) != len(tt.packets) {
+				t.Fatalf("read %d frames, losses %v, errors %v", len(got), losses, errs)
+			}
+			for i := range got {
+				if !bytes.Equal(got[i], tt.packets[i]) {
+					t.Errorf("packet %d: % x, want % x", i, got[i], tt.packets[i])
+				}
+			}
+		})
 	}
 }
 
@@ -332,13 +369,13 @@ func TestOggWriterGranuleMultiFrame(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if g := ow.Granule(); g != 100+4*2880 {
-		t.Errorf("Granule() = %d, want %d", g, 100+4*2880)
+	if g := ow.Granule(); g != 4*2880 {
+		t.Errorf("Granule() = %d, want %d", g, 4*2880)
 	}
 	ow.Close()
 	pages := pagesOf(t, buf.Bytes())
-	if g := pages[len(pages)-1].Granule; g != 100+4*2880 {
-		t.Errorf("last granule %d, want %d", g, 100+4*2880)
+	if g := pages[len(pages)-1].Granule; g != 4*2880 {
+		t.Errorf("last granule %d, want %d", g, 4*2880)
 	}
 }
 
@@ -509,7 +546,7 @@ func FuzzOggWriter(f *testing.F) {
 			t.Fatal(err)
 		}
 		var want []opusrt.Frame
-		samples := int64(opusrt.DefaultPreSkip)
+		var samples int64
 		// Each record: a length byte, then that many frame bytes; a
 		// length of 0 is a loss of the next byte's milliseconds.
 		for len(in) > 0 {
@@ -539,11 +576,16 @@ func FuzzOggWriter(f *testing.F) {
 				samples += int64(frame.Samples())
 			}
 		}
+		if ow.Granule() != samples {
+			t.Fatalf("granule %d, want %d", ow.Granule(), samples)
+		}
 		if err := ow.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if ow.Granule() != samples {
-			t.Fatalf("granule %d, want %d", ow.Granule(), samples)
+		// Close may add concealed frames up to the pre-skip (an empty or
+		// too short stream): they are not on the timeline.
+		if want := opus.SamplesDuration(int(samples)); ow.Duration() != want {
+			t.Fatalf("Duration %v, want %v", ow.Duration(), want)
 		}
 		or, err := opusrt.NewOggReader(&buf)
 		if err != nil {

@@ -32,6 +32,11 @@ type Packet struct {
 	// packet: a page sequence gap, or a packet dropped because its start
 	// was lost, it was cut short, or it grew past MaxPacketSize.
 	Hole bool
+	// Offset is where Data starts in the Body of the page it completes
+	// on, or −1 when the packet was continued across pages and Data is
+	// the Reassembler's buffer. A reader that keeps the page can keep the
+	// offset instead of the slice.
+	Offset int
 }
 
 // span is a packet completed on the current page: body[start:end], or
@@ -136,6 +141,14 @@ func (ra *Reassembler) Reset() {
 	ra.hole = false
 	ra.n, ra.next = 0, 0
 	ra.body, ra.joined = nil, nil
+}
+
+// ResetTo is Reset for the logical stream with the given serial number:
+// the next link of a chained stream, read with the same Reassembler. Stats
+// go on counting across streams.
+func (ra *Reassembler) ResetTo(serial uint32) {
+	ra.Reset()
+	ra.serial = serial
 }
 
 func (ra *Reassembler) maxPacket() int {
@@ -302,9 +315,9 @@ func (ra *Reassembler) Packet() (Packet, bool) {
 	}
 	i := ra.next
 	sp := ra.spans[i]
-	data := ra.body[sp.start:sp.end:sp.end]
+	data, off := ra.body[sp.start:sp.end:sp.end], int(sp.start)
 	if i == 0 && ra.joined != nil {
-		data = ra.joined
+		data, off = ra.joined, -1
 	}
 	granule, eos := int64(-1), false
 	if i == ra.last {
@@ -323,5 +336,6 @@ func (ra *Reassembler) Packet() (Packet, bool) {
 		BOS:      ra.flags&BOS != 0,
 		EOS:      eos,
 		Hole:     sp.hole,
+		Offset:   off,
 	}, true
 }

@@ -238,3 +238,35 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// ResetTo reads the next link of a chain with the same Reassembler: the
+// packet in progress is forgotten, the new stream's first page is no gap,
+// a page of the old stream is refused, and Stats go on counting.
+func TestReassemblerResetTo(t *testing.T) {
+	ra := NewReassembler(3)
+	for _, pg := range []Page{rawPage(BOS, 0, 0, 19), rawPage(0, -1, 1, 10, 255)} {
+		if err := ra.PageIn(&pg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ra.ResetTo(4)
+	if ra.Serial() != 4 || ra.Partial() {
+		t.Fatalf("serial %d, partial %v", ra.Serial(), ra.Partial())
+	}
+	old := rawPage(Continued, 5, 2, 4)
+	if err := ra.PageIn(&old); !errors.Is(err, ErrSerial) {
+		t.Fatalf("page of the old stream: %v", err)
+	}
+	pg := rawPage(BOS, 0, 0, 7)
+	pg.Serial = 4
+	if err := ra.PageIn(&pg); err != nil {
+		t.Fatal(err)
+	}
+	p, ok := ra.Packet()
+	if !ok || describe(p) != "7@0 bos" {
+		t.Fatalf("packet %v %q", ok, describe(p))
+	}
+	if st := ra.Stats(); st.Pages != 3 || st.Packets != 3 || st.Holes != 0 {
+		t.Errorf("stats %+v, want 3 pages, 3 packets, no hole", st)
+	}
+}

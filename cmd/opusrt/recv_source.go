@@ -1,0 +1,529 @@
+package main
+
+import (
+	encbin "encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/haivivi/giztoy/pkg/audio/opusrt"
+	"github.com/haivivi/giztoy/pkg/audio/rtp"
+)
+
+// takeoverAfter is how long the followed stream must have sent no valid
+// audio before another source may take its place: a sender that restarted
+// from a new port (or, over RTP, with a new SSRC) is followed again after at
+// most this much of its new stream, while two live senders cannot steal the
+// recording from each other.
+const takeoverAfter = time.Second
+
+// maxOtherSenders bounds the set of other addresses remembered for the
+// summary, so that a flood from many addresses costs no memory per address.
+const maxOtherSenders = 1024
+
+// source is where an audio stream comes from: an address and, over RTP,
+// its SSRC.
+type source struct {
+	addr netip.AddrPort
+	rtp  bool
+	ssrc uint32
+}
+
+func (s source) String() string {
+	if s.rtp {
+		return fmt.Sprintf("%s (RTP, SSRC %v)", s.addr, serialNumber(s.ssrc))
+	}
+	return s.addr.String()
+}
+
+// datagramKind is what a datagram looks like, from its first bytes.
+type datagramKind int
+
+const (
+	kindOther          datagramKind = iota // neither stamped nor RTP
+	kindStamped                            // a valid stamped Opus frame
+	kindStampedInvalid                     // a stamped header with no valid Opus packet
+	kindRTP                                // an RTP packet (version 2)
+	kindRTCP                               // an RTCP packet (version 2, RFC 5761 types)
+)
+
+// classify tells a stamped frame (first byte 0x00 or 0x01) from RTP and
+// RTCP (version 2: first byte 0x80–0xBF; RTCP packet types 192–223 in the
+// second byte, RFC 5761 §4) and from anything else.
+func classify(data []byte) datagramKind {
+	if len(data) == 0 {
+		return kindOther
+	}
+	switch {
+	case data[0] <= 0x01:
+		if _, _, ok := opusrt.FromStamped(data); ok {
+			return kindStamped
+		}
+		return kindStampedInvalid
+	case data[0]>>6 == 2 && len(data) >= 8:
+		if data[1] >= 192 && data[1] <= 223 {
+			return kindRTCP
+		}
+		if len(data) >= 12 {
+			return kindRTP
+		}
+	}
+	return kindOther
+}
+
+// rxCounts are the receiver's counts of datagrams, beside the buffer's Stats.
+type rxCounts struct {
+	Datagrams int64 // every datagram read
+	Audio     int64 // valid audio of the followed stream, given to the buffer
+	Invalid   int64 // from the followed stream's address, not valid audio
+	Ignored   int64 // from other sources once a stream was followed
+	Takeovers int   // times another source took the followed one's place
+
+	// Before any valid audio: what came instead.
+	Other          int64      // neither stamped nor RTP
+	Unconfirmed    int64      // valid stamped frames no second one confirmed
+	StampedInvalid int64      // stamped headers with no valid Opus packet
+	RTCP           int64      // RTCP
+	RTCPIgnored    int64      // on the RTCP port, not from the followed sender
+	RTPByType      [128]int64 // RTP packets by payload type
+}
+
+// senderSet remembers up to maxOtherSenders distinct addresses.
+type senderSet struct {
+	m    map[netip.AddrPort]struct{}
+	full bool // more were seen than remembered
+}
+
+func (s *senderSet) add(a netip.AddrPort) {
+	if _, ok := s.m[a]; ok {
+		return
+	}
+	if len(s.m) >= maxOtherSenders {
+		s.full = true
+		return
+	}
+	if s.m == nil {
+		s.m = make(map[netip.AddrPort]struct{})
+	}
+	s.m[a] = struct{}{}
+}
+
+// sendersText says how many: "3", or "more than 1024".
+func sendersText(n int, more bool) string {
+	if more {
+		return fmt.Sprintf("more than %d", n)
+	}
+	return fmt.Sprint(n)
+}
+
+// maxCandidates bounds the sources that sent one valid frame and wait for
+// a second to confirm them.
+const maxCandidates = 8
+
+// candidate is a source that sent valid audio once: a second frame whose
+// stamp lies within the resync threshold of the first (over RTP: a packet
+// of the same SSRC with a sequence number less than 100 away) confirms it.
+// Random data passes for a stamped frame now and then (a first byte 0x00,
+// then any bytes make a valid code 0 Opus packet), or for RTP; two in a row
+// from one source that agree do not happen by chance.
+type candidate struct {
+	src   source
+	stamp int64  // the stamp (ms), or over RTP the sequence number
+	held  []byte // the first datagram, fed to the buffer once confirmed
+	seen  time.Time
+}
+
+// receiver takes datagrams from the socket, chooses the stream to follow
+// and feeds it to the buffer. It holds no state per foreign address beyond
+// the bounded senderSet and candidates, so a flood costs counting only.
+//
+// The rule: the first source to send valid audio (two valid stamped frames
+// whose stamps agree within the resync threshold, or two RTP packets of one
+// SSRC, of the payload type expected, carrying Opus, with sequence numbers
+// less than 100 apart) is followed; everything
+// from other sources is counted and ignored, until the followed one has
+// sent no valid audio for takeoverAfter. Then the next source to send valid
+// audio is followed instead (a restarted sender, from a new port), and the
+// buffer takes its stamps as a stream that went on (a jump of more than the
+// resync threshold starts a new timeline).
+type receiver struct {
+	rtb *opusrt.RealtimeBuffer
+	// rtp takes the followed RTP stream (nil: recv takes no RTP); pt is
+	// the payload type expected, −1 for any dynamic one carrying Opus.
+	rtp *rtp.Receiver
+	pt  int
+	pkt rtp.Packet // scratch for candidates
+
+	mu         sync.Mutex
+	c          rxCounts
+	following  bool
+	followed   source
+	lastAudio  time.Time // of the followed stream
+	first      time.Time // the first datagram
+	others     senderSet
+	candidates [maxCandidates]candidate
+
+	// RTCP: whether the sender multiplexes it on the RTP port, and where
+	// its RTCP comes from when it does not (the RTP port + 1 by default).
+	rtcpMuxed bool
+	rtcpPeer  netip.AddrPort
+	reports   int // receiver reports sent
+
+	deadline sync.Mutex // guards the read deadline against stop
+	conn     *net.UDPConn
+	stopping bool
+}
+
+// handle takes one datagram from from, read at now.
+func (r *receiver) handle(data []byte, from netip.AddrPort, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.c.Datagrams++
+	if r.first.IsZero() {
+		r.first = now
+	}
+	kind := classify(data)
+	switch kind {
+	case kindStamped:
+		_, stamp, _ := opusrt.FromStamped(data)
+		src := source{addr: from}
+		switch {
+		case r.following && src == r.followed:
+			r.feed(data, now)
+		case r.following && now.Sub(r.lastAudio) < takeoverAfter:
+			r.ignore(from)
+		default:
+			r.consider(src, int64(stamp), data, now)
+		}
+		return
+	case kindRTP:
+		if r.rtp == nil {
+			break
+		}
+		if r.following && r.followed.rtp && from == r.followed.addr {
+			r.receiveRTP(data, now)
+			return
+		}
+		if r.following && now.Sub(r.lastAudio) < takeoverAfter {
+			r.ignore(from)
+			return
+		}
+		if ssrc, seq, ok := r.opusRTP(data); ok {
+			r.consider(source{addr: from, rtp: true, ssrc: ssrc}, int64(seq), data, now)
+			return
+		}
+	case kindRTCP:
+		if r.rtp != nil && r.following && r.followed.rtp && from == r.followed.addr {
+			r.rtcpMuxed, r.rtcpPeer = true, from
+			r.rtp.Receive(data) // an SR gives LSR; counted in the Receiver's stats
+			return
+		}
+	}
+	switch {
+	case r.following && from == r.followed.addr:
+		r.c.Invalid++
+		return
+	case r.following:
+		r.ignore(from)
+		return
+	}
+	switch kind {
+	case kindStampedInvalid:
+		r.c.StampedInvalid++
+	case kindRTP:
+		r.c.RTPByType[data[1]&0x7f]++
+	case kindRTCP:
+		r.c.RTCP++
+	default:
+		r.c.Other++
+	}
+}
+
+// receiveRTP gives an RTP packet of the followed address to the Receiver.
+func (r *receiver) receiveRTP(data []byte, now time.Time) {
+	err := r.rtp.Receive(data)
+	switch {
+	case err == nil:
+		r.lastAudio = now
+		r.c.Audio++
+		r.followed.ssrc = encbin.BigEndian.Uint32(data[8:12])
+	case errors.Is(err, rtp.ErrProbation):
+		// The first packet of a new SSRC from the followed address, held
+		// by the Receiver until a second confirms it: not yet valid audio.
+		r.c.Audio++
+	case errors.Is(err, rtp.ErrIgnored):
+		r.c.Ignored++ // another SSRC or payload type while the stream lives
+	case errors.Is(err, rtp.ErrInvalidPacket), errors.Is(err, opusrt.ErrInvalidFrame):
+		r.c.Invalid++
+	default:
+		// Taken, but the buffer refused the frame (late, after close):
+		// counted in the buffer's Stats.
+		r.lastAudio = now
+		r.c.Audio++
+	}
+}
+
+// opusRTP reports whether data is an RTP packet of the payload type
+// expected (any dynamic one, 96–127, without --pt) carrying a valid Opus
+// packet, and returns its SSRC and sequence number.
+func (r *receiver) opusRTP(data []byte) (ssrc uint32, seq uint16, ok bool) {
+	if err := r.pkt.Unmarshal(data); err != nil {
+		return 0, 0, false
+	}
+	pt := int(r.pkt.PayloadType)
+	if r.pt >= 0 && pt != r.pt || r.pt < 0 && pt < 96 {
+		return 0, 0, false
+	}
+	if !opusrt.Frame(r.pkt.Payload).Valid() {
+		return 0, 0, false
+	}
+	return r.pkt.SSRC, r.pkt.SequenceNumber, true
+}
+
+// feed gives valid audio of the followed stream to the buffer.
+func (r *receiver) feed(data []byte, now time.Time) {
+	r.lastAudio = now
+	r.c.Audio++
+	r.rtb.Write(data) // late, duplicate: counted in Stats
+}
+
+// consider takes valid audio from a source that may become the followed
+// one: the second frame of a candidate follows it, with its first.
+func (r *receiver) consider(src source, stamp int64, data []byte, now time.Time) {
+	oldest := 0
+	for i := range r.candidates {
+		c := &r.candidates[i]
+		if c.held != nil && c.src == src {
+			if agree(src.rtp, c.stamp, stamp) {
+				if r.following {
+					r.c.Takeovers++
+					r.c.Ignored-- // the held frame, now fed
+				} else {
+					r.c.Unconfirmed--
+				}
+				r.following, r.followed = true, src
+				held := c.held
+				r.clearCandidates()
+				if src.rtp {
+					r.rtcpMuxed, r.rtcpPeer = false, netip.AddrPort{}
+					r.receiveRTP(held, now)
+					r.receiveRTP(data, now)
+				} else {
+					r.feed(held, now)
+					r.feed(data, now)
+				}
+				return
+			}
+			c.stamp, c.held, c.seen = stamp, append(c.held[:0], data...), now
+			r.countUnconfirmed()
+			return
+		}
+		if c.held == nil || c.seen.Before(r.candidates[oldest].seen) {
+			oldest = i
+		}
+	}
+	c := &r.candidates[oldest] // the oldest is forgotten
+	*c = candidate{src: src, stamp: stamp, held: append(c.held[:0], data...), seen: now}
+	r.countUnconfirmed()
+}
+
+// agree reports whether a candidate's second frame confirms its first.
+func agree(isRTP bool, first, second int64) bool {
+	if isRTP {
+		// Either way: the first two packets may arrive out of order.
+		d := int16(uint16(second - first))
+		return d != 0 && d >= -100 && d <= 100
+	}
+	d := time.Duration(second-first) * time.Millisecond
+	return d.Abs() <= opusrt.DefaultResyncThreshold
+}
+
+// countUnconfirmed counts a valid frame that is not (yet) followed: before
+// any stream is followed it is an unconfirmed frame; after, an ignored one.
+func (r *receiver) countUnconfirmed() {
+	if r.following {
+		r.c.Ignored++
+		return
+	}
+	r.c.Unconfirmed++
+}
+
+func (r *receiver) clearCandidates() {
+	r.candidates = [maxCandidates]candidate{}
+}
+
+func (r *receiver) ignore(from netip.AddrPort) {
+	r.c.Ignored++
+	r.others.add(from)
+}
+
+// idleSince returns when the idle time started: the last valid audio of
+// the followed stream, or before any the first datagram; ok is false before
+// any datagram. Datagrams of other sources do not count, so --idle fires
+// while strangers send.
+func (r *receiver) idleSince() (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.following {
+		return r.lastAudio, true
+	}
+	return r.first, !r.first.IsZero()
+}
+
+// drainTime is how long recv goes on reading what the socket has queued
+// when told to stop: datagrams that arrived before the stop are recorded.
+const drainTime = 20 * time.Millisecond
+
+// run reads datagrams until stop is called or conn closed, or until idle
+// (if > 0) has passed with no valid audio; it returns why it stopped (""
+// when told to).
+func (r *receiver) run(conn *net.UDPConn, idle time.Duration) string {
+	r.deadline.Lock()
+	r.conn = conn
+	r.deadline.Unlock()
+	buf := make([]byte, 64<<10)
+	for {
+		if idle > 0 {
+			if since, ok := r.idleSince(); ok {
+				r.setDeadline(since.Add(idle))
+			}
+		}
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				if r.stopped() {
+					return ""
+				}
+				if since, ok := r.idleSince(); ok && time.Since(since) >= idle {
+					return fmt.Sprintf("idle for %s", fmtDuration(idle))
+				}
+				continue
+			}
+			return ""
+		}
+		r.handle(buf[:n], netip.AddrPortFrom(from.Addr().Unmap(), from.Port()), time.Now())
+	}
+}
+
+// setDeadline sets the read deadline for the idle time, unless stop has
+// set its own.
+func (r *receiver) setDeadline(t time.Time) {
+	r.deadline.Lock()
+	defer r.deadline.Unlock()
+	if !r.stopping {
+		r.conn.SetReadDeadline(t)
+	}
+}
+
+// stop makes run read what the socket holds for at most drainTime more,
+// then return.
+func (r *receiver) stop() {
+	r.deadline.Lock()
+	defer r.deadline.Unlock()
+	r.stopping = true
+	if r.conn != nil {
+		r.conn.SetReadDeadline(time.Now().Add(drainTime))
+	}
+}
+
+func (r *receiver) stopped() bool {
+	r.deadline.Lock()
+	defer r.deadline.Unlock()
+	return r.stopping
+}
+
+// counts returns a copy of the counts and the followed source.
+func (r *receiver) counts() (c rxCounts, followed source, ok bool, others int, more bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.c, r.followed, r.following, len(r.others.m), r.others.full
+}
+
+// noAudioReason says in one line why nothing was recorded, from what came
+// instead of valid audio.
+func noAudioReason(c rxCounts, listen string, expected int) string {
+	if c.Datagrams == 0 {
+		return "no valid audio: nothing received on " + listen
+	}
+	var parts []string
+	pt, n := -1, int64(0)
+	var rtp int64
+	for t, k := range c.RTPByType {
+		rtp += k
+		if k > n {
+			pt, n = t, k
+		}
+	}
+	if rtp > 0 {
+		want := "a dynamic one (96-127) carrying Opus"
+		if expected >= 0 {
+			want = fmt.Sprint(expected)
+		}
+		parts = append(parts, fmt.Sprintf("%d were RTP with payload type %d (and others), not the one expected, %s; try --sdp or --pt", rtp, pt, want))
+	}
+	if c.Unconfirmed > 0 {
+		parts = append(parts, fmt.Sprintf("%d were stamped frames that no second frame of their sender confirmed", c.Unconfirmed))
+	}
+	if c.StampedInvalid > 0 {
+		parts = append(parts, fmt.Sprintf("%d had a stamp but no valid Opus packet", c.StampedInvalid))
+	}
+	if c.RTCP > 0 {
+		parts = append(parts, fmt.Sprintf("%d were RTCP", c.RTCP))
+	}
+	if c.Other > 0 {
+		parts = append(parts, fmt.Sprintf("%d were neither stamped frames nor RTP", c.Other))
+	}
+	return fmt.Sprintf("no valid audio: of %d datagrams, %s", c.Datagrams, strings.Join(parts, ", "))
+}
+
+// runRTCP reads the RTCP port (the RTP port + 1): RTCP from the followed
+// RTP sender's host goes to the Receiver, and its address is where the
+// receiver reports go; anything else is ignored and counted.
+func (r *receiver) runRTCP(conn *net.UDPConn) {
+	buf := make([]byte, 2048)
+	for {
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			return
+		}
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		r.mu.Lock()
+		if r.following && r.followed.rtp && !r.rtcpMuxed && from.Addr() == r.followed.addr.Addr() && classify(buf[:n]) == kindRTCP {
+			r.rtcpPeer = from
+			r.rtp.Receive(buf[:n])
+		} else {
+			r.c.RTCPIgnored++
+		}
+		r.mu.Unlock()
+	}
+}
+
+// report sends a receiver report on the followed RTP stream, if there is
+// one: back where the sender's RTCP came from (the RTP port when it
+// multiplexes RTCP there, else its RTCP port), or before any RTCP to its
+// RTP port + 1, as RFC 3550 §11 pairs ports. It returns buf for reuse.
+func (r *receiver) report(rtpConn, rtcpConn *net.UDPConn, now time.Time, buf []byte) []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.following || !r.followed.rtp {
+		return buf
+	}
+	buf = r.rtp.AppendReport(buf[:0], now)
+	conn, to := rtpConn, r.rtcpPeer
+	if !r.rtcpMuxed {
+		if rtcpConn != nil {
+			conn = rtcpConn
+		}
+		if !to.IsValid() {
+			to = netip.AddrPortFrom(r.followed.addr.Addr(), r.followed.addr.Port()+1)
+		}
+	}
+	if _, err := conn.WriteToUDPAddrPort(buf, to); err == nil {
+		r.reports++
+	}
+	return buf
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/haivivi/giztoy/internal/samples"
+	"github.com/haivivi/giztoy/internal/tooltest"
+	"github.com/haivivi/giztoy/pkg/audio/opusrt"
+)
+
+// perfectNet are the flags of a network that loses, delays and reorders
+// nothing.
+var perfectNet = []string{"--loss", "0", "--jitter", "0", "--reorder", "0", "--duplicate", "0"}
+
+func writeTrace(t *testing.T, text string) string {
+	t.Helper()
+	name := filepath.Join(t.TempDir(), "trace.txt")
+	if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func simJSON(t *testing.T, stdin []byte, args ...string) simSummary {
+	t.Helper()
+	r := runOpusrt(t, stdin, append([]string{"simulate", "--json"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+	}
+	var s simSummary
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, r.stdout)
+	}
+	checkCounts(t, s)
+	return s
+}
+
+// A trace is the whole network: each packet takes its line's delay or is
+// lost, the trace repeating over the 409 packets of the sample.
+func TestSimulateTrace(t *testing.T) {
+	tr := writeTrace(t, "# every fourth packet lost from the second\n40\nlost\n\n40\n40.000\n")
+	s := simJSON(t, nil, "--trace", tr)
+	if s.Sent != 409 || s.LostInNetwork != 102 || s.DuplicatedByNetwork != 0 || s.Late != 0 || s.Played != 307 {
+		t.Errorf("sent %d, lost %d, duplicated %d, late %d, played %d; want 409, 102, 0, 0, 307",
+			s.Sent, s.LostInNetwork, s.DuplicatedByNetwork, s.Late, s.Played)
+	}
+	if s.NetworkDelayMeanMs != 40 || s.NetworkDelayP95Ms != 40 {
+		t.Errorf("network delay mean %v ms, p95 %v ms; want 40, 40", s.NetworkDelayMeanMs, s.NetworkDelayP95Ms)
+	}
+	if !strings.Contains(s.Network, "--trace "+tr) {
+		t.Errorf("network %q does not name the trace", s.Network)
+	}
+
+	// A delay that falls faster than packets are sent reorders them: each
+	// odd packet overtakes the even one before it; none is lost.
+	reorder := writeTrace(t, "100\n10\n")
+	s = simJSON(t, nil, "--trace", reorder)
+	if s.Sent != 409 || s.LostInNetwork != 0 || s.Received != 409 {
+		t.Errorf("sent %d, lost %d, received %d; want 409, 0, 409", s.Sent, s.LostInNetwork, s.Received)
+	}
+	if math.Abs(s.NetworkDelayMeanMs-(205*100.0+204*10)/409) > 1e-6 {
+		t.Errorf("network delay mean %v ms, want %v", s.NetworkDelayMeanMs, (205*100.0+204*10)/409)
+	}
+}
+
+func TestSimulateTraceErrors(t *testing.T) {
+	bad := writeTrace(t, "40\n# fine\n41\nsoon\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"parse", []string{"simulate", "--trace", bad}, 1, "--trace " + bad + ": bad trace: line 4: \"soon\": want a delay in milliseconds"},
+		{"missing", []string{"simulate", "--trace", bad + ".nope"}, 1, "--trace " + bad + ".nope: no such file"},
+		{"empty", []string{"simulate", "--trace", writeTrace(t, "# nothing\n")}, 1, "bad trace: no packets"},
+		{"with-loss", []string{"simulate", "--trace", bad, "--loss", "5"}, 2, "--loss with --trace: a trace is the whole network"},
+		{"with-jitter-dist", []string{"simulate", "--trace", bad, "--jitter-dist", "normal"}, 2, "--jitter-dist with --trace"},
+		{"send-with-delay", []string{"send", "--to", "127.0.0.1:7400", "--trace", bad, "--delay", "5ms"}, 2, "--delay with --trace"},
+		{"drift", []string{"simulate", "--drift", "200000"}, 2, "--drift 200000: want parts per million"},
+		{"drift-nan", []string{"simulate", "--drift", "NaN"}, 2, "--drift NaN"},
+		{"duration", []string{"simulate", "--duration", "-1s"}, 2, "--duration -1s: must not be negative"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkOneLineError(t, runOpusrt(t, nil, tc.args...), tc.code, tc.want)
+		})
+	}
+}
+
+// --duration sends the input again and again, stamps going on: on a
+// perfect network every packet plays, with no resync between the passes,
+// and the output lasts exactly that long.
+func TestSimulateDuration(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "heard.opus")
+	s := simJSON(t, nil, append([]string{"--duration", "60s", "-o", out, "--playout", "fixed"}, perfectNet...)...)
+	if s.Sent != 3000 || s.Played != 3000 || s.Resyncs != 0 || s.Concealed != 0 || s.InputMs != 60000 {
+		t.Errorf("sent %d, played %d, resyncs %d, concealed %d, input %v ms; want 3000, 3000, 0, 0, 60000",
+			s.Sent, s.Played, s.Resyncs, s.Concealed, s.InputMs)
+	}
+	if s.OutputMs != 60000 || s.OutputTrimMs != 0 {
+		t.Errorf("output %v ms, trimmed %v ms; want 60000, 0 (the last pass is cut: no trim)", s.OutputMs, s.OutputTrimMs)
+	}
+	if dec := tooltest.OpusDec(t, out); dec.Samples != 60*48000-312 {
+		t.Errorf("decoded %d samples, want %d", dec.Samples, 60*48000-312)
+	}
+
+	// Stdin is read again from memory; a duration of whole passes keeps
+	// the input's end trimming.
+	data, _ := samples.ReadFile(samples.Speech)
+	ref, _ := samples.Reference(samples.Speech)
+	s = simJSON(t, data, append([]string{"-", "--duration", "16.36s", "-o", out, "--playout", "fixed"}, perfectNet...)...)
+	if s.Sent != 818 || s.Played != 818 {
+		t.Errorf("stdin twice: sent %d, played %d; want 818, 818", s.Sent, s.Played)
+	}
+	wantTrim := 8180 - 312.0/48 - float64(ref.PlaybackSamples)/48
+	if math.Abs(s.OutputTrimMs-wantTrim) > 0.001 {
+		t.Errorf("trimmed %v ms, want the input's %v ms", s.OutputTrimMs, wantTrim)
+	}
+}
+
+// --drift makes the sender's stamp clock run fast or slow: the stamps go
+// on 20 ms a frame while the frames leave 20 ms / (1 + ppm·10⁻⁶) apart on
+// the receiver's clock.
+func TestSourceDrift(t *testing.T) {
+	for _, ppm := range []float64{1000, -1000, 100, 0} {
+		spec := netSpec{driftPPM: ppm, duration: 30 * time.Second}
+		src, err := openSource(&env{}, "", sourceOptions{repeat: true, limit: spec.duration, sendTime: spec.sendTime})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for {
+			p, err := src.Next()
+			if err != nil {
+				break
+			}
+			wantPos := time.Duration(n) * 20 * time.Millisecond
+			wantSend := time.Duration(math.Round(float64(wantPos) / (1 + ppm/1e6)))
+			if p.pos != wantPos || p.send != wantSend || !p.stamp.Time().Equal(simStart.Add(wantPos)) {
+				t.Fatalf("%v ppm, packet %d: pos %v, send %v, stamp %v; want %v, %v, %v",
+					ppm, n, p.pos, p.send, p.stamp.Time(), wantPos, wantSend, simStart.Add(wantPos))
+			}
+			n++
+		}
+		src.Close()
+		if n != 1500 {
+			t.Errorf("%v ppm: %d packets in 30 s, want 1500", ppm, n)
+		}
+	}
+	r := runOpusrt(t, nil, append([]string{"simulate", "--drift", "-100"}, perfectNet...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "sender clock -100 ppm") {
+		t.Errorf("exit %d; the summary does not show the drift:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// send shares the network and sender flags: --duration ends a repeated
+// input, --trace delays each datagram by its line.
+func TestSendDurationTrace(t *testing.T) {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	tr := writeTrace(t, "5\nlost\n")
+	r := runOpusrt(t, nil, "send", "--to", c.LocalAddr().String(), "--json", "--duration", "100ms", "--trace", tr)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var s sendSummary
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Packets != 5 || s.Lost != 2 || s.Datagrams != 3 || s.AudioMs != 100 {
+		t.Errorf("packets %d, lost %d, datagrams %d, audio %v ms; want 5, 2, 3, 100", s.Packets, s.Lost, s.Datagrams, s.AudioMs)
+	}
+	buf := make([]byte, 2000)
+	for i := range 3 {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, _, err := c.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("datagram %d: %v", i, err)
+		}
+		if _, _, ok := opusrt.FromStamped(buf[:n]); !ok {
+			t.Errorf("datagram %d is no stamped frame", i)
+		}
+	}
+}

@@ -1,0 +1,247 @@
+package oggopus
+
+import (
+	"bytes"
+	"errors"
+
+	"github.com/haivivi/giztoy/pkg/audio/codec/ogg"
+	"github.com/haivivi/giztoy/pkg/audio/codec/opus"
+)
+
+// linkPage takes a page of the link's stream: its OpusTags, if the link
+// still needs it, and its audio packets, timed.
+func (d *Demuxer) linkPage(pg *ogg.Page) error {
+	l := &d.link
+	if !pg.BOS() {
+		d.nonBOS = true
+	}
+	seq := int64(pg.Sequence)
+	gap := false
+	if l.Pages > 0 && pg.Sequence != d.nextSeq {
+		switch n := pg.Sequence - d.nextSeq; {
+		case n == 1:
+			d.problem(d.pageOffset, seq, "page %d missing (sequence gap): audio lost", d.nextSeq)
+			gap = true
+		case n < 1<<31:
+			d.problem(d.pageOffset, seq, "%d pages missing, %d to %d (sequence gap): audio lost", n, d.nextSeq, pg.Sequence-1)
+			gap = true
+		case d.nextSeq-pg.Sequence > 64:
+			d.problem(d.pageOffset, seq, "page sequence goes back from %d to %d", d.nextSeq-1, pg.Sequence)
+		}
+	}
+	if err := d.ra.PageIn(pg); err != nil {
+		if errors.Is(err, ogg.ErrRepeated) {
+			d.problem(d.pageOffset, seq, "page %d repeated: skipped", pg.Sequence)
+		} else {
+			d.problem(d.pageOffset, seq, "%s", err)
+		}
+		return nil
+	}
+	l.Pages++
+	d.nextSeq = pg.Sequence + 1
+	if pg.EOS() {
+		d.ended, l.Ended = true, true
+	}
+	d.page = pg.Body // what the packets queued from it alias
+	start := d.qn
+	holeSaid := gap
+	for p, ok := d.ra.Packet(); ok; p, ok = d.ra.Packet() {
+		if p.Hole && !holeSaid && !d.needTags {
+			d.problem(d.pageOffset, seq, "data missing before this page's packets (a packet was cut or dropped)")
+			holeSaid = true
+		}
+		if d.needTags {
+			d.needTags = false
+			d.maxPacket = l.Header.MaxPacketSize()
+			d.ra.MaxPacketSize = d.maxPacket
+			if bytes.HasPrefix(p.Data, []byte(TagsMagic)) {
+				t, err := ParseTags(p.Data)
+				if err != nil {
+					d.stats.BadHeaders++
+					d.problem(d.pageOffset, seq, "bad Opus header: %s", trimPrefix(err))
+					if l.Number == 1 {
+						return err // as opusfile, which fails to open such a file
+					}
+					if l.HeaderErr == nil {
+						l.HeaderErr = err
+					}
+					l.TagsLost = true
+				}
+				l.Tags = t
+				d.audioOff = d.pageOffset + int64(pg.Len())
+				continue
+			}
+			// The OpusTags page was lost, or the stream has none: this is
+			// audio, read on without tags.
+			l.TagsLost = true
+			d.stats.BadHeaders++
+			d.audioOff = d.pageOffset
+			d.problem(d.pageOffset, seq, "the OpusTags header is missing (its page was lost): no tags")
+		}
+		samples, err := checkPacket(p.Data, d.multi)
+		if err != nil {
+			d.stats.InvalidPackets++
+			d.problem(d.pageOffset, seq, "packet %d is not valid Opus: %v", l.Packets+1, err)
+		}
+		l.Packets++
+		l.PacketSamples += int64(samples)
+		// Copied into a buffer of the page's packets, so the queue holds
+		// no pointers (no write barriers to fill it).
+		d.queue(p.Data, p.Offset, qitem{granule: -1, samples: int32(samples), hole: p.Hole, invalid: err != nil})
+	}
+	d.qOffset, d.qPage = d.pageOffset, pg.Sequence
+	if q := d.q[start:d.qn]; len(q) > 0 {
+		d.time(q, pg)
+	}
+	if d.seekAfter {
+		// The page a seek started on: what it cut is no damage.
+		d.seekAfter = false
+		rs := d.ra.Stats()
+		d.seekDrops.Dropped += rs.Dropped - d.seekMark.Dropped
+		d.seekDrops.Holes += rs.Holes - d.seekMark.Holes
+	}
+	if pg.Granule >= 0 && (start < d.qn || l.FinalGranule >= 0) {
+		if l.FinalGranule >= 0 && pg.Granule < l.FinalGranule {
+			d.problem(d.pageOffset, seq, "granule position goes back from %d to %d", l.FinalGranule, pg.Granule)
+		}
+		l.FinalGranule = pg.Granule
+	}
+	return nil
+}
+
+// time sets where each packet of q, the audio packets completed on page
+// pg, ends on the granule timeline, and the loss before each that follows
+// a hole. The page's granule position is the end of its last packet;
+// without one (−1), the packets count on from the end of the last one.
+func (d *Demuxer) time(q []qitem, pg *ogg.Page) {
+	l := &d.link
+	total := int64(0)
+	for i := range q {
+		total += int64(q[i].samples)
+	}
+	granule := pg.Granule
+	if granule < 0 && pg.Granule != -1 {
+		granule = -1 // a negative position other than −1 means nothing
+	}
+	switch {
+	case granule >= 0:
+		e := granule
+		for i := len(q) - 1; i >= 0; i-- {
+			q[i].granule = e
+			e -= int64(q[i].samples)
+		}
+	case d.haveEnd:
+		e := d.end
+		for i := range q {
+			e = addSamples(e, int64(q[i].samples))
+			q[i].granule = e
+		}
+	}
+	if !d.started && granule >= 0 {
+		// The link's first audio page with a position: the audio starts
+		// where its packets, and those before it, began (RFC 7845 §4.2).
+		d.started = true
+		l.StartGranule = max(granule-l.PacketSamples, 0)
+		if !d.haveEnd && granule-total < 0 {
+			// The first page is also the last and trims its end; or the
+			// position is bogus: count from 0.
+			d.end, d.haveEnd = 0, true
+			e := int64(0)
+			for i := range q {
+				e += int64(q[i].samples)
+				q[i].granule = min(e, granule)
+			}
+		}
+	}
+	endBefore, haveBefore := d.end, d.haveEnd
+	lostHere := int64(0)
+	for i := range q {
+		p := &q[i]
+		if p.hole && d.haveEnd && p.granule >= 0 {
+			if gap := p.granule - int64(p.samples) - d.end; gap > MaxGap {
+				p.disc = true
+				d.stats.Discontinuities++
+			} else if gap > 0 {
+				if pg.EOS() && p.end > p.off {
+					// The last page's position is lowered by the end
+					// trimming, which would shorten the gap: what was lost
+					// is whole frames.
+					if unit := int64(opus.TOC(d.bytes(p)[0]).FrameSamples()); unit > 0 {
+						gap = (gap + unit - 1) / unit * unit
+					}
+				}
+				p.lost = gap
+				lostHere += gap
+			}
+		}
+		if p.granule >= 0 {
+			d.end, d.haveEnd = p.granule, true
+		}
+	}
+	d.lost += lostHere
+	if pg.EOS() && granule >= 0 {
+		// End trimming: what the page's packets hold past the final
+		// position, at most all of them (a bogus position trims no more).
+		if !haveBefore {
+			endBefore = 0
+		}
+		l.EndTrim = min(max(addSamples(endBefore, lostHere+total)-granule, 0), total)
+	}
+}
+
+// addSamples adds two counts of samples, saturating at the largest.
+func addSamples(a, b int64) int64 {
+	if b > 0 && a > 1<<63-1-b {
+		return 1<<63 - 1
+	}
+	return a + b
+}
+
+// queue adds a packet to the queue: as its place in the page's body (at
+// offset, which is −1 for a packet joined across pages), or, for a joined
+// one, its bytes copied into qbuf. Only indexes move in the common case
+// (no pointer written, no write barrier).
+func (d *Demuxer) queue(data []byte, offset int, it qitem) {
+	if d.qn == len(d.q) {
+		d.q = append(d.q[:d.qn], make([]qitem, max(d.qn, ogg.MaxSegments))...)
+	}
+	if offset >= 0 {
+		it.off, it.end, it.inPage = uint32(offset), uint32(offset+len(data)), true
+	} else {
+		it.off, it.end = d.keep(data)
+	}
+	d.q[d.qn] = it
+	d.qn++
+}
+
+// keep copies data into qbuf and returns where it is.
+func (d *Demuxer) keep(data []byte) (off, end uint32) {
+	if d.bn+len(data) > len(d.qbuf) {
+		buf := make([]byte, max(2*len(d.qbuf), d.bn+len(data), ogg.MaxBodySize))
+		copy(buf, d.qbuf[:d.bn])
+		d.qbuf = buf
+	}
+	off = uint32(d.bn)
+	d.bn += copy(d.qbuf[d.bn:], data)
+	return off, uint32(d.bn)
+}
+
+// detach copies the packets still queued that alias the page last read
+// into qbuf, before the next page is read over it.
+func (d *Demuxer) detach() {
+	for i := d.qi; i < d.qn; i++ {
+		if it := &d.q[i]; it.inPage {
+			it.off, it.end = d.keep(d.page[it.off:it.end])
+			it.inPage = false
+		}
+	}
+	d.page = nil
+}
+
+// bytes returns the bytes of a queued packet.
+func (d *Demuxer) bytes(it *qitem) []byte {
+	if it.inPage {
+		return d.page[it.off:it.end:it.end]
+	}
+	return d.qbuf[it.off:it.end:it.end]
+}
