@@ -43,13 +43,13 @@ import (
 // and loses it (inactive frames first).
 //
 // A fixed delay keeps the seed's promise that every frame arriving in time
-// plays: it moves later only when the slowest arrival of the base
-// transit's window came within half a frame of its slot (so a lucky fast
-// first frame does not cost an inserted slot), and earlier only when the
-// excess passes half the delay and the slowest arrival of the window would
-// still have been in time (so a slow first frame within half the delay
-// stays in the schedule). Drift and steps pass those bounds and are
-// followed.
+// plays: it moves later as soon as it is half a frame short of the delay
+// above the base transit (inserting costs no frame), but earlier only when
+// the excess passes half the delay and the slowest arrival of the window
+// would still have been in time (so a first frame that was slow by less
+// than half the delay stays in the schedule, and no frame is removed that
+// a stationary network delivers in time). Drift and steps pass those
+// bounds and are followed.
 const (
 	leadMinUs    = 100_000
 	leadWindowUs = 1_500_000 // within the base transit's first window, before it can fall
@@ -262,14 +262,11 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 	quiet := !atPos || opus.IsInactive(headFrame) // a missing frame or an inactive one
 	if !f.adaptive {
 		// A fixed delay plays every frame that arrives in time: it moves
-		// later only when the slowest arrival of the window came within
-		// half a frame of its slot, and earlier only when the excess is
-		// more than half the delay and the slowest arrival would still
-		// have been in time.
+		// later when it is half a frame short, and earlier only when the
+		// excess is more than half the delay and the slowest arrival of
+		// the window would still have been in time.
 		slack := offset - f.transit.windowMax()
 		switch {
-		case diff < 0 && slack >= frameUs/2:
-			diff = 0
 		case diff < 0 && diff > -frameUs/2:
 			diff = 0 // a fixed delay need not be exact
 		case diff > 0 && diff < max(frameUs, f.delayUs/2):

@@ -478,3 +478,32 @@ func TestFollowHostileTransit(t *testing.T) {
 		}
 	}
 }
+
+func TestFollowDriftHoldsFixedDelay(t *testing.T) {
+	// On a network without jitter the fixed delay is held at what was
+	// asked, 60 ms: within half a frame and the base window's lag (2 ms at
+	// 1000 ppm) below (a slow sender's frames come ever later until a slot
+	// is inserted), and half the delay plus a frame above (a fast sender's
+	// excess waits for half the delay before a frame is removed), for an
+	// hour, with nothing late.
+	dur := time.Hour
+	if testing.Short() || raceEnabled {
+		dur = 10 * time.Minute
+	}
+	n := int(dur / (20 * time.Millisecond))
+	for _, ppm := range []float64{-1000, -100, 100, 1000} {
+		s := stream{
+			n:    n,
+			send: func(i int) time.Duration { return time.Duration(float64(i) * 20e6 / (1 + ppm*1e-6)) },
+			net:  func(int) time.Duration { return 30 * time.Millisecond },
+		}
+		o := playStream(t, s)
+		lo, hi := o.heldRange(10 * time.Second)
+		if len(o.lateAt) != 0 || lo < 45*time.Millisecond || hi > 111*time.Millisecond {
+			t.Errorf("%+g ppm: %d late, frames held %v to %v, want none late and 45–111 ms", ppm, len(o.lateAt), lo, hi)
+		}
+		if math.Abs(o.stats.SkewPPM-ppm) > 1 {
+			t.Errorf("%+g ppm: skew estimated %.2f", ppm, o.stats.SkewPPM)
+		}
+	}
+}
