@@ -223,6 +223,11 @@ func TestSeekSamplesOpusfile(t *testing.T) {
 			}
 			defer of.Close()
 			totals := linkTotals(t, of)
+			counter := &countingReadSeeker{r: bytes.NewReader(data)}
+			or, err := opusrt.NewOggReader(counter)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, target := range seekTargets(totals) {
 				if err := of.SeekPCM(target); err != nil {
 					t.Fatalf("target %d: %v", target, err)
@@ -236,15 +241,9 @@ func TestSeekSamplesOpusfile(t *testing.T) {
 					linkStart += n
 				}
 
-				// SeekSamples counts pos from the link being read, so
-				// each target is sought from a new reader, in its first
-				// link, where pos is a position in the whole stream as
-				// op_pcm_seek's is.
-				counter := &countingReadSeeker{r: bytes.NewReader(data)}
-				or, err := opusrt.NewOggReader(counter)
-				if err != nil {
-					t.Fatal(err)
-				}
+				// One reader for every target, as opusfile's
+				// seeking_example seeks one file: from whatever link the
+				// last seek left it in.
 				reads := counter.reads
 				discard, err := or.SeekSamples(target)
 				if err != nil {
@@ -277,14 +276,14 @@ func TestSeekSamplesOpusfile(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				or, err = opusrt.NewOggReader(bytes.NewReader(data))
+				cr, err := opusrt.NewOggReader(bytes.NewReader(data))
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := or.SeekSamples(target); err != nil {
+				if _, err := cr.SeekSamples(target); err != nil {
 					t.Fatal(err)
 				}
-				cut := ourCut(t, or, discard, n)
+				cut := ourCut(t, cr, discard, n)
 				cf, err := opusfile.Open(cut)
 				if err != nil {
 					t.Fatalf("target %d: our cut: %v", target, err)

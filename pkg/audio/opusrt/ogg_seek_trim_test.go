@@ -70,3 +70,45 @@ func TestOggSeekIntoTrimmedPage(t *testing.T) {
 		}
 	}
 }
+
+// TestOggReaderSeekBack seeks one reader of a chain back and forth
+// between its links, as opusfile's seeking example seeks one file: pos
+// is always a position in the whole stream, as op_pcm_seek's is, also
+// from the second link back into the first.
+func TestOggReaderSeekBack(t *testing.T) {
+	data, err := samples.ReadFile(samples.Chained)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := samples.Reference(samples.Chained)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := ref.Links[0].PlaybackSamples
+	or, err := opusrt.NewOggReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []int64{200000, 1000, 300000, first - 1, first, 0, first + 5000, first - 5000} {
+		discard, err := or.SeekSamples(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		link, linkStart := 1, int64(0)
+		if target >= first {
+			link, linkStart = 2, first
+		}
+		f, _, err := or.Frame()
+		if err != nil {
+			t.Fatalf("target %d: %v", target, err)
+		}
+		l := or.Link()
+		start := or.Granule() - int64(f.Samples()) - l.StartGranule - int64(l.Header.PreSkip)
+		if l.Number != link || linkStart+start+discard != target {
+			t.Errorf("target %d: link %d at %d + discard %d; want link %d", target, l.Number, linkStart+start, discard, link)
+		}
+	}
+	if st := or.Stats(); st.Links != 2 {
+		t.Errorf("Stats().Links = %d, want 2", st.Links)
+	}
+}
