@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/haivivi/giztoy/internal/samples"
 	"github.com/haivivi/giztoy/internal/tooltest"
@@ -14,33 +15,50 @@ import (
 )
 
 // A cut plays exactly the samples asked for: its pre-skip and end trimming
-// say so, for every sample file.
+// say so, for every sample file, whether --end or the end of the link
+// where --start lies ends it (the link's last page trims its end: a cut
+// from there once played that trim short).
 func TestCutLength(t *testing.T) {
 	for _, name := range samples.Names() {
-		t.Run(name, func(t *testing.T) {
-			in := sample(t, name)
-			out := filepath.Join(t.TempDir(), "cut.opus")
-			r := runOpusrt(t, nil, "cut", in, "--start", "1.25s", "--end", "2.5s", "-o", out)
-			if r.code != 0 {
-				t.Fatalf("exit %d: %s", r.code, r.stderr)
-			}
-			data, _ := os.ReadFile(out)
-			or, err := opusrt.NewOggReader(bytes.NewReader(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for {
-				if _, _, err := or.Frame(); err != nil {
-					break
-				}
-			}
+		ref, _ := samples.Reference(name)
+		first := ref.Links[0].PlaybackSamples
+		last := (first - 2400) / 48 // the last 50 ms or so, from a whole millisecond
+		for _, tt := range []struct {
+			name       string
+			start, end string
+			want       int64
+		}{
 			// Within the first link (chained-mixed's is 2.17 s long).
-			ref, _ := samples.Reference(name)
-			want := min(60000, ref.Links[0].PlaybackSamples-60000)
-			if l := or.Link(); l.PlaybackSamples() != want || !l.Ended {
-				t.Errorf("the cut plays %d samples, want %d", l.PlaybackSamples(), want)
-			}
-		})
+			{"1.25s to 2.5s", "1.25s", "2.5s", min(60000, first-60000)},
+			{"2s to the link's end", "2s", "", first - 96000},
+			{"the link's last 50 ms", (time.Duration(last) * time.Millisecond).String(), "", first - 48*last},
+		} {
+			t.Run(name+"/"+tt.name, func(t *testing.T) {
+				in := sample(t, name)
+				out := filepath.Join(t.TempDir(), "cut.opus")
+				args := []string{"cut", in, "--start", tt.start, "-o", out}
+				if tt.end != "" {
+					args = append(args, "--end", tt.end)
+				}
+				r := runOpusrt(t, nil, args...)
+				if r.code != 0 {
+					t.Fatalf("exit %d: %s", r.code, r.stderr)
+				}
+				data, _ := os.ReadFile(out)
+				or, err := opusrt.NewOggReader(bytes.NewReader(data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for {
+					if _, _, err := or.Frame(); err != nil {
+						break
+					}
+				}
+				if l := or.Link(); l.PlaybackSamples() != tt.want || !l.Ended {
+					t.Errorf("the cut plays %d samples, want %d", l.PlaybackSamples(), tt.want)
+				}
+			})
+		}
 	}
 }
 

@@ -55,8 +55,11 @@ type OggReader struct {
 	Tags OggTags
 
 	d      *oggopus.Demuxer
-	single bool // Multistream(false): Frame stops at the end of each link
-	atEnd  bool // Frame returned io.EOF at the end of a link
+	src    io.Reader            // the input, for a seek back to the first link
+	origin int64                // where the first link begins in src, if it can seek
+	base   oggopus.DemuxerStats // what the Demuxers a seek replaced counted
+	single bool                 // Multistream(false): Frame stops at the end of each link
+	atEnd  bool                 // Frame returned io.EOF at the end of a link
 
 	held       Frame // a frame whose loss Frame returned first
 	heldEnd    int64
@@ -78,7 +81,11 @@ type OggReader struct {
 // Opus stream, ErrHeader when the Opus headers are malformed, and
 // io.ErrUnexpectedEOF when r ends before the headers do.
 func NewOggReader(r io.Reader) (*OggReader, error) {
-	or := &OggReader{d: oggopus.NewDemuxer(r), granule: -1}
+	or := &OggReader{src: r, granule: -1}
+	if rs, ok := r.(io.ReadSeeker); ok {
+		or.origin, _ = rs.Seek(0, io.SeekCurrent)
+	}
+	or.d = oggopus.NewDemuxer(r)
 	l, err := or.d.NextLink()
 	if err != nil {
 		return nil, readerErr(err)

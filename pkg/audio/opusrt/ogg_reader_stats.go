@@ -1,6 +1,10 @@
 package opusrt
 
-import "time"
+import (
+	"time"
+
+	"github.com/haivivi/giztoy/pkg/audio/codec/oggopus"
+)
 
 // OggReaderStats counts what an OggReader has read, skipped and lost. The
 // counts cover every link of a chained stream.
@@ -49,10 +53,30 @@ type OggReaderStats struct {
 // Stats returns the counts so far.
 func (or *OggReader) Stats() OggReaderStats {
 	s := or.stats
-	ds := or.d.Stats()
+	ds := sumStats(or.base, or.d.Stats())
 	s.Pages, s.BadPages, s.SkippedBytes = ds.Pages, ds.BadPages, ds.SkippedBytes
 	s.InvalidFrames = ds.InvalidPackets
 	s.DroppedPackets, s.Holes, s.RepeatedPages = ds.DroppedPackets, ds.Holes, ds.RepeatedPages
 	s.Discontinuities, s.BadHeaders, s.Links = ds.Discontinuities, ds.BadHeaders, ds.Links
 	return s
+}
+
+// sumStats adds the counts of two Demuxers that read the same input, one
+// after a seek replaced the other: what both read, except the links, of
+// which the most either began (the second reads the first link again).
+func sumStats(a, b oggopus.DemuxerStats) oggopus.DemuxerStats {
+	a.Pages += b.Pages
+	a.BadPages += b.BadPages
+	a.SkippedBytes += b.SkippedBytes
+	a.PageBytes += b.PageBytes
+	a.Packets += b.Packets
+	a.InvalidPackets += b.InvalidPackets
+	a.DroppedPackets += b.DroppedPackets
+	a.Holes += b.Holes
+	a.RepeatedPages += b.RepeatedPages
+	a.Discontinuities += b.Discontinuities
+	a.BadHeaders += b.BadHeaders
+	a.Links = max(a.Links, b.Links)
+	a.OtherStreams += b.OtherStreams
+	return a
 }

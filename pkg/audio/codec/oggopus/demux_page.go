@@ -124,6 +124,17 @@ func (d *Demuxer) time(q []qitem, pg *ogg.Page) {
 		granule = -1 // a negative position other than −1 means nothing
 	}
 	switch {
+	case granule >= 0 && pg.EOS() && d.haveEnd && granule >= d.end &&
+		addSamples(d.end, total) > granule && !anyHole(q):
+		// The last page trims its end (RFC 7845 §4.4): its packets count
+		// on from the end of the one before, the position cutting the
+		// last of them; counted back from it, every packet would sit the
+		// trim too early.
+		e := d.end
+		for i := range q {
+			e = addSamples(e, int64(q[i].samples))
+			q[i].granule = min(e, granule)
+		}
 	case granule >= 0:
 		e := granule
 		for i := len(q) - 1; i >= 0; i-- {
@@ -187,6 +198,16 @@ func (d *Demuxer) time(q []qitem, pg *ogg.Page) {
 		}
 		l.EndTrim = min(max(addSamples(endBefore, lostHere+total)-granule, 0), total)
 	}
+}
+
+// anyHole reports whether a packet of q follows a hole.
+func anyHole(q []qitem) bool {
+	for i := range q {
+		if q[i].hole {
+			return true
+		}
+	}
+	return false
 }
 
 // addSamples adds two counts of samples, saturating at the largest.
