@@ -139,6 +139,12 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 			know = false
 			switch {
 			case errors.Is(err, opusrt.ErrDisorderedPacket):
+				if p.late || p.playout >= 0 {
+					// The buffer counts every copy past its slot
+					// late; a copy of a packet played or found
+					// late already is a duplicate.
+					res.lateCopies++
+				}
 				p.late = true
 				p.open--
 			case err != nil:

@@ -192,3 +192,33 @@ func TestSendDurationTrace(t *testing.T) {
 		}
 	}
 }
+
+// A packet is late once, however many copies come after its slot: a late
+// copy of a packet played or late already is a duplicate. Every packet
+// duplicated, over a network slower than the fixed delay of 0 allows.
+func TestSimulateLateOncePerPacket(t *testing.T) {
+	s := simJSON(t, nil, "--duplicate", "100", "--loss", "0", "--reorder", "0", "--jitter", "40ms",
+		"--playout", "fixed", "--playout-delay", "0")
+	if s.DuplicatedByNetwork != s.Sent || s.Late == 0 {
+		t.Fatalf("duplicated %d of %d, late %d: want every packet duplicated, some late", s.DuplicatedByNetwork, s.Sent, s.Late)
+	}
+	if max := uint64(s.Sent) - s.Played; s.Late > max {
+		t.Errorf("late %d, but only %d of %d packets were not played", s.Late, max, s.Sent)
+	}
+	if want := uint64(s.NotPlayed.Late + s.NotPlayed.Outside); s.Late > want {
+		t.Errorf("late %d, more than the %d packets not played (late %d, before/after %d)",
+			s.Late, want, s.NotPlayed.Late, s.NotPlayed.Outside)
+	}
+}
+
+// No "-0" in the JSON: a run without drift reports a skew of 0.
+func TestSimulateNoNegativeZero(t *testing.T) {
+	tr := writeTrace(t, "50\n")
+	r := runOpusrt(t, nil, "simulate", "--json", "--trace", tr, "--playout", "fixed")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout, "-0,") || strings.Contains(r.stdout, "-0\n") {
+		t.Errorf("JSON has a negative zero:\n%s", r.stdout)
+	}
+}
