@@ -77,6 +77,10 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 		lastEnd time.Duration // the end of the last frame played, in the stream sent
 		base    baseDelay     // for the plot's target line
 		target  time.Duration // the buffer's target delay, sampled for the plot
+		// reach is the furthest the stream got, stamped or played
+		// (µs since the stamps' epoch), to tell a packet that can
+		// resync the buffer.
+		reach time.Duration
 	)
 	// The buffer's next due time, asked again only after a call that may
 	// change it (a sending changes nothing in the buffer).
@@ -135,8 +139,20 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 			clk.Set(simStart.Add(a.at))
 			p := tr.at(a.idx)
 			stamped = opusrt.AppendStamped(stamped[:0], p.frame, p.stamp)
+			// A packet far behind the read position is a restarted
+			// sender: the buffer drops what it held and keeps only
+			// this one. The events do not tell it (they go on on the
+			// old timeline until the discontinuity): the count of
+			// resyncs does, asked only of a packet that can resync,
+			// so far behind the furthest the stream reached.
+			var resyncs uint64
+			mayResync := p.stamp.Duration()+opusrt.DefaultResyncThreshold-time.Second < reach
+			if mayResync {
+				resyncs = rtb.Stats().Resyncs
+			}
 			_, err := rtb.Write(stamped)
 			know = false
+			reach = max(reach, p.stamp.Duration()+p.frame.Duration())
 			switch {
 			case errors.Is(err, opusrt.ErrDisorderedPacket):
 				if p.late || p.playout >= 0 {
@@ -151,6 +167,9 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 				return fmt.Errorf("packet %d: %v", a.idx, err)
 			case !tr.hold(a.idx):
 				p.open-- // a duplicate of a packet held
+			}
+			if err == nil && mayResync && rtb.Stats().Resyncs > resyncs {
+				tr.resynced(a.idx)
 			}
 			tr.flush(false)
 			continue
@@ -172,6 +191,7 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 		if err != nil {
 			return err
 		}
+		reach = max(reach, got.End())
 		now := dueAt
 		if !ok {
 			now = clk.Now().Sub(simStart)
@@ -218,7 +238,7 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 			}
 		case opusrt.EventDiscontinuity:
 			if got.Jump < 0 {
-				tr.jumpedBack(got.Start - got.Jump)
+				tr.resyncDone()
 			} else {
 				tr.passed(got.Start)
 			}

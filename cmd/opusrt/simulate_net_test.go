@@ -222,3 +222,24 @@ func TestSimulateNoNegativeZero(t *testing.T) {
 		t.Errorf("JSON has a negative zero:\n%s", r.stdout)
 	}
 }
+
+// One packet 6 s late is more than the resync threshold behind: the buffer
+// takes it for a restarted sender, drops what it held, plays it, and jumps
+// on to the packets after it. What the summary says became of each packet
+// is what the buffer did: the held packets dropped are the ones not played,
+// and none is counted twice.
+func TestSimulateStragglerResyncs(t *testing.T) {
+	tr := writeTrace(t, strings.Repeat("50\n", 100)+"6000\n"+strings.Repeat("50\n", 400))
+	for _, mode := range []string{playoutFixed, playoutAdaptive} {
+		s := simJSON(t, nil, "--trace", tr, "--playout", mode)
+		if s.Resyncs == 0 || s.Resynced == 0 {
+			t.Fatalf("%s: resyncs %d, resynced %d: the straggler did not resync", mode, s.Resyncs, s.Resynced)
+		}
+		if got := int(s.Played) + s.NotPlayed.total(); got != s.Sent {
+			t.Errorf("%s: played %d + not played %+v = %d, want sent %d", mode, s.Played, s.NotPlayed, got, s.Sent)
+		}
+		if want := int(s.Resynced + s.Removed); s.NotPlayed.Discarded != want {
+			t.Errorf("%s: %d discarded, want resynced %d + removed %d", mode, s.NotPlayed.Discarded, s.Resynced, s.Removed)
+		}
+	}
+}
