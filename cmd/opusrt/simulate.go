@@ -50,7 +50,9 @@ plays in any player and sounds as a listener heard it; the input's audio
 before the first frame played and after the last is filled too, and its end
 trimming carried over, so that a run that inserted and removed nothing
 decodes to the input's length. A discontinuity (a stamp jump beyond the
-resync threshold) writes nothing. The input's header (channels, mapping,
+resync threshold, 5 s) writes nothing, and the wait before it (the buffer
+ran dry until a packet came so late that it starts a new timeline) is
+filled and counted concealed up to the resync threshold, no more. The input's header (channels, mapping,
 output gain, input rate, pre-skip), comments and chain links are kept: a
 frame of the next link begins a link of the output with that link's
 header, the last one ended with its end trimming. OUT.opus is written beside itself under a

@@ -212,7 +212,9 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 				}
 				res.latencies.add(now - p.send)
 				head = p.pos
-				lastEnd = p.pos + p.frame.Duration()
+				// The furthest played: after a resync back, the
+				// frames played last are not the input's last.
+				lastEnd = max(lastEnd, p.pos+p.frame.Duration())
 			}
 			if !started {
 				started = true
@@ -242,7 +244,13 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 			} else {
 				tr.passed(got.Start)
 			}
-			acc.discontinuities++
+			// The wait before a new timeline is no loss of the old
+			// one past the resync threshold (a packet an hour late
+			// makes no hour of concealment).
+			acc.discontinuity(opusrt.DefaultResyncThreshold)
+			if out != nil {
+				out.Discontinuity(opusrt.DefaultResyncThreshold)
+			}
 		}
 		tr.flush(false)
 	}
@@ -305,6 +313,23 @@ func (a *eventAccounts) conceal(e opusrt.Event) {
 		n = max(1, uint64((e.Duration+a.lastFrame/2)/a.lastFrame))
 	}
 	a.trailPackets += n
+}
+
+// discontinuity records a discontinuity: the loss since the last frame
+// is counted up to limit, the resync threshold; what is beyond is the
+// wait for the new timeline, no loss of the old one.
+func (a *eventAccounts) discontinuity(limit time.Duration) {
+	a.discontinuities++
+	if a.trailLost <= limit {
+		return
+	}
+	a.trailLost = limit
+	n := uint64(1)
+	if a.lastFrame > 0 {
+		n = max(1, uint64((limit+a.lastFrame/2)/a.lastFrame))
+	}
+	a.trailPackets = min(a.trailPackets, n)
+	a.trailEvents = min(a.trailEvents, n)
 }
 
 // baseDelay is the least network delay of the last copies sent: the

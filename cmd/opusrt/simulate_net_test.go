@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"net"
 	"os"
@@ -240,6 +241,44 @@ func TestSimulateStragglerResyncs(t *testing.T) {
 		}
 		if want := int(s.Resynced + s.Removed); s.NotPlayed.Discarded != want {
 			t.Errorf("%s: %d discarded, want resynced %d + removed %d", mode, s.NotPlayed.Discarded, s.Resynced, s.Removed)
+		}
+	}
+}
+
+// Packets so late that they start a new timeline: what the buffer waited
+// for them is concealed up to the resync threshold, not for an hour, and
+// the input's tail is filled only past the furthest frame played.
+func TestSimulateHugeDelays(t *testing.T) {
+	// Every other packet an hour late: played after an hour, on a new
+	// timeline.
+	hour := writeTrace(t, "3600000\n40\n")
+	// An outage of 8 s from the 101st packet, the 50 packets held then
+	// delivered at once.
+	var outage strings.Builder
+	outage.WriteString(strings.Repeat("50\n", 100))
+	for i := 1; i <= 50; i++ {
+		fmt.Fprintf(&outage, "%d\n", 50+8000-20*i)
+	}
+	outage.WriteString(strings.Repeat("50\n", 259))
+	for _, tr := range []string{hour, writeTrace(t, outage.String())} {
+		out := filepath.Join(t.TempDir(), "out.opus")
+		s := simJSON(t, nil, "--trace", tr, "--playout", "fixed", "-o", out)
+		if s.Discontinuities == 0 {
+			t.Fatalf("%s: no discontinuity", tr)
+		}
+		// Concealed: the packets missing on each timeline (every
+		// other one, of the hour trace, on both), and the wait up to
+		// the threshold.
+		limit := float64(opusrt.DefaultResyncThreshold/time.Millisecond)*float64(s.Discontinuities) + s.InputMs
+		if s.ConcealedMs > limit {
+			t.Errorf("%s: concealed %v ms, more than %v ms for %d discontinuities", tr, s.ConcealedMs, limit, s.Discontinuities)
+		}
+		if s.FilledOutsideMs > 20 {
+			t.Errorf("%s: filled %v ms before and after, but every packet was played", tr, s.FilledOutsideMs)
+		}
+		checkHeard(t, s)
+		if s.OutputMs > s.InputMs+limit {
+			t.Errorf("%s: output %v ms for an input of %v ms", tr, s.OutputMs, s.InputMs)
 		}
 	}
 }
