@@ -104,7 +104,64 @@ seed or trace) at fixed delays from 20 ms to 500 ms, and adaptively, and
 prints one row for each — late packets, latency mean and p95 — with the
 least fixed delay that keeps late packets at 1 % or less: the answer to
 "what delay should I use?". -o's Ogg serial number comes from --seed unless
---serial sets it, so the same command writes the same bytes.`,
+--serial sets it, so the same command writes the same bytes.
+
+--json prints the summary as one JSON object (--sweep: an array, one per
+row). Durations are in milliseconds (decimals), counts are packets.
+  input, network, playout      what was run ("adaptive" or "fixed")
+  playout_delay_ms             --playout-delay
+  sent                         packets sent
+  lost_in_network              sent, never arrived
+  duplicated_by_network        sent, arrived twice
+  received                     copies that arrived: sent - lost + duplicated
+  played                       frames played
+  late                         packets whose copy came after their slot was
+                               played, each once (its later copies count
+                               as duplicate)
+  duplicate                    copies dropped: one of the packet was held,
+                               played or late already
+  dropped                      dropped because the buffer was full
+  resynced, resyncs            packets held when the buffer resynced (a
+                               packet over 5 s behind: a restarted sender),
+                               and how many times it did (jumps both ways)
+  cleared, removed, buffered   held at a reset; skipped by playout to
+                               shrink its delay; held at the end.
+                               received = played + late + duplicate +
+                               dropped + resynced + cleared + removed +
+                               buffered
+  played_ms                    audio played
+  concealed_packets, concealment_events, concealed_ms
+                               loss heard between the first frame played
+                               and the last (in frames of the last played)
+  inserted_ms                  concealment slots playout inserted to grow
+                               its delay (not loss); inserted_inactive_ms
+                               the part where the listener heard a loss
+                               anyway or before an inactive frame
+  removed_ms                   audio playout skipped to shrink its delay;
+                               removed_inactive_ms the part of loss slots
+                               and frames the encoder marked inactive
+  discontinuities              timeline jumps past the resync threshold
+  target_delay_ms              the final target delay, above the fastest
+                               recent arrival (fixed: --playout-delay)
+  skew_ppm                     the sender's clock skew the buffer estimated
+                               (positive: fast)
+  not_played                   packets sent and never played: before_after
+                               (before the first played or after the last),
+                               lost_in_network, late, discarded (taken by
+                               the buffer, not played: resynced, dropped,
+                               removed); between the first and the last
+  filled_before_after_ms       the input's audio before the first frame
+                               played and after the last (filled in -o)
+  jitter_ms                    interarrival jitter (RFC 3550)
+  network_delay_mean_ms, network_delay_p95_ms
+                               send to arrival, every copy received
+  latency_mean_ms, latency_p95_ms
+                               send to playout, every frame played
+  jitter_buffer_delay_mean_ms  arrival to playout
+  input_ms                     the stream sent
+  output, output_ms, output_trim_ms
+                               with -o: its name, its length, and the end
+                               trimming carried over from the input`,
 		Example: `  opusrt simulate
   opusrt simulate talk.opus -o heard.opus --plot timeline.svg
   opusrt simulate --loss 10 --burst 4 --jitter 30ms --jitter-dist lognormal --seed 7

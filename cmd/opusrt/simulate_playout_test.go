@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/haivivi/giztoy/internal/samples"
@@ -166,6 +168,22 @@ func TestSimulateSweepRowsAreRuns(t *testing.T) {
 			}
 			if one := simJSON(t, nil, append(args, net...)...); one != row {
 				t.Errorf("%v: row %d differs from %v:\n%+v\n%+v", net, i, args, row, one)
+			}
+		}
+	}
+}
+
+// The help names every field of the JSON summary.
+func TestSimulateHelpNamesJSONFields(t *testing.T) {
+	r := runOpusrt(t, nil, "simulate", "--help")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, typ := range []reflect.Type{reflect.TypeOf(simSummary{}), reflect.TypeOf(notPlayed{})} {
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if !regexp.MustCompile(`\b` + name + `\b`).MatchString(r.stdout) {
+				t.Errorf("the help does not name the JSON field %q", name)
 			}
 		}
 	}
