@@ -59,7 +59,10 @@ header, the last one ended with its end trimming. OUT.opus is written beside its
 temporary name and put in place at the end: a run that fails leaves an
 existing file as it was. Without -o nothing is written. With --plot, the
 timeline of every packet (sent, arrived, played; lost and late marked) is
-drawn to an SVG (or .png, .pdf) file.
+drawn to an SVG (or .png, .pdf) file: over the send time, each packet's
+network delay, the actual delay it was played with (send to playout), and
+the delay the buffer aimed at (its target delay above the least network
+delay of the last 64 packets sent, as the summary's target_delay_ms).
 
 Without IN.opus, simulate plays the embedded speech sample. "-" reads stdin or
 writes stdout; the summary then goes to stderr. The same --seed gives the same
