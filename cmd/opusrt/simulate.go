@@ -50,14 +50,19 @@ plays in any player and sounds as a listener heard it; the input's audio
 before the first frame played and after the last is filled too, and its end
 trimming carried over, so that a run that inserted and removed nothing
 decodes to the input's length. A discontinuity (a stamp jump beyond the
-resync threshold) writes nothing. The input's header (channels, mapping,
+resync threshold, 5 s) writes nothing, and the wait before it (the buffer
+ran dry until a packet came so late that it starts a new timeline) is
+filled and counted concealed up to the resync threshold, no more. The input's header (channels, mapping,
 output gain, input rate, pre-skip), comments and chain links are kept: a
 frame of the next link begins a link of the output with that link's
 header, the last one ended with its end trimming. OUT.opus is written beside itself under a
 temporary name and put in place at the end: a run that fails leaves an
 existing file as it was. Without -o nothing is written. With --plot, the
 timeline of every packet (sent, arrived, played; lost and late marked) is
-drawn to an SVG (or .png, .pdf) file.
+drawn to an SVG (or .png, .pdf) file: over the send time, each packet's
+network delay, the actual delay it was played with (send to playout), and
+the delay the buffer aimed at (its target delay above the least network
+delay of the last 64 packets sent, as the summary's target_delay_ms).
 
 Without IN.opus, simulate plays the embedded speech sample. "-" reads stdin or
 writes stdout; the summary then goes to stderr. The same --seed gives the same
@@ -102,7 +107,64 @@ seed or trace) at fixed delays from 20 ms to 500 ms, and adaptively, and
 prints one row for each — late packets, latency mean and p95 — with the
 least fixed delay that keeps late packets at 1 % or less: the answer to
 "what delay should I use?". -o's Ogg serial number comes from --seed unless
---serial sets it, so the same command writes the same bytes.`,
+--serial sets it, so the same command writes the same bytes.
+
+--json prints the summary as one JSON object (--sweep: an array, one per
+row). Durations are in milliseconds (decimals), counts are packets.
+  input, network, playout      what was run ("adaptive" or "fixed")
+  playout_delay_ms             --playout-delay
+  sent                         packets sent
+  lost_in_network              sent, never arrived
+  duplicated_by_network        sent, arrived twice
+  received                     copies that arrived: sent - lost + duplicated
+  played                       frames played
+  late                         packets whose copy came after their slot was
+                               played, each once (its later copies count
+                               as duplicate)
+  duplicate                    copies dropped: one of the packet was held,
+                               played or late already
+  dropped                      dropped because the buffer was full
+  resynced, resyncs            packets held when the buffer resynced (a
+                               packet over 5 s behind: a restarted sender),
+                               and how many times it did (jumps both ways)
+  cleared, removed, buffered   held at a reset; skipped by playout to
+                               shrink its delay; held at the end.
+                               received = played + late + duplicate +
+                               dropped + resynced + cleared + removed +
+                               buffered
+  played_ms                    audio played
+  concealed_packets, concealment_events, concealed_ms
+                               loss heard between the first frame played
+                               and the last (in frames of the last played)
+  inserted_ms                  concealment slots playout inserted to grow
+                               its delay (not loss); inserted_inactive_ms
+                               the part where the listener heard a loss
+                               anyway or before an inactive frame
+  removed_ms                   audio playout skipped to shrink its delay;
+                               removed_inactive_ms the part of loss slots
+                               and frames the encoder marked inactive
+  discontinuities              timeline jumps past the resync threshold
+  target_delay_ms              the final target delay, above the fastest
+                               recent arrival (fixed: --playout-delay)
+  skew_ppm                     the sender's clock skew the buffer estimated
+                               (positive: fast)
+  not_played                   packets sent and never played: before_after
+                               (before the first played or after the last),
+                               lost_in_network, late, discarded (taken by
+                               the buffer, not played: resynced, dropped,
+                               removed); between the first and the last
+  filled_before_after_ms       the input's audio before the first frame
+                               played and after the last (filled in -o)
+  jitter_ms                    interarrival jitter (RFC 3550)
+  network_delay_mean_ms, network_delay_p95_ms
+                               send to arrival, every copy received
+  latency_mean_ms, latency_p95_ms
+                               send to playout, every frame played
+  jitter_buffer_delay_mean_ms  arrival to playout
+  input_ms                     the stream sent
+  output, output_ms, output_trim_ms
+                               with -o: its name, its length, and the end
+                               trimming carried over from the input`,
 		Example: `  opusrt simulate
   opusrt simulate talk.opus -o heard.opus --plot timeline.svg
   opusrt simulate --loss 10 --burst 4 --jitter 30ms --jitter-dist lognormal --seed 7

@@ -77,6 +77,10 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 		lastEnd time.Duration // the end of the last frame played, in the stream sent
 		base    baseDelay     // for the plot's target line
 		target  time.Duration // the buffer's target delay, sampled for the plot
+		// reach is the furthest the stream got, stamped or played
+		// (µs since the stamps' epoch), to tell a packet that can
+		// resync the buffer.
+		reach time.Duration
 	)
 	// The buffer's next due time, asked again only after a call that may
 	// change it (a sending changes nothing in the buffer).
@@ -135,16 +139,37 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 			clk.Set(simStart.Add(a.at))
 			p := tr.at(a.idx)
 			stamped = opusrt.AppendStamped(stamped[:0], p.frame, p.stamp)
+			// A packet far behind the read position is a restarted
+			// sender: the buffer drops what it held and keeps only
+			// this one. The events do not tell it (they go on on the
+			// old timeline until the discontinuity): the count of
+			// resyncs does, asked only of a packet that can resync,
+			// so far behind the furthest the stream reached.
+			var resyncs uint64
+			mayResync := p.stamp.Duration()+opusrt.DefaultResyncThreshold-time.Second < reach
+			if mayResync {
+				resyncs = rtb.Stats().Resyncs
+			}
 			_, err := rtb.Write(stamped)
 			know = false
+			reach = max(reach, p.stamp.Duration()+p.frame.Duration())
 			switch {
 			case errors.Is(err, opusrt.ErrDisorderedPacket):
+				if p.late || p.playout >= 0 {
+					// The buffer counts every copy past its slot
+					// late; a copy of a packet played or found
+					// late already is a duplicate.
+					res.lateCopies++
+				}
 				p.late = true
 				p.open--
 			case err != nil:
 				return fmt.Errorf("packet %d: %v", a.idx, err)
 			case !tr.hold(a.idx):
 				p.open-- // a duplicate of a packet held
+			}
+			if err == nil && mayResync && rtb.Stats().Resyncs > resyncs {
+				tr.resynced(a.idx)
 			}
 			tr.flush(false)
 			continue
@@ -166,6 +191,7 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 		if err != nil {
 			return err
 		}
+		reach = max(reach, got.End())
 		now := dueAt
 		if !ok {
 			now = clk.Now().Sub(simStart)
@@ -186,7 +212,9 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 				}
 				res.latencies.add(now - p.send)
 				head = p.pos
-				lastEnd = p.pos + p.frame.Duration()
+				// The furthest played: after a resync back, the
+				// frames played last are not the input's last.
+				lastEnd = max(lastEnd, p.pos+p.frame.Duration())
 			}
 			if !started {
 				started = true
@@ -212,11 +240,17 @@ func runSimulation(ctx context.Context, e *env, src *packetSource, res *simResul
 			}
 		case opusrt.EventDiscontinuity:
 			if got.Jump < 0 {
-				tr.jumpedBack(got.Start - got.Jump)
+				tr.resyncDone()
 			} else {
 				tr.passed(got.Start)
 			}
-			acc.discontinuities++
+			// The wait before a new timeline is no loss of the old
+			// one past the resync threshold (a packet an hour late
+			// makes no hour of concealment).
+			acc.discontinuity(opusrt.DefaultResyncThreshold)
+			if out != nil {
+				out.Discontinuity(opusrt.DefaultResyncThreshold)
+			}
 		}
 		tr.flush(false)
 	}
@@ -279,6 +313,23 @@ func (a *eventAccounts) conceal(e opusrt.Event) {
 		n = max(1, uint64((e.Duration+a.lastFrame/2)/a.lastFrame))
 	}
 	a.trailPackets += n
+}
+
+// discontinuity records a discontinuity: the loss since the last frame
+// is counted up to limit, the resync threshold; what is beyond is the
+// wait for the new timeline, no loss of the old one.
+func (a *eventAccounts) discontinuity(limit time.Duration) {
+	a.discontinuities++
+	if a.trailLost <= limit {
+		return
+	}
+	a.trailLost = limit
+	n := uint64(1)
+	if a.lastFrame > 0 {
+		n = max(1, uint64((limit+a.lastFrame/2)/a.lastFrame))
+	}
+	a.trailPackets = min(a.trailPackets, n)
+	a.trailEvents = min(a.trailEvents, n)
 }
 
 // baseDelay is the least network delay of the last copies sent: the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"net"
 	"os"
@@ -189,6 +190,95 @@ func TestSendDurationTrace(t *testing.T) {
 		}
 		if _, _, ok := opusrt.FromStamped(buf[:n]); !ok {
 			t.Errorf("datagram %d is no stamped frame", i)
+		}
+	}
+}
+
+// A packet is late once, however many copies come after its slot: a late
+// copy of a packet played or late already is a duplicate. Every packet
+// duplicated, over a network slower than the fixed delay of 0 allows.
+func TestSimulateLateOncePerPacket(t *testing.T) {
+	s := simJSON(t, nil, "--duplicate", "100", "--loss", "0", "--reorder", "0", "--jitter", "40ms",
+		"--playout", "fixed", "--playout-delay", "0")
+	if s.DuplicatedByNetwork != s.Sent || s.Late == 0 {
+		t.Fatalf("duplicated %d of %d, late %d: want every packet duplicated, some late", s.DuplicatedByNetwork, s.Sent, s.Late)
+	}
+	if max := uint64(s.Sent) - s.Played; s.Late > max {
+		t.Errorf("late %d, but only %d of %d packets were not played", s.Late, max, s.Sent)
+	}
+	if want := uint64(s.NotPlayed.Late + s.NotPlayed.Outside); s.Late > want {
+		t.Errorf("late %d, more than the %d packets not played (late %d, before/after %d)",
+			s.Late, want, s.NotPlayed.Late, s.NotPlayed.Outside)
+	}
+}
+
+// No "-0" in the JSON: a run without drift reports a skew of 0.
+func TestSimulateNoNegativeZero(t *testing.T) {
+	tr := writeTrace(t, "50\n")
+	r := runOpusrt(t, nil, "simulate", "--json", "--trace", tr, "--playout", "fixed")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout, "-0,") || strings.Contains(r.stdout, "-0\n") {
+		t.Errorf("JSON has a negative zero:\n%s", r.stdout)
+	}
+}
+
+// One packet 6 s late is more than the resync threshold behind: the buffer
+// takes it for a restarted sender, drops what it held, plays it, and jumps
+// on to the packets after it. What the summary says became of each packet
+// is what the buffer did: the held packets dropped are the ones not played,
+// and none is counted twice.
+func TestSimulateStragglerResyncs(t *testing.T) {
+	tr := writeTrace(t, strings.Repeat("50\n", 100)+"6000\n"+strings.Repeat("50\n", 400))
+	for _, mode := range []string{playoutFixed, playoutAdaptive} {
+		s := simJSON(t, nil, "--trace", tr, "--playout", mode)
+		if s.Resyncs == 0 || s.Resynced == 0 {
+			t.Fatalf("%s: resyncs %d, resynced %d: the straggler did not resync", mode, s.Resyncs, s.Resynced)
+		}
+		if got := int(s.Played) + s.NotPlayed.total(); got != s.Sent {
+			t.Errorf("%s: played %d + not played %+v = %d, want sent %d", mode, s.Played, s.NotPlayed, got, s.Sent)
+		}
+		if want := int(s.Resynced + s.Removed); s.NotPlayed.Discarded != want {
+			t.Errorf("%s: %d discarded, want resynced %d + removed %d", mode, s.NotPlayed.Discarded, s.Resynced, s.Removed)
+		}
+	}
+}
+
+// Packets so late that they start a new timeline: what the buffer waited
+// for them is concealed up to the resync threshold, not for an hour, and
+// the input's tail is filled only past the furthest frame played.
+func TestSimulateHugeDelays(t *testing.T) {
+	// Every other packet an hour late: played after an hour, on a new
+	// timeline.
+	hour := writeTrace(t, "3600000\n40\n")
+	// An outage of 8 s from the 101st packet, the 50 packets held then
+	// delivered at once.
+	var outage strings.Builder
+	outage.WriteString(strings.Repeat("50\n", 100))
+	for i := 1; i <= 50; i++ {
+		fmt.Fprintf(&outage, "%d\n", 50+8000-20*i)
+	}
+	outage.WriteString(strings.Repeat("50\n", 259))
+	for _, tr := range []string{hour, writeTrace(t, outage.String())} {
+		out := filepath.Join(t.TempDir(), "out.opus")
+		s := simJSON(t, nil, "--trace", tr, "--playout", "fixed", "-o", out)
+		if s.Discontinuities == 0 {
+			t.Fatalf("%s: no discontinuity", tr)
+		}
+		// Concealed: the packets missing on each timeline (every
+		// other one, of the hour trace, on both), and the wait up to
+		// the threshold.
+		limit := float64(opusrt.DefaultResyncThreshold/time.Millisecond)*float64(s.Discontinuities) + s.InputMs
+		if s.ConcealedMs > limit {
+			t.Errorf("%s: concealed %v ms, more than %v ms for %d discontinuities", tr, s.ConcealedMs, limit, s.Discontinuities)
+		}
+		if s.FilledOutsideMs > 20 {
+			t.Errorf("%s: filled %v ms before and after, but every packet was played", tr, s.FilledOutsideMs)
+		}
+		checkHeard(t, s)
+		if s.OutputMs > s.InputMs+limit {
+			t.Errorf("%s: output %v ms for an input of %v ms", tr, s.OutputMs, s.InputMs)
 		}
 	}
 }

@@ -108,6 +108,13 @@ func (o *simOutput) Conceal(d time.Duration) {
 	}
 }
 
+// Discontinuity records a discontinuity: the audio to conceal since the
+// last frame is kept up to limit, the resync threshold; beyond it is the
+// wait for the new timeline, which a listener does not hear as a loss.
+func (o *simOutput) Discontinuity(limit time.Duration) {
+	o.conceal = min(o.conceal, limit)
+}
+
 // Finish fills the input's tail after the last frame played (all of the
 // input when none was), sets the end trimming (48 kHz samples), and puts
 // the file in place.

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/haivivi/giztoy/internal/samples"
@@ -136,5 +138,53 @@ func TestSimulateSweep(t *testing.T) {
 	}
 	if !bytes.Contains([]byte(text.stdout), []byte("(stdin)")) {
 		t.Errorf("table does not name stdin:\n%s", text.stdout)
+	}
+}
+
+// Every row of --sweep is the run of its own: on a trace and on the
+// model, each fixed row equals --playout fixed --playout-delay D, and the
+// adaptive row --playout adaptive, field for field.
+func TestSimulateSweepRowsAreRuns(t *testing.T) {
+	tr := writeTrace(t, "# a step and a spike\n40\n45\n41.5\nlost\n40\n140\n60\n300\n40\n42\n")
+	for _, net := range [][]string{
+		{"--trace", tr},
+		{"--loss", "5", "--jitter", "30ms", "--seed", "9", "--drift", "-500"},
+	} {
+		r := runOpusrt(t, nil, append([]string{"simulate", "--sweep", "--json"}, net...)...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", net, r.code, r.stderr)
+		}
+		var rows []simSummary
+		if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != len(sweepDelays)+1 {
+			t.Fatalf("%v: %d rows, want %d", net, len(rows), len(sweepDelays)+1)
+		}
+		for i, row := range rows {
+			args := []string{"--playout", "adaptive"}
+			if i < len(sweepDelays) {
+				args = []string{"--playout", "fixed", "--playout-delay", sweepDelays[i].String()}
+			}
+			if one := simJSON(t, nil, append(args, net...)...); one != row {
+				t.Errorf("%v: row %d differs from %v:\n%+v\n%+v", net, i, args, row, one)
+			}
+		}
+	}
+}
+
+// The help names every field of the JSON summary.
+func TestSimulateHelpNamesJSONFields(t *testing.T) {
+	r := runOpusrt(t, nil, "simulate", "--help")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, typ := range []reflect.Type{reflect.TypeOf(simSummary{}), reflect.TypeOf(notPlayed{})} {
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if !regexp.MustCompile(`\b` + name + `\b`).MatchString(r.stdout) {
+				t.Errorf("the help does not name the JSON field %q", name)
+			}
+		}
 	}
 }

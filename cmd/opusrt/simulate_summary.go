@@ -36,11 +36,33 @@ type simResult struct {
 	outLength          time.Duration
 	plot               *plotData // with --plot
 	maxOpen            int       // the most packets followed at once
+	// lateCopies counts the copies the buffer found late of packets
+	// played or found late already: duplicates, counted as such, so
+	// that a packet is late once.
+	lateCopies uint64
+}
+
+// late returns the packets that arrived after their slot was played, each
+// once whatever its copies.
+func (r *simResult) late() uint64 { return r.stats.PacketsLate - r.lateCopies }
+
+// duplicate returns the copies dropped as duplicates: those the buffer
+// found duplicate, and the late copies of packets played or late already.
+func (r *simResult) duplicate() uint64 { return r.stats.PacketsDuplicated + r.lateCopies }
+
+// noNegZero returns v, but 0 for −0, which JSON would print as "-0".
+func noNegZero(v float64) float64 {
+	if v == 0 {
+		return 0
+	}
+	return v
 }
 
 // simSummary is the JSON form of the summary. Durations are in
 // milliseconds. The packet counts from received to buffered are the
-// buffer's Stats, and add up: received = sent − lost_in_network +
+// buffer's Stats, but for one thing: a packet is late once, its later
+// copies counted duplicate (the buffer counts every copy that comes after
+// its slot late). They add up: received = sent − lost_in_network +
 // duplicated_by_network, and received = played + late + duplicate +
 // dropped + resynced + cleared + removed + buffered. What was heard comes
 // from the events the buffer handed out: between the first frame and the
@@ -112,13 +134,13 @@ func (r *simResult) summary() simSummary {
 	return simSummary{
 		Input: r.input, Network: r.net.String(), Playout: r.playout.mode, PlayoutDelayMs: ms(r.playout.delay),
 		Sent: r.sent, LostInNetwork: r.netLost, DuplicatedByNetwork: r.netDups,
-		Received: s.PacketsReceived, Played: s.PacketsPlayed, Late: s.PacketsLate,
-		Duplicate: s.PacketsDuplicated, Dropped: s.PacketsDropped, Resynced: s.PacketsResynced,
+		Received: s.PacketsReceived, Played: s.PacketsPlayed, Late: r.late(),
+		Duplicate: r.duplicate(), Dropped: s.PacketsDropped, Resynced: s.PacketsResynced,
 		Resyncs: s.Resyncs, Cleared: s.PacketsCleared, Removed: s.PacketsRemoved, Buffered: s.BufferedPackets,
 		PlayedMs: ms(ev.played), Concealed: ev.lossPackets, ConcealmentEvents: ev.lossEvents, ConcealedMs: ms(ev.lost),
 		InsertedMs: samplesMs(s.InsertedSamplesForDeceleration), InsertedInactiveMs: samplesMs(s.InsertedSamplesInactive),
 		RemovedMs: samplesMs(s.RemovedSamplesForAcceleration), RemovedInactiveMs: samplesMs(s.RemovedSamplesInactive),
-		Discontinuities: ev.discontinuities, TargetDelayMs: ms(s.TargetDelay), SkewPPM: s.SkewPPM,
+		Discontinuities: ev.discontinuities, TargetDelayMs: ms(s.TargetDelay), SkewPPM: noNegZero(s.SkewPPM),
 		NotPlayed: r.notPlayed, FilledOutsideMs: ms(r.headFill + r.tailFill), JitterMs: ms(s.Jitter),
 		NetworkDelayMeanMs: ms(r.delays.mean()), NetworkDelayP95Ms: ms(r.delays.percentile(95)),
 		LatencyMeanMs: ms(r.latencies.mean()), LatencyP95Ms: ms(r.latencies.percentile(95)),
@@ -155,8 +177,8 @@ func printSummary(w io.Writer, r *simResult) {
 	row("duplicated by the network", r.netDups, pct(r.netDups, sent))
 	row("received", s.PacketsReceived, fmt.Sprintf("= sent - lost + duplicated = %d", sent-r.netLost+r.netDups))
 	row("played", s.PacketsPlayed, pct(int(s.PacketsPlayed), sent)+" of sent")
-	row("late", s.PacketsLate, "arrived after their slot was played")
-	row("duplicate", s.PacketsDuplicated, "second copies dropped")
+	row("late", r.late(), "arrived after their slot was played")
+	row("duplicate", r.duplicate(), "second copies dropped")
 	row("dropped", s.PacketsDropped, "the buffer was full")
 	row("resynced", s.PacketsResynced, fmt.Sprintf("held when %d resync(s) dropped them (a packet over %v behind: a restarted sender)", s.Resyncs, opusrt.DefaultResyncThreshold))
 	if s.PacketsRemoved > 0 {
@@ -171,7 +193,7 @@ func printSummary(w io.Writer, r *simResult) {
 		row("left in the buffer", other, "")
 		check += " + left"
 	}
-	row("check", s.PacketsPlayed+s.PacketsLate+s.PacketsDuplicated+s.PacketsDropped+s.PacketsResynced+s.PacketsRemoved+other, fmt.Sprintf("%s = received %d", check, s.PacketsReceived))
+	row("check", s.PacketsPlayed+r.late()+r.duplicate()+s.PacketsDropped+s.PacketsResynced+s.PacketsRemoved+other, fmt.Sprintf("%s = received %d", check, s.PacketsReceived))
 	np := r.notPlayed
 	ev := r.events
 	why := fmt.Sprintf("lost %d + late %d", np.Lost, np.Late)
@@ -192,7 +214,7 @@ func printSummary(w io.Writer, r *simResult) {
 		row("discontinuities", ev.discontinuities, "stamp jumps past the resync threshold: nothing concealed, nothing filled")
 	}
 	left("target delay", fmtDur(s.TargetDelay), "at the end, above the fastest recent arrival")
-	left("sender clock skew", fmt.Sprintf("%+.1f ppm", s.SkewPPM), "as the buffer estimates it")
+	left("sender clock skew", fmt.Sprintf("%+.1f ppm", noNegZero(s.SkewPPM)), "as the buffer estimates it")
 	left("jitter (RFC 3550)", fmtDur(s.Jitter), "")
 	left("network delay mean", fmtDur(r.delays.mean()), "send to arrival, received copies")
 	left("network delay p95", fmtDur(r.delays.percentile(95)), "")

@@ -51,6 +51,9 @@ type tracker struct {
 	lo   int64 // the number of recs[head] in send order
 
 	held []int64 // the packets the buffer holds (as far as we know), in stamp order
+	// resyncing is set from a resync to the discontinuity that follows:
+	// the events in between are on the old timeline.
+	resyncing bool
 
 	// The accounts, in send order.
 	seenPlayed bool
@@ -113,6 +116,9 @@ func (t *tracker) hold(idx int64) bool {
 // passed records that the playout reached start (µs since the epoch of the
 // stamps) on its timeline: the packets held before it are gone.
 func (t *tracker) passed(start time.Duration) {
+	if t.resyncing {
+		return // the old timeline's
+	}
 	n := 0
 	for n < len(t.held) {
 		p := t.at(t.held[n])
@@ -126,21 +132,24 @@ func (t *tracker) passed(start time.Duration) {
 	t.held = t.held[:copy(t.held, t.held[n:])]
 }
 
-// jumpedBack records a discontinuity back from end: the packets held on
-// the old timeline (from end on) were dropped by the resync.
-func (t *tracker) jumpedBack(end time.Duration) {
-	n := len(t.held)
-	for n > 0 {
-		p := t.at(t.held[n-1])
-		if p.stamp.Duration()+opusrt.StampTolerance < end {
-			break
+// resynced records that the buffer resynced when it took packet idx: it
+// dropped every other packet it held. Until the discontinuity that starts
+// the new timeline (resyncDone), the playout goes on on the old one, and
+// its losses pass nothing of the new.
+func (t *tracker) resynced(idx int64) {
+	for _, j := range t.held {
+		if j != idx {
+			p := t.at(j)
+			p.gone = true
+			p.open--
 		}
-		p.gone = true
-		p.open--
-		n--
 	}
-	t.held = t.held[:n]
+	t.held = append(t.held[:0], idx)
+	t.resyncing = true
 }
+
+// resyncDone records the discontinuity back that starts the new timeline.
+func (t *tracker) resyncDone() { t.resyncing = false }
 
 // played records the frame stamped s played: the held packet of that
 // stamp, returned (nil if none is known: the buffer took a copy we took

@@ -14,7 +14,8 @@ import (
 // A trace is a network recorded or written by hand: one line per packet,
 // in send order, each the packet's one-way delay in milliseconds (a
 // decimal: "41", "40.25") or the word "lost". Blank lines and lines
-// starting with "#" are ignored; spaces around a value are too. A trace
+// starting with "#" are ignored; spaces around a value are too, and a
+// byte order mark at the start. A trace
 // is the whole network: a packet arrives its delay after it is sent,
 // whatever the packets around it do, so packets change order when a
 // delay falls by more than the time between them, and none is
@@ -55,7 +56,11 @@ func ParseTrace(r io.Reader) (*Trace, error) {
 	line := 0
 	for sc.Scan() {
 		line++
-		s := strings.TrimSpace(sc.Text())
+		s := sc.Text()
+		if line == 1 {
+			s = strings.TrimPrefix(s, "\uFEFF") // a byte order mark, as some editors write
+		}
+		s = strings.TrimSpace(s)
 		if s == "" || s[0] == '#' {
 			continue
 		}
@@ -88,6 +93,9 @@ func ParseTrace(r io.Reader) (*Trace, error) {
 // parseMillis parses a decimal number of milliseconds: digits, with an
 // optional fraction; no sign, exponent or unit.
 func parseMillis(s string) (time.Duration, error) {
+	if len(s) > 1 && s[0] == '-' && s[1] >= '0' && s[1] <= '9' {
+		return 0, errors.New("a negative delay: a packet cannot arrive before it is sent")
+	}
 	digits, dot := 0, false
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {

@@ -21,6 +21,7 @@ func TestParseTrace(t *testing.T) {
 		{"lost", "lost\n20\nLOST\n", []time.Duration{lost, 20 * time.Millisecond, lost}},
 		{"comments-blanks-spaces-crlf", "# a step\r\n\r\n  41  \r\n\t# indented comment\n\n lost \r\n", []time.Duration{41 * time.Millisecond, lost}},
 		{"an-hour", "3600000", []time.Duration{time.Hour}},
+		{"byte-order-mark", "\uFEFF# from a Windows editor\r\n40\r\n", []time.Duration{40 * time.Millisecond}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := ParseTrace(strings.NewReader(tc.in))
@@ -41,7 +42,10 @@ func TestParseTraceErrors(t *testing.T) {
 		{"empty", "", "netsim: bad trace: no packets"},
 		{"only-comments", "# nothing\n\n", "netsim: bad trace: no packets"},
 		{"word", "40\n41\nlate\n", `netsim: bad trace: line 3: "late": want a delay in milliseconds`},
-		{"negative", "# x\n-5\n", `netsim: bad trace: line 2: "-5": want a delay`},
+		{"negative", "# x\n-5\n", `netsim: bad trace: line 2: "-5": a negative delay: a packet cannot arrive before it is sent`},
+		{"negative-decimal", "40\n-0.5\n", `line 2: "-0.5": a negative delay`},
+		{"minus", "-\n", `line 1: "-": want a delay`},
+		{"byte-order-mark-later", "40\n\uFEFF40\n", `line 2: "\ufeff40": want a delay`},
 		{"unit", "40ms\n", `line 1: "40ms": want a delay`},
 		{"exponent", "4e1\n", `line 1: "4e1": want a delay`},
 		{"nan", "NaN\n", `line 1: "NaN": want a delay`},
