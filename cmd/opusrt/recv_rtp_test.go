@@ -195,13 +195,49 @@ func TestRecvRTPNotOpus(t *testing.T) {
 		args []string
 		want string
 	}{
-		{0, nil, "of 30 datagrams, 30 were RTP with payload type 0 (and others), not the one expected, a dynamic one (96-127) carrying Opus; try --sdp or --pt"},
-		{97, []string{"--pt", "111"}, "of 30 datagrams, 30 were RTP with payload type 97 (and others), not the one expected, 111; try --sdp or --pt"},
+		{0, nil, "of 30 datagrams, 30 were RTP with payload type 0, not the one expected, a dynamic one (96-127) carrying Opus; try --sdp or --pt"},
+		{97, []string{"--pt", "111"}, "of 30 datagrams, 30 were RTP with payload type 97, not the one expected, 111; try --sdp or --pt"},
 	} {
 		out := filepath.Join(t.TempDir(), "rec.opus")
 		r := startRecv(t, append([]string{"-o", out, "--idle", "300ms"}, tc.args...)...)
 		(&rtpStream{pt: tc.pt, ssrc: 5}).send(t, dialFrom(t, "127.0.0.1", r.addr), 30, nil)
 		checkLastLineError(t, r.wait(t, 5*time.Second), 1, tc.want)
+	}
+}
+
+// TestRecvRTPRandom: 2000 datagrams that look like RTP of payload type 97
+// (a type recv takes without --pt), each of a random SSRC, sequence number
+// and payload: nothing is recorded, and the reason says that the packets
+// of type 97 carried no Opus, or no second packet confirmed them.
+func TestRecvRTPRandom(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "rec.opus")
+	r := startRecv(t, "-o", out, "--idle", "500ms")
+	c := dialFrom(t, "127.0.0.1", r.addr)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 2000 {
+		p := rtp.Packet{Header: rtp.Header{PayloadType: 97, SequenceNumber: uint16(rng.Uint32()), Timestamp: rng.Uint32(), SSRC: rng.Uint32()},
+			Payload: make([]byte, 1+rng.IntN(100))}
+		for j := range p.Payload {
+			p.Payload[j] = byte(rng.Uint32())
+		}
+		b, err := p.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write(b)
+		if i%64 == 63 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	res := r.wait(t, 5*time.Second)
+	checkLastLineError(t, res, 1, "no valid audio: of 2000 datagrams, ")
+	for _, want := range []string{" were RTP of payload type 97 with no valid Opus packet in them, ", " were RTP Opus packets that no second packet of their SSRC confirmed; "} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr %q, want %q", res.stderr, want)
+		}
+	}
+	if strings.Contains(res.stderr, "not the one expected") || strings.Contains(res.stderr, "stamped") {
+		t.Errorf("stderr %q: the packets were of the type expected, and RTP", res.stderr)
 	}
 }
 

@@ -86,10 +86,11 @@ type rxCounts struct {
 	// Before any valid audio: what came instead.
 	Other          int64      // neither stamped nor RTP
 	Unconfirmed    int64      // valid stamped frames no second one confirmed
+	RTPUnconfirmed int64      // RTP Opus packets no second one of their SSRC confirmed
 	StampedInvalid int64      // stamped headers with no valid Opus packet
 	RTCP           int64      // RTCP
 	RTCPIgnored    int64      // on the RTCP port, not from the followed sender
-	RTPByType      [128]int64 // RTP packets by payload type
+	RTPByType      [128]int64 // other RTP packets, by payload type
 }
 
 // senderSet remembers up to maxOtherSenders distinct addresses.
@@ -302,6 +303,8 @@ func (r *receiver) consider(src source, stamp int64, data []byte, now time.Time)
 				if r.following {
 					r.c.Takeovers++
 					r.c.Ignored-- // the held frame, now fed
+				} else if src.rtp {
+					r.c.RTPUnconfirmed--
 				} else {
 					r.c.Unconfirmed--
 				}
@@ -319,7 +322,7 @@ func (r *receiver) consider(src source, stamp int64, data []byte, now time.Time)
 				return
 			}
 			c.stamp, c.held, c.seen = stamp, append(c.held[:0], data...), now
-			r.countUnconfirmed()
+			r.countUnconfirmed(src.rtp)
 			return
 		}
 		if c.held == nil || c.seen.Before(r.candidates[oldest].seen) {
@@ -328,7 +331,7 @@ func (r *receiver) consider(src source, stamp int64, data []byte, now time.Time)
 	}
 	c := &r.candidates[oldest] // the oldest is forgotten
 	*c = candidate{src: src, stamp: stamp, held: append(c.held[:0], data...), seen: now}
-	r.countUnconfirmed()
+	r.countUnconfirmed(src.rtp)
 }
 
 // agree reports whether a candidate's second frame confirms its first.
@@ -344,12 +347,15 @@ func agree(isRTP bool, first, second int64) bool {
 
 // countUnconfirmed counts a valid frame that is not (yet) followed: before
 // any stream is followed it is an unconfirmed frame; after, an ignored one.
-func (r *receiver) countUnconfirmed() {
-	if r.following {
+func (r *receiver) countUnconfirmed(isRTP bool) {
+	switch {
+	case r.following:
 		r.c.Ignored++
-		return
+	case isRTP:
+		r.c.RTPUnconfirmed++
+	default:
+		r.c.Unconfirmed++
 	}
-	r.c.Unconfirmed++
 }
 
 func (r *receiver) clearCandidates() {
@@ -450,20 +456,28 @@ func noAudioReason(c rxCounts, listen string, expected int) string {
 		return "no valid audio: nothing received on " + listen
 	}
 	var parts []string
-	pt, n := -1, int64(0)
-	var rtp int64
-	for t, k := range c.RTPByType {
-		rtp += k
-		if k > n {
-			pt, n = t, k
+	// RTP of a type recv takes carried no valid Opus packet; RTP of
+	// another type was not what recv expected.
+	want := "a dynamic one (96-127) carrying Opus"
+	if expected >= 0 {
+		want = fmt.Sprint(expected)
+	}
+	var taken, other rtpTypes
+	for pt, k := range c.RTPByType {
+		if pt == expected || expected < 0 && pt >= 96 {
+			taken.add(pt, k)
+		} else {
+			other.add(pt, k)
 		}
 	}
-	if rtp > 0 {
-		want := "a dynamic one (96-127) carrying Opus"
-		if expected >= 0 {
-			want = fmt.Sprint(expected)
-		}
-		parts = append(parts, fmt.Sprintf("%d were RTP with payload type %d (and others), not the one expected, %s; try --sdp or --pt", rtp, pt, want))
+	if taken.n > 0 {
+		parts = append(parts, fmt.Sprintf("%d were RTP of payload type %s with no valid Opus packet in them", taken.n, taken))
+	}
+	if other.n > 0 {
+		parts = append(parts, fmt.Sprintf("%d were RTP with payload type %s, not the one expected, %s; try --sdp or --pt", other.n, other, want))
+	}
+	if c.RTPUnconfirmed > 0 {
+		parts = append(parts, fmt.Sprintf("%d were RTP Opus packets that no second packet of their SSRC confirmed", c.RTPUnconfirmed))
 	}
 	if c.Unconfirmed > 0 {
 		parts = append(parts, fmt.Sprintf("%d were stamped frames that no second frame of their sender confirmed", c.Unconfirmed))
@@ -478,6 +492,33 @@ func noAudioReason(c rxCounts, listen string, expected int) string {
 		parts = append(parts, fmt.Sprintf("%d were neither stamped frames nor RTP", c.Other))
 	}
 	return fmt.Sprintf("no valid audio: of %d datagrams, %s", c.Datagrams, strings.Join(parts, ", "))
+}
+
+// rtpTypes sums RTP packets over payload types and keeps the most common.
+type rtpTypes struct {
+	n       int64 // packets
+	top     int   // the most common type
+	topN    int64 // its packets
+	several bool  // more than one type
+}
+
+func (t *rtpTypes) add(pt int, k int64) {
+	if k == 0 {
+		return
+	}
+	t.several = t.n > 0
+	t.n += k
+	if k > t.topN {
+		t.top, t.topN = pt, k
+	}
+}
+
+// String names the most common type, and says when there were others.
+func (t rtpTypes) String() string {
+	if t.several {
+		return fmt.Sprintf("%d (and others)", t.top)
+	}
+	return fmt.Sprint(t.top)
 }
 
 // runRTCP reads the RTCP port (the RTP port + 1): RTCP from the followed
