@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	encbin "encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/haivivi/giztoy/internal/samples"
 )
@@ -179,6 +181,7 @@ type recording struct {
 	f       *os.File // nil for stdout
 	written int64    // bytes that reached w
 	whole   int64    // bytes of the writes that succeeded whole
+	granule int64    // of the last whole page with one: what the file plays
 	err     error    // the first write error
 }
 
@@ -222,7 +225,20 @@ func (r *recording) Write(p []byte) (int, error) {
 		return n, err
 	}
 	r.whole = r.written
+	// Each page of the OggWriter comes in one Write: its granule position
+	// (−1 when no packet ends on it) says how far the file plays.
+	if len(p) >= 27 && string(p[:4]) == "OggS" {
+		if g := int64(encbin.LittleEndian.Uint64(p[6:14])); g >= 0 {
+			r.granule = g
+		}
+	}
 	return n, nil
+}
+
+// Kept returns the duration of the packets on the whole pages written (as
+// the OggWriter's Duration counts them: pre-skip included).
+func (r *recording) Kept() time.Duration {
+	return time.Duration(r.granule) * time.Second / 48000
 }
 
 // Close closes the file, first cutting off the part of a write that

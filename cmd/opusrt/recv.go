@@ -381,8 +381,9 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 	}
 	sum := summarize(rc, rtb.Stats(), w, listen, o.out, stop)
 	if werr != nil {
-		werr = writeError(o.out, rec, ow, werr)
+		werr = writeError(o.out, rec, werr)
 		sum.WriteError = werr.Error()
+		sum.OutputMs = ms(rec.Kept()) // what the file plays
 	}
 	if o.json {
 		dst := e.stdout
@@ -432,13 +433,13 @@ func readSDP(name string) (*sdp.Session, error) {
 
 // writeError says that writing the recording failed, how much it keeps,
 // and why, in one line.
-func writeError(name string, rec *recording, ow *opusrt.OggWriter, err error) error {
+func writeError(name string, rec *recording, err error) error {
 	// The cause alone ("no space left on device"): the file is named, and
 	// the library's layers add nothing the user can act on.
 	for errors.Unwrap(err) != nil {
 		err = errors.Unwrap(err)
 	}
-	return fmt.Errorf("%s: write failed after %d bytes: %v; the file keeps the %s recorded before", name, rec.whole, err, fmtDuration(ow.Duration()))
+	return fmt.Errorf("%s: write failed after %d bytes: %v; the file keeps the %s recorded before", name, rec.whole, err, fmtDuration(rec.Kept()))
 }
 
 func summarize(rc *receiver, s opusrt.Stats, w *recorder, listen, out, stop string) recvSummary {

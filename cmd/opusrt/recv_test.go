@@ -479,6 +479,7 @@ func TestRecvFullDisk(t *testing.T) {
 		t.Errorf("file of %d bytes kept on a 64 KiB disk", len(data))
 	}
 	checkWholePages(t, data, 1)
+	checkKeptSaid(t, res.stderr, len(packets(t, out)))
 }
 
 // TestRecvNoValidAudio: exit status 1 and one line saying what came.
@@ -626,8 +627,15 @@ func TestRecvSIGTERM(t *testing.T) {
 // names.
 func startRecvProcess(t *testing.T, bin string, stdout io.Writer, args ...string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
+	return startListening(t, stdout, append([]string{bin, "recv", "--listen", "127.0.0.1:0"}, args...))
+}
+
+// startListening runs argv (a recv, perhaps in a wrapper) and returns once
+// it listens, with the address its "listening on" line names.
+func startListening(t *testing.T, stdout io.Writer, argv []string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
 	stderr := &syncBuffer{}
-	rc := exec.Command(bin, append([]string{"recv", "--listen", "127.0.0.1:0"}, args...)...)
+	rc := exec.Command(argv[0], argv[1:]...)
 	rc.Stdout, rc.Stderr = stdout, stderr
 	if err := rc.Start(); err != nil {
 		t.Fatal(err)
