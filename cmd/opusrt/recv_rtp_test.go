@@ -397,3 +397,33 @@ func TestRecvRTPAbsurdTimestamps(t *testing.T) {
 		t.Errorf("exit %d: recorded %v ms (at most %v) in %d bytes: %s", res.code, sum.OutputMs, limit, sum.OutputBytes, res.stderr)
 	}
 }
+
+// TestRecvRTPJumps: a live RTP stream whose timestamps jump by 2³¹ and
+// whose sequence numbers jump by 2¹⁵ and wrap, mid-stream: the recording
+// holds the packets that are audio and no more fill than the resync
+// threshold per jump.
+func TestRecvRTPJumps(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "rec.opus")
+	r := startRecv(t, "-o", out, "--idle", "500ms", "--json", "--playout-delay", "2s")
+	c := dialFrom(t, "127.0.0.1", r.addr)
+	s := &rtpStream{pt: 111, ssrc: 3, seq: 65000, ts: 1 << 31}
+	s.send(t, c, 50, nil)
+	s.ts += 1 << 31 // half the clock's range ahead: or behind
+	s.send(t, c, 50, nil)
+	s.seq += 1 << 15 // a sequence jump, then a wrap
+	s.send(t, c, 50, nil)
+	s.ts -= 1 << 31
+	s.send(t, c, 50, nil)
+	res := r.wait(t, 10*time.Second)
+	sum := res.summary(t)
+	t.Logf("played %d of 200, recorded %v ms (%v ms filled, %d gaps capped), %d bytes; rtp %+v", sum.Played, sum.OutputMs, sum.ConcealedMs, sum.CappedGaps, sum.OutputBytes, sum.RTP)
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	if limit := float64(sum.Played)*20 + 3*ms(maxFill); sum.OutputMs > limit {
+		t.Errorf("recorded %v ms for %d packets, want at most %v", sum.OutputMs, sum.Played, limit)
+	}
+	if sum.Played < 150 {
+		t.Errorf("played %d of 200", sum.Played)
+	}
+}
