@@ -687,3 +687,38 @@ func TestRecvSIGKILL(t *testing.T) {
 	rc.Wait()
 	checkWholePages(t, readFile(t, out), 50)
 }
+
+// TestRecvSerial: --serial sets the recording's Ogg serial number, in hex
+// or decimal, and the summary names it; without it the serial is random.
+func TestRecvSerial(t *testing.T) {
+	for _, tc := range []struct {
+		arg  string
+		want uint32
+	}{{"0x1234abcd", 0x1234abcd}, {"7", 7}, {"", 0}} {
+		t.Run(tc.arg, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "rec.opus")
+			args := []string{"-o", out, "--idle", "300ms", "--json"}
+			if tc.arg != "" {
+				args = append(args, "--serial", tc.arg)
+			}
+			r := startRecv(t, args...)
+			sendFrames(t, dialFrom(t, "127.0.0.1", r.addr), voice20, opusrt.Now(), 5)
+			res := r.wait(t, 5*time.Second)
+			sum := res.summary(t)
+			data := readFile(t, out)
+			if res.code != 0 || len(data) < 27 {
+				t.Fatalf("exit %d, %d bytes: %s", res.code, len(data), res.stderr)
+			}
+			got := uint32(data[14]) | uint32(data[15])<<8 | uint32(data[16])<<16 | uint32(data[17])<<24
+			if uint32(sum.Serial) != got || tc.arg != "" && got != tc.want {
+				t.Errorf("file's serial %#x, summary's %v, want %#x", got, sum.Serial, tc.want)
+			}
+		})
+	}
+	for _, bad := range []string{"0x100000000", "-1", "abc"} {
+		r := runOpusrt(t, nil, "recv", "-o", filepath.Join(t.TempDir(), "x.opus"), "--serial", bad)
+		if r.code != 2 || !strings.Contains(r.stderr, "--serial") {
+			t.Errorf("--serial %s: exit %d: %s", bad, r.code, r.stderr)
+		}
+	}
+}
