@@ -547,10 +547,13 @@ func (r *receiver) runRTCP(conn *net.UDPConn) {
 // one: back where the sender's RTCP came from (the RTP port when it
 // multiplexes RTCP there, else its RTCP port), or before any RTCP to its
 // RTP port + 1, as RFC 3550 §11 pairs ports. It returns buf for reuse.
+//
+// The report is made under the lock and sent after it, so that a send
+// that waits for room in the socket does not stop the reading of audio.
 func (r *receiver) report(rtpConn, rtcpConn *net.UDPConn, now time.Time, buf []byte) []byte {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if !r.following || !r.followed.rtp {
+		r.mu.Unlock()
 		return buf
 	}
 	buf = r.rtp.AppendReport(buf[:0], now)
@@ -563,8 +566,11 @@ func (r *receiver) report(rtpConn, rtcpConn *net.UDPConn, now time.Time, buf []b
 			to = netip.AddrPortFrom(r.followed.addr.Addr(), r.followed.addr.Port()+1)
 		}
 	}
+	r.mu.Unlock()
 	if _, err := conn.WriteToUDPAddrPort(buf, to); err == nil {
+		r.mu.Lock()
 		r.reports++
+		r.mu.Unlock()
 	}
 	return buf
 }
