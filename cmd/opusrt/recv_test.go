@@ -256,14 +256,22 @@ func TestSenderSetBounded(t *testing.T) {
 // now, now−1, then far ahead, then now+200 ms. The recording must stay
 // small: no gap is filled with more than the resync threshold.
 func TestRecvFourDatagrams(t *testing.T) {
-	for _, jump := range []opusrt.EpochMillis{1 << 40, opusrt.FromDuration(time.Hour)} {
-		t.Run(fmt.Sprint(jump), func(t *testing.T) {
+	for _, tc := range []struct {
+		jump opusrt.EpochMillis
+		idle string // "0": stopped by Ctrl-C
+	}{{1 << 40, "300ms"}, {opusrt.FromDuration(time.Hour), "300ms"}, {1 << 40, "0"}} {
+		t.Run(fmt.Sprint(tc.jump, "/idle=", tc.idle), func(t *testing.T) {
+			jump := tc.jump
 			out := filepath.Join(t.TempDir(), "rec.opus")
-			r := startRecv(t, "-o", out, "--idle", "300ms", "--json")
+			r := startRecv(t, "-o", out, "--idle", tc.idle, "--json")
 			c := dialFrom(t, "127.0.0.1", r.addr)
 			now := opusrt.Now()
 			for _, s := range []opusrt.EpochMillis{now, now - 1, now + jump, now + 200} {
 				c.Write(opusrt.ToStamped(toc20, s))
+			}
+			if tc.idle == "0" {
+				time.Sleep(300 * time.Millisecond)
+				r.cancel()
 			}
 			res := r.wait(t, 5*time.Second)
 			sum := res.summary(t)
