@@ -133,9 +133,36 @@ const maxCandidates = 8
 // from one source that agree do not happen by chance.
 type candidate struct {
 	src   source
-	stamp int64  // the stamp (ms), or over RTP the sequence number
-	held  []byte // the first datagram, fed to the buffer once confirmed
-	seen  time.Time
+	stamp int64 // the last stamp (ms), or over RTP the sequence number
+	// held are the datagrams taken so far, end to end in buf, each ending
+	// at its offset in ends: the first, then, while the followed stream
+	// lives, those of a confirmed candidate that waits to take over (up to
+	// maxHeldBytes), fed to the buffer when it does.
+	buf  []byte
+	ends []int
+	seen time.Time
+}
+
+// maxHeldBytes bounds the datagrams a candidate holds: a second of a
+// restarted sender's stream (50 frames of up to 300 bytes), while the old
+// stream's takeoverAfter runs out.
+const maxHeldBytes = 16 << 10
+
+// hold keeps data; confirmed ones are kept up to maxHeldBytes, the first
+// always.
+func (c *candidate) hold(data []byte) {
+	if len(c.ends) > 0 && len(c.buf)+len(data) > maxHeldBytes {
+		return
+	}
+	c.buf = append(c.buf, data...)
+	c.ends = append(c.ends, len(c.buf))
+}
+
+// reset makes c a new candidate of src holding data.
+func (c *candidate) reset(src source, stamp int64, data []byte, now time.Time) {
+	c.src, c.stamp, c.seen = src, stamp, now
+	c.buf, c.ends = c.buf[:0], c.ends[:0]
+	c.hold(data)
 }
 
 // receiver takes datagrams from the socket, chooses the stream to follow
@@ -148,7 +175,8 @@ type candidate struct {
 // less than 100 apart) is followed; everything
 // from other sources is counted and ignored, until the followed one has
 // sent no valid audio for takeoverAfter. Then the next source to send valid
-// audio is followed instead (a restarted sender, from a new port), and the
+// audio is followed instead (a restarted sender, from a new port), with
+// the frames it sent while it waited (up to maxHeldBytes), and the
 // buffer takes its stamps as a stream that went on (a jump of more than the
 // resync threshold starts a new timeline).
 type receiver struct {
@@ -195,8 +223,6 @@ func (r *receiver) handle(data []byte, from netip.AddrPort, now time.Time) {
 		switch {
 		case r.following && src == r.followed:
 			r.feed(data, now)
-		case r.following && now.Sub(r.lastAudio) < takeoverAfter:
-			r.ignore(from)
 		default:
 			r.consider(src, int64(stamp), data, now)
 		}
@@ -207,10 +233,6 @@ func (r *receiver) handle(data []byte, from netip.AddrPort, now time.Time) {
 		}
 		if r.following && r.followed.rtp && from == r.followed.addr {
 			r.receiveRTP(data, now)
-			return
-		}
-		if r.following && now.Sub(r.lastAudio) < takeoverAfter {
-			r.ignore(from)
 			return
 		}
 		if ssrc, seq, ok := r.opusRTP(data); ok {
@@ -293,45 +315,67 @@ func (r *receiver) feed(data []byte, now time.Time) {
 }
 
 // consider takes valid audio from a source that may become the followed
-// one: the second frame of a candidate follows it, with its first.
+// one: the second frame of a candidate follows it, with its first. While
+// the followed stream lives, a candidate's frames that agree are held
+// (and counted as ignored), and all it holds is fed when it takes over.
 func (r *receiver) consider(src source, stamp int64, data []byte, now time.Time) {
+	waiting := r.following && now.Sub(r.lastAudio) < takeoverAfter
+	if waiting {
+		r.others.add(src.addr)
+	}
 	oldest := 0
 	for i := range r.candidates {
 		c := &r.candidates[i]
-		if c.held != nil && c.src == src {
-			if agree(src.rtp, c.stamp, stamp) {
-				if r.following {
-					r.c.Takeovers++
-					r.c.Ignored-- // the held frame, now fed
-				} else if src.rtp {
-					r.c.RTPUnconfirmed--
-				} else {
-					r.c.Unconfirmed--
-				}
-				r.following, r.followed = true, src
-				held := c.held
-				r.clearCandidates()
-				if src.rtp {
-					r.rtcpMuxed, r.rtcpPeer = false, netip.AddrPort{}
-					r.receiveRTP(held, now)
-					r.receiveRTP(data, now)
-				} else {
-					r.feed(held, now)
-					r.feed(data, now)
-				}
+		if len(c.ends) > 0 && c.src == src {
+			if !agree(src.rtp, c.stamp, stamp) {
+				c.reset(src, stamp, data, now)
+				r.countUnconfirmed(src.rtp)
 				return
 			}
-			c.stamp, c.held, c.seen = stamp, append(c.held[:0], data...), now
-			r.countUnconfirmed(src.rtp)
+			if waiting {
+				c.stamp, c.seen = stamp, now
+				c.hold(data)
+				r.c.Ignored++
+				return
+			}
+			switch {
+			case r.following:
+				r.c.Takeovers++
+				r.c.Ignored -= int64(len(c.ends)) // the held frames, now fed
+			case src.rtp:
+				r.c.RTPUnconfirmed--
+			default:
+				r.c.Unconfirmed--
+			}
+			r.following, r.followed = true, src
+			if src.rtp {
+				r.rtcpMuxed, r.rtcpPeer = false, netip.AddrPort{}
+			}
+			buf, ends := c.buf, c.ends
+			r.clearCandidates()
+			start := 0
+			for _, end := range ends {
+				r.take(buf[start:end], now)
+				start = end
+			}
+			r.take(data, now)
 			return
 		}
-		if c.held == nil || c.seen.Before(r.candidates[oldest].seen) {
+		if len(c.ends) == 0 || c.seen.Before(r.candidates[oldest].seen) {
 			oldest = i
 		}
 	}
-	c := &r.candidates[oldest] // the oldest is forgotten
-	*c = candidate{src: src, stamp: stamp, held: append(c.held[:0], data...), seen: now}
+	r.candidates[oldest].reset(src, stamp, data, now) // the oldest is forgotten
 	r.countUnconfirmed(src.rtp)
+}
+
+// take feeds a datagram of the followed stream, stamped or RTP.
+func (r *receiver) take(data []byte, now time.Time) {
+	if r.followed.rtp {
+		r.receiveRTP(data, now)
+		return
+	}
+	r.feed(data, now)
 }
 
 // agree reports whether a candidate's second frame confirms its first.
@@ -359,7 +403,10 @@ func (r *receiver) countUnconfirmed(isRTP bool) {
 }
 
 func (r *receiver) clearCandidates() {
-	r.candidates = [maxCandidates]candidate{}
+	for i := range r.candidates {
+		c := &r.candidates[i]
+		*c = candidate{buf: c.buf[:0], ends: c.ends[:0]}
+	}
 }
 
 func (r *receiver) ignore(from netip.AddrPort) {
