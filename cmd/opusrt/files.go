@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	encbin "encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/haivivi/giztoy/internal/samples"
 )
@@ -66,6 +68,25 @@ func fileError(name string, err error) error {
 	return fmt.Errorf("%s: %v", name, err)
 }
 
+// checkOutputPath says, in one line, why name cannot be created as an
+// output file: its directory is missing or not one, or name is a
+// directory.
+func checkOutputPath(name string) error {
+	dir := filepath.Dir(name)
+	if st, err := os.Stat(dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s: directory %s does not exist", name, dir)
+		}
+		return fileError(dir, err)
+	} else if !st.IsDir() {
+		return fmt.Errorf("%s: %s is not a directory", name, dir)
+	}
+	if st, err := os.Stat(name); err == nil && st.IsDir() {
+		return fmt.Errorf("%s: is a directory", name)
+	}
+	return nil
+}
+
 // output is an output file being written. Commit makes it final; Abort
 // throws away what was written.
 //
@@ -87,17 +108,8 @@ func createOutput(e *env, name string, atomic bool) (*output, error) {
 	if name == "-" {
 		return &output{Writer: bufio.NewWriterSize(e.stdout, 64<<10), name: "-"}, nil
 	}
-	dir := filepath.Dir(name)
-	if st, err := os.Stat(dir); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: directory %s does not exist", name, dir)
-		}
-		return nil, fileError(dir, err)
-	} else if !st.IsDir() {
-		return nil, fmt.Errorf("%s: %s is not a directory", name, dir)
-	}
-	if st, err := os.Stat(name); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory", name)
+	if err := checkOutputPath(name); err != nil {
+		return nil, err
 	}
 	if !atomic {
 		f, err := os.Create(name)
@@ -106,7 +118,7 @@ func createOutput(e *env, name string, atomic bool) (*output, error) {
 		}
 		return &output{Writer: bufio.NewWriterSize(f, 64<<10), name: name, f: f}, nil
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*.tmp")
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.tmp")
 	if err != nil {
 		return nil, fileError(name, err)
 	}
@@ -179,6 +191,7 @@ type recording struct {
 	f       *os.File // nil for stdout
 	written int64    // bytes that reached w
 	whole   int64    // bytes of the writes that succeeded whole
+	granule int64    // of the last whole page with one: what the file plays
 	err     error    // the first write error
 }
 
@@ -188,17 +201,8 @@ func createRecording(e *env, name string) (*recording, error) {
 	if name == "-" {
 		return &recording{name: "(stdout)", w: e.stdout}, nil
 	}
-	dir := filepath.Dir(name)
-	if st, err := os.Stat(dir); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: directory %s does not exist", name, dir)
-		}
-		return nil, fileError(dir, err)
-	} else if !st.IsDir() {
-		return nil, fmt.Errorf("%s: %s is not a directory", name, dir)
-	}
-	if st, err := os.Stat(name); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory", name)
+	if err := checkOutputPath(name); err != nil {
+		return nil, err
 	}
 	f, err := os.Create(name)
 	if err != nil {
@@ -222,7 +226,20 @@ func (r *recording) Write(p []byte) (int, error) {
 		return n, err
 	}
 	r.whole = r.written
+	// Each page of the OggWriter comes in one Write: its granule position
+	// (−1 when no packet ends on it) says how far the file plays.
+	if len(p) >= 27 && string(p[:4]) == "OggS" {
+		if g := int64(encbin.LittleEndian.Uint64(p[6:14])); g >= 0 {
+			r.granule = g
+		}
+	}
 	return n, nil
+}
+
+// Kept returns the duration of the packets on the whole pages written (as
+// the OggWriter's Duration counts them: pre-skip included).
+func (r *recording) Kept() time.Duration {
+	return time.Duration(r.granule) * time.Second / 48000
 }
 
 // Close closes the file, first cutting off the part of a write that

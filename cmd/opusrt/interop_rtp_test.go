@@ -208,7 +208,10 @@ func TestInteropGStreamerToRecv(t *testing.T) {
 // receive (given the SDP file, after send wrote it), stopped with sig, and
 // checks that the tool's file decodes to the input's length within the
 // startup slack (the tool may miss the first packets).
-func sendToTool(t *testing.T, sig os.Signal, decode func(t testing.TB, path string) int, receive func(sdpFile string, s *sdp.Session, out string) (*exec.Cmd, *bytes.Buffer)) {
+//
+// A tool that copies the packets (copied) must hold the input's, byte for
+// byte and in order, from the first it caught to the end.
+func sendToTool(t *testing.T, sig os.Signal, copied bool, decode func(t testing.TB, path string) int, receive func(sdpFile string, s *sdp.Session, out string) (*exec.Cmd, *bytes.Buffer)) {
 	in := sample(t, interopSample)
 	dir := t.TempDir()
 	sdpFile, out := filepath.Join(dir, "s.sdp"), filepath.Join(dir, "out.opus")
@@ -246,6 +249,14 @@ func sendToTool(t *testing.T, sig os.Signal, decode func(t testing.TB, path stri
 	if got < want-slack || got > want+960+312 {
 		t.Errorf("%s decodes to %d samples, the input to %d\n%s", filepath.Base(cmd.Path), got, want, log)
 	}
+	if copied {
+		gotP, wantP := packets(t, out), packets(t, in)
+		missed := len(wantP) - len(gotP)
+		if missed < 0 || missed > slack/960 {
+			t.Fatalf("%s holds %d packets, the input %d", filepath.Base(cmd.Path), len(gotP), len(wantP))
+		}
+		samePackets(t, gotP, wantP[missed:])
+	}
 }
 
 func TestInteropSendToFFmpeg(t *testing.T) {
@@ -253,7 +264,7 @@ func TestInteropSendToFFmpeg(t *testing.T) {
 		t.Skip("streams 3.3 s in real time")
 	}
 	tooltest.Require(t, "ffmpeg")
-	sendToTool(t, nil, ffmpegSamples, func(sdpFile string, _ *sdp.Session, out string) (*exec.Cmd, *bytes.Buffer) {
+	sendToTool(t, nil, true, ffmpegSamples, func(sdpFile string, _ *sdp.Session, out string) (*exec.Cmd, *bytes.Buffer) {
 		return startTool(t, "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
 			"-protocol_whitelist", "file,udp,rtp", "-i", sdpFile, "-c", "copy", out)
 	})
@@ -265,7 +276,7 @@ func TestInteropSendToGStreamer(t *testing.T) {
 	}
 	tooltest.Require(t, "gst-launch-1.0")
 	catchInterrupt(t)
-	sendToTool(t, os.Interrupt, tooltest.OpusDecSamples, func(_ string, s *sdp.Session, out string) (*exec.Cmd, *bytes.Buffer) {
+	sendToTool(t, os.Interrupt, false, tooltest.OpusDecSamples, func(_ string, s *sdp.Session, out string) (*exec.Cmd, *bytes.Buffer) {
 		caps := fmt.Sprintf("application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,payload=%d", s.PayloadType)
 		// oggmux needs the Opus headers, which rtpopusdepay does not make
 		// (opusparse would, but it is in -bad): opusdec ! opusenc make

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,12 +132,38 @@ func binary(t *testing.T) string {
 	if err != nil {
 		t.Skip("go not in PATH: cannot build the command")
 	}
-	bin := filepath.Join(t.TempDir(), "opusrt")
+	built.Lock()
+	defer built.Unlock()
+	if built.bin != "" {
+		return built.bin
+	}
+	dir, err := os.MkdirTemp("", "opusrt-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "opusrt")
 	cmd := exec.Command(goTool, "build", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	built.bin, built.dir = bin, dir
 	return bin
+}
+
+// built is the command binary tests run, built once per test run and
+// removed by TestMain.
+var built struct {
+	sync.Mutex
+	bin, dir string
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 func TestRecvInterruptLeavesValidFile(t *testing.T) {

@@ -47,6 +47,7 @@ func newRecvCmd(e *env) *cobra.Command {
 		asJSON  bool
 		pt      int
 		sdpFile string
+		serial  uint32
 	)
 	c := &cobra.Command{
 		Use:   "recv -o OUT.opus [--listen HOST:PORT]",
@@ -71,7 +72,8 @@ recv follows the first sender that sends valid audio (two frames that
 agree); datagrams that are not valid audio, and those of other senders, are
 counted and ignored. When the followed sender has sent nothing valid for
 1 s, the next sender of valid audio takes its place (a device that
-restarted from another port, or with a new SSRC).
+restarted from another port, or with a new SSRC), and what it sent in that
+second (up to 16 KiB) is recorded too.
 
 It listens on loopback unless --listen names another address (0.0.0.0:PORT
 for every interface). It stops on Ctrl-C, SIGTERM, or when no valid audio
@@ -114,7 +116,11 @@ what was written. The exit status is 1 when no valid audio was recorded.
 					listen = net.JoinHostPort(sess.Address, strconv.Itoa(sess.Port))
 				}
 			}
-			return recv(cmd.Context(), e, recvOptions{listen: listen, out: out, idle: idle, playout: playout, json: asJSON, pt: pt})
+			o := recvOptions{listen: listen, out: out, idle: idle, playout: playout, json: asJSON, pt: pt}
+			if cmd.Flags().Changed("serial") {
+				o.serial = opusrt.WithSerial(serial)
+			}
+			return recv(cmd.Context(), e, o)
 		},
 	}
 	c.Flags().StringVar(&listen, "listen", defaultListen, "UDP address to listen on")
@@ -123,6 +129,7 @@ what was written. The exit status is 1 when no valid audio was recorded.
 	c.Flags().DurationVar(&playout, "playout-delay", defaultRecvPlayout, "how long the buffer holds the first frame before playing it: the most a frame may be late and still be recorded")
 	c.Flags().BoolVar(&asJSON, "json", false, "print the final summary as JSON (on stderr when -o -)")
 	c.Flags().StringVar(&sdpFile, "sdp", "", "SDP file of the RTP stream: its payload type, and its address and port unless --listen is given")
+	c.Flags().Uint32Var(&serial, "serial", 0, "Ogg stream serial number of the recording, decimal or 0x hex (default: random)")
 	c.Flags().IntVar(&pt, "pt", -1, "RTP payload type of the Opus stream (default: the first dynamic type, 96-127, that carries Opus)")
 	return c
 }
@@ -131,7 +138,8 @@ type recvOptions struct {
 	listen, out   string
 	idle, playout time.Duration
 	json          bool
-	pt            int // RTP payload type expected; −1: any dynamic one
+	pt            int              // RTP payload type expected; −1: any dynamic one
+	serial        opusrt.OggOption // the Ogg serial number; nil: random
 }
 
 // recvSummary is what recv received and recorded. The packet counts are the
@@ -139,36 +147,37 @@ type recvOptions struct {
 // Ignored the datagrams of other senders, Invalid those of the followed
 // sender that were not valid audio, NotAudio those before any valid audio.
 type recvSummary struct {
-	Listen            string      `json:"listen"`
-	Sender            string      `json:"sender,omitempty"`
-	Datagrams         int64       `json:"datagrams"`
-	Ignored           int64       `json:"ignored"`
-	OtherSenders      int         `json:"other_senders"`
-	MoreSenders       bool        `json:"more_other_senders,omitempty"` // more than other_senders were seen
-	Takeovers         int         `json:"takeovers"`
-	NotAudio          int64       `json:"not_audio"`
-	Invalid           int64       `json:"invalid"`
-	Received          uint64      `json:"received"`
-	Played            uint64      `json:"played"`
-	Late              uint64      `json:"late"`
-	Duplicate         uint64      `json:"duplicate"`
-	Dropped           uint64      `json:"dropped"`
-	Resynced          uint64      `json:"resynced"`
-	Resyncs           uint64      `json:"resyncs"`
-	Left              uint64      `json:"left_in_buffer"`
-	Concealed         uint64      `json:"concealed_packets"`
-	ConcealmentEvents uint64      `json:"concealment_events"`
-	ConcealedMs       float64     `json:"concealed_ms"`
-	CappedGaps        int         `json:"capped_gaps"`
-	UnfilledMs        float64     `json:"unfilled_ms"`
-	JitterMs          float64     `json:"jitter_ms"`
-	BufferDelayMs     float64     `json:"jitter_buffer_delay_mean_ms"`
-	Output            string      `json:"output"`
-	OutputMs          float64     `json:"output_ms"`
-	OutputBytes       int64       `json:"output_bytes"`
-	Stopped           string      `json:"stopped"`
-	WriteError        string      `json:"write_error,omitempty"`
-	RTP               *rtpSummary `json:"rtp,omitempty"`
+	Listen            string       `json:"listen"`
+	Sender            string       `json:"sender,omitempty"`
+	Datagrams         int64        `json:"datagrams"`
+	Ignored           int64        `json:"ignored"`
+	OtherSenders      int          `json:"other_senders"`
+	MoreSenders       bool         `json:"more_other_senders,omitempty"` // more than other_senders were seen
+	Takeovers         int          `json:"takeovers"`
+	NotAudio          int64        `json:"not_audio"`
+	Invalid           int64        `json:"invalid"`
+	Received          uint64       `json:"received"`
+	Played            uint64       `json:"played"`
+	Late              uint64       `json:"late"`
+	Duplicate         uint64       `json:"duplicate"`
+	Dropped           uint64       `json:"dropped"`
+	Resynced          uint64       `json:"resynced"`
+	Resyncs           uint64       `json:"resyncs"`
+	Left              uint64       `json:"left_in_buffer"`
+	Concealed         uint64       `json:"concealed_packets"`
+	ConcealmentEvents uint64       `json:"concealment_events"`
+	ConcealedMs       float64      `json:"concealed_ms"`
+	CappedGaps        int          `json:"capped_gaps"`
+	UnfilledMs        float64      `json:"unfilled_ms"`
+	JitterMs          float64      `json:"jitter_ms"`
+	BufferDelayMs     float64      `json:"jitter_buffer_delay_mean_ms"`
+	Output            string       `json:"output"`
+	Serial            serialNumber `json:"serial"`
+	OutputMs          float64      `json:"output_ms"`
+	OutputBytes       int64        `json:"output_bytes"`
+	Stopped           string       `json:"stopped"`
+	WriteError        string       `json:"write_error,omitempty"`
+	RTP               *rtpSummary  `json:"rtp,omitempty"`
 }
 
 // rtpSummary is what the RTP receiver counted, when the stream followed
@@ -272,7 +281,7 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 		return err
 	}
 	defer rec.Close()
-	ow, err := opusrt.NewOggWriter(rec, 0, opusrt.WithTags("", "ENCODER=opusrt recv"))
+	ow, err := opusrt.NewOggWriter(rec, 0, opusrt.WithTags("", "ENCODER=opusrt recv"), o.serial)
 	if err != nil {
 		return err
 	}
@@ -381,8 +390,9 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 	}
 	sum := summarize(rc, rtb.Stats(), w, listen, o.out, stop)
 	if werr != nil {
-		werr = writeError(o.out, rec, ow, werr)
+		werr = writeError(o.out, rec, werr)
 		sum.WriteError = werr.Error()
+		sum.OutputMs = ms(rec.Kept()) // what the file plays
 	}
 	if o.json {
 		dst := e.stdout
@@ -432,13 +442,13 @@ func readSDP(name string) (*sdp.Session, error) {
 
 // writeError says that writing the recording failed, how much it keeps,
 // and why, in one line.
-func writeError(name string, rec *recording, ow *opusrt.OggWriter, err error) error {
+func writeError(name string, rec *recording, err error) error {
 	// The cause alone ("no space left on device"): the file is named, and
 	// the library's layers add nothing the user can act on.
 	for errors.Unwrap(err) != nil {
 		err = errors.Unwrap(err)
 	}
-	return fmt.Errorf("%s: write failed after %d bytes: %v; the file keeps the %s recorded before", name, rec.whole, err, fmtDuration(ow.Duration()))
+	return fmt.Errorf("%s: write failed after %d bytes: %v; the file keeps the %s recorded before", name, rec.whole, err, fmtDuration(rec.Kept()))
 }
 
 func summarize(rc *receiver, s opusrt.Stats, w *recorder, listen, out, stop string) recvSummary {
@@ -454,7 +464,7 @@ func summarize(rc *receiver, s opusrt.Stats, w *recorder, listen, out, stop stri
 		Concealed: s.PacketsLost - min(w.trail, s.PacketsLost), ConcealmentEvents: w.fillEv,
 		ConcealedMs: ms(w.fill), CappedGaps: w.capped, UnfilledMs: ms(w.unfill),
 		JitterMs: ms(s.Jitter), BufferDelayMs: ms(s.MeanJitterBufferDelay()), Output: out,
-		OutputMs: ms(w.ow.Duration()), OutputBytes: w.rec.whole, Stopped: stop,
+		Serial: serialNumber(w.ow.Serial()), OutputMs: ms(w.ow.Duration()), OutputBytes: w.rec.whole, Stopped: stop,
 	}
 	if ok {
 		sum.Sender = followed.String()

@@ -195,13 +195,49 @@ func TestRecvRTPNotOpus(t *testing.T) {
 		args []string
 		want string
 	}{
-		{0, nil, "of 30 datagrams, 30 were RTP with payload type 0 (and others), not the one expected, a dynamic one (96-127) carrying Opus; try --sdp or --pt"},
-		{97, []string{"--pt", "111"}, "of 30 datagrams, 30 were RTP with payload type 97 (and others), not the one expected, 111; try --sdp or --pt"},
+		{0, nil, "of 30 datagrams, 30 were RTP with payload type 0, not the one expected, a dynamic one (96-127) carrying Opus; try --sdp or --pt"},
+		{97, []string{"--pt", "111"}, "of 30 datagrams, 30 were RTP with payload type 97, not the one expected, 111; try --sdp or --pt"},
 	} {
 		out := filepath.Join(t.TempDir(), "rec.opus")
 		r := startRecv(t, append([]string{"-o", out, "--idle", "300ms"}, tc.args...)...)
 		(&rtpStream{pt: tc.pt, ssrc: 5}).send(t, dialFrom(t, "127.0.0.1", r.addr), 30, nil)
 		checkLastLineError(t, r.wait(t, 5*time.Second), 1, tc.want)
+	}
+}
+
+// TestRecvRTPRandom: 2000 datagrams that look like RTP of payload type 97
+// (a type recv takes without --pt), each of a random SSRC, sequence number
+// and payload: nothing is recorded, and the reason says that the packets
+// of type 97 carried no Opus, or no second packet confirmed them.
+func TestRecvRTPRandom(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "rec.opus")
+	r := startRecv(t, "-o", out, "--idle", "500ms")
+	c := dialFrom(t, "127.0.0.1", r.addr)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 2000 {
+		p := rtp.Packet{Header: rtp.Header{PayloadType: 97, SequenceNumber: uint16(rng.Uint32()), Timestamp: rng.Uint32(), SSRC: rng.Uint32()},
+			Payload: make([]byte, 1+rng.IntN(100))}
+		for j := range p.Payload {
+			p.Payload[j] = byte(rng.Uint32())
+		}
+		b, err := p.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write(b)
+		if i%64 == 63 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	res := r.wait(t, 5*time.Second)
+	checkLastLineError(t, res, 1, "no valid audio: of 2000 datagrams, ")
+	for _, want := range []string{" were RTP of payload type 97 with no valid Opus packet in them, ", " were RTP Opus packets that no second packet of their SSRC confirmed; "} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr %q, want %q", res.stderr, want)
+		}
+	}
+	if strings.Contains(res.stderr, "not the one expected") || strings.Contains(res.stderr, "stamped") {
+		t.Errorf("stderr %q: the packets were of the type expected, and RTP", res.stderr)
 	}
 }
 
@@ -359,5 +395,35 @@ func TestRecvRTPAbsurdTimestamps(t *testing.T) {
 	sum := res.summary(t)
 	if limit := 5*20 + 4*ms(maxFill); res.code != 0 || sum.OutputMs > limit || sum.OutputBytes > 4096 {
 		t.Errorf("exit %d: recorded %v ms (at most %v) in %d bytes: %s", res.code, sum.OutputMs, limit, sum.OutputBytes, res.stderr)
+	}
+}
+
+// TestRecvRTPJumps: a live RTP stream whose timestamps jump by 2³¹ and
+// whose sequence numbers jump by 2¹⁵ and wrap, mid-stream: the recording
+// holds the packets that are audio and no more fill than the resync
+// threshold per jump.
+func TestRecvRTPJumps(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "rec.opus")
+	r := startRecv(t, "-o", out, "--idle", "500ms", "--json", "--playout-delay", "2s")
+	c := dialFrom(t, "127.0.0.1", r.addr)
+	s := &rtpStream{pt: 111, ssrc: 3, seq: 65000, ts: 1 << 31}
+	s.send(t, c, 50, nil)
+	s.ts += 1 << 31 // half the clock's range ahead: or behind
+	s.send(t, c, 50, nil)
+	s.seq += 1 << 15 // a sequence jump, then a wrap
+	s.send(t, c, 50, nil)
+	s.ts -= 1 << 31
+	s.send(t, c, 50, nil)
+	res := r.wait(t, 10*time.Second)
+	sum := res.summary(t)
+	t.Logf("played %d of 200, recorded %v ms (%v ms filled, %d gaps capped), %d bytes; rtp %+v", sum.Played, sum.OutputMs, sum.ConcealedMs, sum.CappedGaps, sum.OutputBytes, sum.RTP)
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	if limit := float64(sum.Played)*20 + 3*ms(maxFill); sum.OutputMs > limit {
+		t.Errorf("recorded %v ms for %d packets, want at most %v", sum.OutputMs, sum.Played, limit)
+	}
+	if sum.Played < 150 {
+		t.Errorf("played %d of 200", sum.Played)
 	}
 }

@@ -86,10 +86,11 @@ type rxCounts struct {
 	// Before any valid audio: what came instead.
 	Other          int64      // neither stamped nor RTP
 	Unconfirmed    int64      // valid stamped frames no second one confirmed
+	RTPUnconfirmed int64      // RTP Opus packets no second one of their SSRC confirmed
 	StampedInvalid int64      // stamped headers with no valid Opus packet
 	RTCP           int64      // RTCP
 	RTCPIgnored    int64      // on the RTCP port, not from the followed sender
-	RTPByType      [128]int64 // RTP packets by payload type
+	RTPByType      [128]int64 // other RTP packets, by payload type
 }
 
 // senderSet remembers up to maxOtherSenders distinct addresses.
@@ -132,9 +133,36 @@ const maxCandidates = 8
 // from one source that agree do not happen by chance.
 type candidate struct {
 	src   source
-	stamp int64  // the stamp (ms), or over RTP the sequence number
-	held  []byte // the first datagram, fed to the buffer once confirmed
-	seen  time.Time
+	stamp int64 // the last stamp (ms), or over RTP the sequence number
+	// held are the datagrams taken so far, end to end in buf, each ending
+	// at its offset in ends: the first, then, while the followed stream
+	// lives, those of a confirmed candidate that waits to take over (up to
+	// maxHeldBytes), fed to the buffer when it does.
+	buf  []byte
+	ends []int
+	seen time.Time
+}
+
+// maxHeldBytes bounds the datagrams a candidate holds: a second of a
+// restarted sender's stream (50 frames of up to 300 bytes), while the old
+// stream's takeoverAfter runs out.
+const maxHeldBytes = 16 << 10
+
+// hold keeps data; confirmed ones are kept up to maxHeldBytes, the first
+// always.
+func (c *candidate) hold(data []byte) {
+	if len(c.ends) > 0 && len(c.buf)+len(data) > maxHeldBytes {
+		return
+	}
+	c.buf = append(c.buf, data...)
+	c.ends = append(c.ends, len(c.buf))
+}
+
+// reset makes c a new candidate of src holding data.
+func (c *candidate) reset(src source, stamp int64, data []byte, now time.Time) {
+	c.src, c.stamp, c.seen = src, stamp, now
+	c.buf, c.ends = c.buf[:0], c.ends[:0]
+	c.hold(data)
 }
 
 // receiver takes datagrams from the socket, chooses the stream to follow
@@ -147,7 +175,8 @@ type candidate struct {
 // less than 100 apart) is followed; everything
 // from other sources is counted and ignored, until the followed one has
 // sent no valid audio for takeoverAfter. Then the next source to send valid
-// audio is followed instead (a restarted sender, from a new port), and the
+// audio is followed instead (a restarted sender, from a new port), with
+// the frames it sent while it waited (up to maxHeldBytes), and the
 // buffer takes its stamps as a stream that went on (a jump of more than the
 // resync threshold starts a new timeline).
 type receiver struct {
@@ -194,8 +223,6 @@ func (r *receiver) handle(data []byte, from netip.AddrPort, now time.Time) {
 		switch {
 		case r.following && src == r.followed:
 			r.feed(data, now)
-		case r.following && now.Sub(r.lastAudio) < takeoverAfter:
-			r.ignore(from)
 		default:
 			r.consider(src, int64(stamp), data, now)
 		}
@@ -206,10 +233,6 @@ func (r *receiver) handle(data []byte, from netip.AddrPort, now time.Time) {
 		}
 		if r.following && r.followed.rtp && from == r.followed.addr {
 			r.receiveRTP(data, now)
-			return
-		}
-		if r.following && now.Sub(r.lastAudio) < takeoverAfter {
-			r.ignore(from)
 			return
 		}
 		if ssrc, seq, ok := r.opusRTP(data); ok {
@@ -292,43 +315,67 @@ func (r *receiver) feed(data []byte, now time.Time) {
 }
 
 // consider takes valid audio from a source that may become the followed
-// one: the second frame of a candidate follows it, with its first.
+// one: the second frame of a candidate follows it, with its first. While
+// the followed stream lives, a candidate's frames that agree are held
+// (and counted as ignored), and all it holds is fed when it takes over.
 func (r *receiver) consider(src source, stamp int64, data []byte, now time.Time) {
+	waiting := r.following && now.Sub(r.lastAudio) < takeoverAfter
+	if waiting {
+		r.others.add(src.addr)
+	}
 	oldest := 0
 	for i := range r.candidates {
 		c := &r.candidates[i]
-		if c.held != nil && c.src == src {
-			if agree(src.rtp, c.stamp, stamp) {
-				if r.following {
-					r.c.Takeovers++
-					r.c.Ignored-- // the held frame, now fed
-				} else {
-					r.c.Unconfirmed--
-				}
-				r.following, r.followed = true, src
-				held := c.held
-				r.clearCandidates()
-				if src.rtp {
-					r.rtcpMuxed, r.rtcpPeer = false, netip.AddrPort{}
-					r.receiveRTP(held, now)
-					r.receiveRTP(data, now)
-				} else {
-					r.feed(held, now)
-					r.feed(data, now)
-				}
+		if len(c.ends) > 0 && c.src == src {
+			if !agree(src.rtp, c.stamp, stamp) {
+				c.reset(src, stamp, data, now)
+				r.countUnconfirmed(src.rtp)
 				return
 			}
-			c.stamp, c.held, c.seen = stamp, append(c.held[:0], data...), now
-			r.countUnconfirmed()
+			if waiting {
+				c.stamp, c.seen = stamp, now
+				c.hold(data)
+				r.c.Ignored++
+				return
+			}
+			switch {
+			case r.following:
+				r.c.Takeovers++
+				r.c.Ignored -= int64(len(c.ends)) // the held frames, now fed
+			case src.rtp:
+				r.c.RTPUnconfirmed--
+			default:
+				r.c.Unconfirmed--
+			}
+			r.following, r.followed = true, src
+			if src.rtp {
+				r.rtcpMuxed, r.rtcpPeer = false, netip.AddrPort{}
+			}
+			buf, ends := c.buf, c.ends
+			r.clearCandidates()
+			start := 0
+			for _, end := range ends {
+				r.take(buf[start:end], now)
+				start = end
+			}
+			r.take(data, now)
 			return
 		}
-		if c.held == nil || c.seen.Before(r.candidates[oldest].seen) {
+		if len(c.ends) == 0 || c.seen.Before(r.candidates[oldest].seen) {
 			oldest = i
 		}
 	}
-	c := &r.candidates[oldest] // the oldest is forgotten
-	*c = candidate{src: src, stamp: stamp, held: append(c.held[:0], data...), seen: now}
-	r.countUnconfirmed()
+	r.candidates[oldest].reset(src, stamp, data, now) // the oldest is forgotten
+	r.countUnconfirmed(src.rtp)
+}
+
+// take feeds a datagram of the followed stream, stamped or RTP.
+func (r *receiver) take(data []byte, now time.Time) {
+	if r.followed.rtp {
+		r.receiveRTP(data, now)
+		return
+	}
+	r.feed(data, now)
 }
 
 // agree reports whether a candidate's second frame confirms its first.
@@ -344,16 +391,22 @@ func agree(isRTP bool, first, second int64) bool {
 
 // countUnconfirmed counts a valid frame that is not (yet) followed: before
 // any stream is followed it is an unconfirmed frame; after, an ignored one.
-func (r *receiver) countUnconfirmed() {
-	if r.following {
+func (r *receiver) countUnconfirmed(isRTP bool) {
+	switch {
+	case r.following:
 		r.c.Ignored++
-		return
+	case isRTP:
+		r.c.RTPUnconfirmed++
+	default:
+		r.c.Unconfirmed++
 	}
-	r.c.Unconfirmed++
 }
 
 func (r *receiver) clearCandidates() {
-	r.candidates = [maxCandidates]candidate{}
+	for i := range r.candidates {
+		c := &r.candidates[i]
+		*c = candidate{buf: c.buf[:0], ends: c.ends[:0]}
+	}
 }
 
 func (r *receiver) ignore(from netip.AddrPort) {
@@ -450,20 +503,28 @@ func noAudioReason(c rxCounts, listen string, expected int) string {
 		return "no valid audio: nothing received on " + listen
 	}
 	var parts []string
-	pt, n := -1, int64(0)
-	var rtp int64
-	for t, k := range c.RTPByType {
-		rtp += k
-		if k > n {
-			pt, n = t, k
+	// RTP of a type recv takes carried no valid Opus packet; RTP of
+	// another type was not what recv expected.
+	want := "a dynamic one (96-127) carrying Opus"
+	if expected >= 0 {
+		want = fmt.Sprint(expected)
+	}
+	var taken, other rtpTypes
+	for pt, k := range c.RTPByType {
+		if pt == expected || expected < 0 && pt >= 96 {
+			taken.add(pt, k)
+		} else {
+			other.add(pt, k)
 		}
 	}
-	if rtp > 0 {
-		want := "a dynamic one (96-127) carrying Opus"
-		if expected >= 0 {
-			want = fmt.Sprint(expected)
-		}
-		parts = append(parts, fmt.Sprintf("%d were RTP with payload type %d (and others), not the one expected, %s; try --sdp or --pt", rtp, pt, want))
+	if taken.n > 0 {
+		parts = append(parts, fmt.Sprintf("%d were RTP of payload type %s with no valid Opus packet in them", taken.n, taken))
+	}
+	if other.n > 0 {
+		parts = append(parts, fmt.Sprintf("%d were RTP with payload type %s, not the one expected, %s; try --sdp or --pt", other.n, other, want))
+	}
+	if c.RTPUnconfirmed > 0 {
+		parts = append(parts, fmt.Sprintf("%d were RTP Opus packets that no second packet of their SSRC confirmed", c.RTPUnconfirmed))
 	}
 	if c.Unconfirmed > 0 {
 		parts = append(parts, fmt.Sprintf("%d were stamped frames that no second frame of their sender confirmed", c.Unconfirmed))
@@ -478,6 +539,33 @@ func noAudioReason(c rxCounts, listen string, expected int) string {
 		parts = append(parts, fmt.Sprintf("%d were neither stamped frames nor RTP", c.Other))
 	}
 	return fmt.Sprintf("no valid audio: of %d datagrams, %s", c.Datagrams, strings.Join(parts, ", "))
+}
+
+// rtpTypes sums RTP packets over payload types and keeps the most common.
+type rtpTypes struct {
+	n       int64 // packets
+	top     int   // the most common type
+	topN    int64 // its packets
+	several bool  // more than one type
+}
+
+func (t *rtpTypes) add(pt int, k int64) {
+	if k == 0 {
+		return
+	}
+	t.several = t.n > 0
+	t.n += k
+	if k > t.topN {
+		t.top, t.topN = pt, k
+	}
+}
+
+// String names the most common type, and says when there were others.
+func (t rtpTypes) String() string {
+	if t.several {
+		return fmt.Sprintf("%d (and others)", t.top)
+	}
+	return fmt.Sprint(t.top)
 }
 
 // runRTCP reads the RTCP port (the RTP port + 1): RTCP from the followed
@@ -506,10 +594,13 @@ func (r *receiver) runRTCP(conn *net.UDPConn) {
 // one: back where the sender's RTCP came from (the RTP port when it
 // multiplexes RTCP there, else its RTCP port), or before any RTCP to its
 // RTP port + 1, as RFC 3550 §11 pairs ports. It returns buf for reuse.
+//
+// The report is made under the lock and sent after it, so that a send
+// that waits for room in the socket does not stop the reading of audio.
 func (r *receiver) report(rtpConn, rtcpConn *net.UDPConn, now time.Time, buf []byte) []byte {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if !r.following || !r.followed.rtp {
+		r.mu.Unlock()
 		return buf
 	}
 	buf = r.rtp.AppendReport(buf[:0], now)
@@ -522,8 +613,11 @@ func (r *receiver) report(rtpConn, rtcpConn *net.UDPConn, now time.Time, buf []b
 			to = netip.AddrPortFrom(r.followed.addr.Addr(), r.followed.addr.Port()+1)
 		}
 	}
+	r.mu.Unlock()
 	if _, err := conn.WriteToUDPAddrPort(buf, to); err == nil {
+		r.mu.Lock()
 		r.reports++
+		r.mu.Unlock()
 	}
 	return buf
 }

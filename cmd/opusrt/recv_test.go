@@ -256,14 +256,22 @@ func TestSenderSetBounded(t *testing.T) {
 // now, now−1, then far ahead, then now+200 ms. The recording must stay
 // small: no gap is filled with more than the resync threshold.
 func TestRecvFourDatagrams(t *testing.T) {
-	for _, jump := range []opusrt.EpochMillis{1 << 40, opusrt.FromDuration(time.Hour)} {
-		t.Run(fmt.Sprint(jump), func(t *testing.T) {
+	for _, tc := range []struct {
+		jump opusrt.EpochMillis
+		idle string // "0": stopped by Ctrl-C
+	}{{1 << 40, "300ms"}, {opusrt.FromDuration(time.Hour), "300ms"}, {1 << 40, "0"}} {
+		t.Run(fmt.Sprint(tc.jump, "/idle=", tc.idle), func(t *testing.T) {
+			jump := tc.jump
 			out := filepath.Join(t.TempDir(), "rec.opus")
-			r := startRecv(t, "-o", out, "--idle", "300ms", "--json")
+			r := startRecv(t, "-o", out, "--idle", tc.idle, "--json")
 			c := dialFrom(t, "127.0.0.1", r.addr)
 			now := opusrt.Now()
 			for _, s := range []opusrt.EpochMillis{now, now - 1, now + jump, now + 200} {
 				c.Write(opusrt.ToStamped(toc20, s))
+			}
+			if tc.idle == "0" {
+				time.Sleep(300 * time.Millisecond)
+				r.cancel()
 			}
 			res := r.wait(t, 5*time.Second)
 			sum := res.summary(t)
@@ -479,6 +487,7 @@ func TestRecvFullDisk(t *testing.T) {
 		t.Errorf("file of %d bytes kept on a 64 KiB disk", len(data))
 	}
 	checkWholePages(t, data, 1)
+	checkKeptSaid(t, res.stderr, len(packets(t, out)))
 }
 
 // TestRecvNoValidAudio: exit status 1 and one line saying what came.
@@ -626,8 +635,15 @@ func TestRecvSIGTERM(t *testing.T) {
 // names.
 func startRecvProcess(t *testing.T, bin string, stdout io.Writer, args ...string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
+	return startListening(t, stdout, append([]string{bin, "recv", "--listen", "127.0.0.1:0"}, args...))
+}
+
+// startListening runs argv (a recv, perhaps in a wrapper) and returns once
+// it listens, with the address its "listening on" line names.
+func startListening(t *testing.T, stdout io.Writer, argv []string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
 	stderr := &syncBuffer{}
-	rc := exec.Command(bin, append([]string{"recv", "--listen", "127.0.0.1:0"}, args...)...)
+	rc := exec.Command(argv[0], argv[1:]...)
 	rc.Stdout, rc.Stderr = stdout, stderr
 	if err := rc.Start(); err != nil {
 		t.Fatal(err)
@@ -678,4 +694,81 @@ func TestRecvSIGKILL(t *testing.T) {
 	rc.Process.Kill()
 	rc.Wait()
 	checkWholePages(t, readFile(t, out), 50)
+}
+
+// TestRecvSerial: --serial sets the recording's Ogg serial number, in hex
+// or decimal, and the summary names it; without it the serial is random.
+func TestRecvSerial(t *testing.T) {
+	for _, tc := range []struct {
+		arg  string
+		want uint32
+	}{{"0x1234abcd", 0x1234abcd}, {"7", 7}, {"", 0}} {
+		t.Run(tc.arg, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "rec.opus")
+			args := []string{"-o", out, "--idle", "300ms", "--json"}
+			if tc.arg != "" {
+				args = append(args, "--serial", tc.arg)
+			}
+			r := startRecv(t, args...)
+			sendFrames(t, dialFrom(t, "127.0.0.1", r.addr), voice20, opusrt.Now(), 5)
+			res := r.wait(t, 5*time.Second)
+			sum := res.summary(t)
+			data := readFile(t, out)
+			if res.code != 0 || len(data) < 27 {
+				t.Fatalf("exit %d, %d bytes: %s", res.code, len(data), res.stderr)
+			}
+			got := uint32(data[14]) | uint32(data[15])<<8 | uint32(data[16])<<16 | uint32(data[17])<<24
+			if uint32(sum.Serial) != got || tc.arg != "" && got != tc.want {
+				t.Errorf("file's serial %#x, summary's %v, want %#x", got, sum.Serial, tc.want)
+			}
+		})
+	}
+	for _, bad := range []string{"0x100000000", "-1", "abc"} {
+		r := runOpusrt(t, nil, "recv", "-o", filepath.Join(t.TempDir(), "x.opus"), "--serial", bad)
+		if r.code != 2 || !strings.Contains(r.stderr, "--serial") {
+			t.Errorf("--serial %s: exit %d: %s", bad, r.code, r.stderr)
+		}
+	}
+}
+
+// TestRecvQuickRestart: a sender stops and, 100 ms later, starts again
+// from a new port (over RTP with a new SSRC): what the new stream sent
+// while recv waited for the old one to be quiet for takeoverAfter is held
+// and given to the buffer when it takes over: every packet of both
+// streams (before, 43 of the new stream's 100 were ignored).
+func TestRecvQuickRestart(t *testing.T) {
+	for _, isRTP := range []bool{false, true} {
+		t.Run(fmt.Sprint("rtp=", isRTP), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "rec.opus")
+			r := startRecv(t, "-o", out, "--idle", "1500ms", "--json")
+			send := func(c net.Conn, from, n int) {
+				if !isRTP {
+					sendNumbered(t, c, from, from+n, 0, opusrt.Now(), 20*time.Millisecond)
+					return
+				}
+				s := &rtpStream{pt: 111, ssrc: uint32(from + 1), seq: uint16(from * 100)}
+				next := time.Now()
+				for range n {
+					c.Write(s.next(voice20, false))
+					next = next.Add(20 * time.Millisecond)
+					time.Sleep(time.Until(next))
+				}
+			}
+			send(dialFrom(t, "127.0.0.1", r.addr), 0, 50)
+			time.Sleep(100 * time.Millisecond)
+			b := dialFrom(t, "127.0.0.1", r.addr)
+			send(b, 50, 100)
+			res := r.wait(t, 5*time.Second)
+			sum := res.summary(t)
+			if res.code != 0 || sum.Takeovers != 1 || !strings.HasPrefix(sum.Sender, b.LocalAddr().String()) {
+				t.Errorf("exit %d, %d takeovers, following %s: %s", res.code, sum.Takeovers, sum.Sender, res.stderr)
+			}
+			// Over RTP the new stream is stamped from its arrival: all of
+			// it is played. Stamped frames keep their sender's stamps:
+			// those held for longer than the playout delay are late.
+			if sum.Played+sum.Late != 150 || sum.Ignored != 0 || isRTP && sum.Late != 0 {
+				t.Errorf("played %d of 150, %d late, %d ignored", sum.Played, sum.Late, sum.Ignored)
+			}
+		})
+	}
 }

@@ -61,6 +61,11 @@ const senderReportInterval = time.Second
 // on the whole stream, once a receiver has sent any.
 const finalReportWait = 2 * time.Second
 
+// byeAfter is the least time between the last packet and the BYE: a
+// receiver that reads its RTCP port before its RTP port (ffmpeg) and
+// stops on the BYE must have had the last packet first.
+const byeAfter = 100 * time.Millisecond
+
 // rtpWire sends RTP from one port and RTCP from the next (RFC 3550 §11),
 // or from the same one when the next is taken; it reads the receiver
 // reports on both.
@@ -295,6 +300,10 @@ func (w *rtpWire) took(b rtp.ReportBlock, now time.Time) {
 func (w *rtpWire) finish() {
 	w.sendReport(time.Now(), false)
 	w.waitReport()
+	w.mu.Lock()
+	wait := byeAfter - time.Since(w.lastWrite)
+	w.mu.Unlock()
+	time.Sleep(wait)
 	w.sendReport(time.Now(), true)
 }
 
