@@ -20,9 +20,6 @@ var (
 	ErrNotOpus = oggopus.ErrNotOpus
 )
 
-// oggSlabSize is the size of the chunks frames are carved from.
-const oggSlabSize = 64 << 10
-
 // OggReader reads the Opus packets of an Ogg Opus stream (RFC 7845).
 //
 // NewOggReader reads up to the end of the headers of the first Opus
@@ -55,18 +52,17 @@ type OggReader struct {
 	Tags OggTags
 
 	d      *oggopus.Demuxer
-	single bool // Multistream(false): Frame stops at the end of each link
-	atEnd  bool // Frame returned io.EOF at the end of a link
+	pkt    oggopus.Packet // the packet last read
+	single bool           // Multistream(false): Frame stops at the end of each link
+	atEnd  bool           // Frame returned io.EOF at the end of a link
 
 	held       Frame // a frame whose loss Frame returned first
 	heldEnd    int64
 	hasHeld    bool
-	lost       int64  // loss of invalid packets, reported before the next
-	granule    int64  // at the end of the last frame returned
-	warn       error  // a damaged link header, returned once before its audio
-	slab       []byte // frames are carved from it; never overwritten
-	used       int    // of slab
-	discarding int64  // samples still to discard after a seek (Seek)
+	lost       int64 // loss of invalid packets, reported before the next
+	granule    int64 // at the end of the last frame returned
+	warn       error // a damaged link header, returned once before its audio
+	discarding int64 // samples still to discard after a seek (Seek)
 
 	stats OggReaderStats
 }
@@ -122,7 +118,8 @@ func (or *OggReader) Frame() (Frame, time.Duration, error) {
 			or.warn = nil
 			return nil, 0, w
 		}
-		p, err := or.d.Packet()
+		p := &or.pkt
+		err := or.d.ReadPacket(p)
 		switch {
 		case err == io.EOF && (or.single || or.atEnd):
 			or.atEnd = true
@@ -141,7 +138,7 @@ func (or *OggReader) Frame() (Frame, time.Duration, error) {
 		if p.Err != nil {
 			continue // counted by the Demuxer
 		}
-		f := or.keep(p.Data)
+		f := Frame(p.Data) // the caller's to keep (oggopus.Packet.Data)
 		if lost := or.lost; lost > 0 {
 			or.lost = 0
 			d := opusSamplesDuration(lost)
@@ -173,17 +170,6 @@ func (or *OggReader) next() error {
 		return readerErr(err) // not fatal: the link's audio follows
 	}
 	return nil
-}
-
-// keep copies a packet into the slab, where no later call overwrites it.
-// Only an index moves per frame (no pointer written, so no write barrier).
-func (or *OggReader) keep(p []byte) Frame {
-	if len(p) > len(or.slab)-or.used {
-		or.slab, or.used = make([]byte, max(oggSlabSize, len(p))), 0
-	}
-	i := or.used
-	or.used += copy(or.slab[i:], p)
-	return Frame(or.slab[i:or.used:or.used])
 }
 
 // opusSamplesDuration converts 48 kHz samples, at most oggopus.MaxGap, to

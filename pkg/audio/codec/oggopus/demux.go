@@ -38,8 +38,9 @@ const (
 
 // Packet is an audio packet of a link, as a Demuxer returns it.
 type Packet struct {
-	// Data is the packet. It aliases the Demuxer's buffers and is valid
-	// only until the next call to Packet or NextLink: copy what you keep.
+	// Data is the packet. It is the caller's to keep: no later call
+	// overwrites it (the Demuxer copies each page's packets once, into
+	// chunks of memory it never writes again).
 	Data []byte
 	// Granule is the granule position at the packet's end, in 48 kHz
 	// samples on the link's timeline, or −1 when unknown (no page with a
@@ -132,8 +133,10 @@ type DemuxerStats struct {
 //
 // Memory is bounded whatever the input: the page buffer (at most 128 KiB),
 // one packet in progress (at most Header.MaxPacketSize bytes of audio, or
-// MaxTagsSize of OpusTags), the packets of one page, the current link and
-// at most MaxOtherStreams other streams.
+// MaxTagsSize of OpusTags), the chunk the packets of the page last read
+// are copied into (64 KiB, or one page's packets when larger), the current
+// link and at most MaxOtherStreams other streams. Packets returned are
+// the caller's: the chunks they lie in are freed with them.
 //
 // A Demuxer is not safe for concurrent use.
 type Demuxer struct {
@@ -186,11 +189,11 @@ type Demuxer struct {
 
 	q       []qitem // q[qi:qn] are the packets of the page last read
 	qi, qn  int
-	qbuf    []byte // qbuf[:bn] holds the bytes of those not in page
-	bn      int
-	page    []byte // the body of the page last read, while packets alias it
-	qOffset int64  // where their page starts, and its sequence number
+	slab    []byte // packets are copied into slab[used:]; never overwritten
+	used    int
+	qOffset int64 // where their page starts, and its sequence number
 	qPage   uint32
+	noSplit bool // tests: every page through the Reassembler's packets
 
 	err        error // what ended the input (io.EOF at its end)
 	cut        bool  // the input ended inside a page or a packet
@@ -246,14 +249,26 @@ func (d *Demuxer) Stats() DemuxerStats {
 // page or a packet, io.ErrUnexpectedEOF once before that. An error of the
 // underlying reader is returned once, wrapped, then io.EOF.
 func (d *Demuxer) Packet() (Packet, error) {
+	var p Packet
+	if err := d.ReadPacket(&p); err != nil {
+		return Packet{}, err
+	}
+	return p, nil
+}
+
+// ReadPacket is Packet for a caller that reads many packets: it sets *p
+// to the next packet rather than return a copy of one (a Packet is large
+// to copy, and copied just after it is written, slow to read back). On an
+// error, *p is left as it was.
+func (d *Demuxer) ReadPacket(p *Packet) error {
 	for {
 		for d.qi >= d.qn {
-			d.qn, d.qi, d.bn = 0, 0, 0
+			d.qn, d.qi = 0, 0
 			if d.ra == nil || d.hasPending {
-				return Packet{}, io.EOF
+				return io.EOF
 			}
 			if d.err != nil {
-				return Packet{}, d.endErr()
+				return d.endErr()
 			}
 			if err := d.step(); err != nil {
 				d.err = err
@@ -268,25 +283,27 @@ func (d *Demuxer) Packet() (Packet, error) {
 			d.seekTo = -1
 		}
 		d.stats.Packets++
-		data := d.bytes(it)
-		var err error
+		p.Data = d.slab[it.off:it.end:it.end]
+		p.Granule, p.Samples, p.Hole = it.granule, int(it.samples), it.hole
+		p.Lost, p.Discontinuity = it.lost, it.disc
+		p.Offset, p.Page = d.qOffset, d.qPage
+		p.Err = nil
 		if it.invalid {
-			_, err = checkPacket(data, d.multi)
+			_, p.Err = checkPacket(p.Data, d.multi)
 		}
-		return Packet{Data: data, Granule: it.granule, Samples: int(it.samples), Hole: it.hole,
-			Lost: it.lost, Discontinuity: it.disc, Err: err, Offset: d.qOffset, Page: d.qPage}, nil
+		return nil
 	}
 }
 
 // qitem is a packet of the page last read, waiting to be returned: its
-// bytes are qbuf[off:end]. It holds no pointer.
+// bytes are slab[off:end]. It holds no pointer, so queueing one writes
+// none (no write barrier).
 type qitem struct {
 	off, end      uint32
 	granule, lost int64
 	samples       int32
 	hole, disc    bool
 	invalid       bool
-	inPage        bool // off and end are in page, not in qbuf
 }
 
 // endErr returns what Packet returns once the input has ended.
@@ -319,7 +336,7 @@ func (d *Demuxer) endErr() error {
 func (d *Demuxer) NextLink() (*Link, error) {
 	first := d.ra == nil
 	for !d.hasPending {
-		d.qn, d.qi, d.bn = 0, 0, 0
+		d.qn, d.qi = 0, 0
 		if d.err != nil {
 			if first {
 				return nil, d.firstErr(d.err)
@@ -438,9 +455,6 @@ func (d *Demuxer) readPage() (ogg.Page, error) {
 // over), or a page of the link's stream, whose headers or audio packets it
 // takes.
 func (d *Demuxer) step() error {
-	if d.qi < d.qn {
-		d.detach() // packets still queued alias the page about to be read over
-	}
 	pg, err := d.readPage()
 	if err != nil {
 		return err
