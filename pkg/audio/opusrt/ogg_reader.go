@@ -52,9 +52,8 @@ type OggReader struct {
 	Tags OggTags
 
 	d      *oggopus.Demuxer
-	pkt    oggopus.Packet // the packet last read
-	single bool           // Multistream(false): Frame stops at the end of each link
-	atEnd  bool           // Frame returned io.EOF at the end of a link
+	single bool // Multistream(false): Frame stops at the end of each link
+	atEnd  bool // Frame returned io.EOF at the end of a link
 
 	held       Frame // a frame whose loss Frame returned first
 	heldEnd    int64
@@ -118,9 +117,13 @@ func (or *OggReader) Frame() (Frame, time.Duration, error) {
 			or.warn = nil
 			return nil, 0, w
 		}
-		p := &or.pkt
-		err := or.d.ReadPacket(p)
+		data, granule, lost, valid, err := or.d.NextPacket()
 		switch {
+		case err == nil && valid && lost == 0 && or.lost == 0:
+			// The common packet: valid, nothing lost before it.
+			or.granule = granule
+			or.stats.Frames++
+			return Frame(data), 0, nil // the caller's to keep (oggopus.Packet.Data)
 		case err == io.EOF && (or.single || or.atEnd):
 			or.atEnd = true
 			return nil, 0, io.EOF
@@ -134,22 +137,21 @@ func (or *OggReader) Frame() (Frame, time.Duration, error) {
 		case err != nil:
 			return nil, 0, readerErr(err)
 		}
-		or.lost = min(or.lost+p.Lost, oggopus.MaxGap) // at most MaxGap per event
-		if p.Err != nil {
+		or.lost = min(or.lost+lost, oggopus.MaxGap) // at most MaxGap per event
+		if !valid {
 			continue // counted by the Demuxer
 		}
-		f := Frame(p.Data) // the caller's to keep (oggopus.Packet.Data)
 		if lost := or.lost; lost > 0 {
 			or.lost = 0
 			d := opusSamplesDuration(lost)
 			or.stats.LossEvents++
 			or.stats.Lost = min(or.stats.Lost, 1<<63-1-d) + d // saturating
-			or.held, or.heldEnd, or.hasHeld = f, p.Granule, true
+			or.held, or.heldEnd, or.hasHeld = Frame(data), granule, true
 			return nil, d, nil
 		}
-		or.granule = p.Granule
+		or.granule = granule
 		or.stats.Frames++
-		return f, 0, nil
+		return Frame(data), 0, nil
 	}
 }
 

@@ -249,18 +249,43 @@ func (d *Demuxer) Stats() DemuxerStats {
 // page or a packet, io.ErrUnexpectedEOF once before that. An error of the
 // underlying reader is returned once, wrapped, then io.EOF.
 func (d *Demuxer) Packet() (Packet, error) {
-	var p Packet
-	if err := d.ReadPacket(&p); err != nil {
+	if err := d.fill(); err != nil {
 		return Packet{}, err
 	}
-	return p, nil
+	it := &d.q[d.qi]
+	d.qi++
+	d.stats.Packets++
+	data := d.slab[it.off:it.end:it.end]
+	var err error
+	if it.invalid {
+		_, err = checkPacket(data, d.multi)
+	}
+	return Packet{Data: data, Granule: it.granule, Samples: int(it.samples), Hole: it.hole,
+		Lost: it.lost, Discontinuity: it.disc, Err: err, Offset: d.qOffset, Page: d.qPage}, nil
 }
 
-// ReadPacket is Packet for a caller that reads many packets: it sets *p
-// to the next packet rather than return a copy of one (a Packet is large
-// to copy, and copied just after it is written, slow to read back). On an
-// error, *p is left as it was.
-func (d *Demuxer) ReadPacket(p *Packet) error {
+// NextPacket is Packet for a reader of the audio, which reads many
+// packets and needs only part of each: the packet's Data (the caller's to
+// keep), Granule and Lost, and whether it is valid Opus (Err is nil). It
+// returns them as values, not in a Packet: a Packet is large to copy, and
+// each pointer written into one costs a write barrier while the garbage
+// collector runs, together more than the rest of the work a packet takes.
+func (d *Demuxer) NextPacket() (data []byte, granule, lost int64, valid bool, err error) {
+	if d.qi >= d.qn || d.seekTo >= 0 {
+		if err := d.fill(); err != nil {
+			return nil, 0, 0, false, err
+		}
+	}
+	it := &d.q[d.qi]
+	d.qi++
+	d.stats.Packets++
+	return d.slab[it.off:it.end:it.end], it.granule, it.lost, !it.invalid, nil
+}
+
+// fill reads pages until a packet is queued (q[qi] is the next one),
+// passing over those a seek left to skip; at the link's end, it returns
+// the error Packet returns.
+func (d *Demuxer) fill() error {
 	for {
 		for d.qi >= d.qn {
 			d.qn, d.qi = 0, 0
@@ -274,23 +299,14 @@ func (d *Demuxer) ReadPacket(p *Packet) error {
 				d.err = err
 			}
 		}
-		it := &d.q[d.qi]
-		d.qi++
-		if d.seekTo >= 0 {
-			if it.granule >= 0 && it.granule <= d.seekTo {
-				continue // ends before the position a seek asked for
-			}
-			d.seekTo = -1
+		if d.seekTo < 0 {
+			return nil
 		}
-		d.stats.Packets++
-		p.Data = d.slab[it.off:it.end:it.end]
-		p.Granule, p.Samples, p.Hole = it.granule, int(it.samples), it.hole
-		p.Lost, p.Discontinuity = it.lost, it.disc
-		p.Offset, p.Page = d.qOffset, d.qPage
-		p.Err = nil
-		if it.invalid {
-			_, p.Err = checkPacket(p.Data, d.multi)
+		if it := &d.q[d.qi]; it.granule >= 0 && it.granule <= d.seekTo {
+			d.qi++ // ends before the position a seek asked for
+			continue
 		}
+		d.seekTo = -1
 		return nil
 	}
 }

@@ -73,6 +73,17 @@ func (d *Demuxer) linkPage(pg *ogg.Page) error {
 // a hole. The page's granule position is the end of its last packet;
 // without one (−1), the packets count on from the end of the last one.
 func (d *Demuxer) time(q []qitem, pg *ogg.Page) {
+	if pg.Granule >= 0 && d.started && !pg.EOS() && !anyHole(q) {
+		// The common page: the packets end where the ones after them
+		// begin, the last at the page's position; nothing lost.
+		e := pg.Granule
+		for i := len(q) - 1; i >= 0; i-- {
+			q[i].granule = e
+			e -= int64(q[i].samples)
+		}
+		d.end, d.haveEnd = pg.Granule, true
+		return
+	}
 	l := &d.link
 	total := int64(0)
 	for i := range q {
@@ -146,6 +157,16 @@ func (d *Demuxer) time(q []qitem, pg *ogg.Page) {
 		}
 		l.EndTrim = min(max(addSamples(endBefore, lostHere+total)-granule, 0), total)
 	}
+}
+
+// anyHole reports whether a packet of q follows a hole.
+func anyHole(q []qitem) bool {
+	for i := range q {
+		if q[i].hole {
+			return true
+		}
+	}
+	return false
 }
 
 // addSamples adds two counts of samples, saturating at the largest.

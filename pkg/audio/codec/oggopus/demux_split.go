@@ -66,8 +66,8 @@ func (d *Demuxer) split(pg *ogg.Page, seq int64, holeSaid bool) {
 		n += len(p0.Data)
 	}
 	d.reserve(n)
-	if d.qn+ogg.MaxSegments+1 > len(d.q) {
-		d.q = append(d.q[:d.qn], make([]qitem, d.qn+ogg.MaxSegments+1)...)
+	if need := d.qn + len(lacing) + 1; need > len(d.q) {
+		d.q = append(d.q[:d.qn], make([]qitem, max(need, 2*len(d.q))-d.qn)...)
 	}
 	// The slab holds the joined packet, if any, then body[bstart:last].
 	at := d.used
