@@ -43,13 +43,16 @@ func (d *Demuxer) linkPage(pg *ogg.Page) error {
 		d.ended, l.Ended = true, true
 	}
 	start := d.qn
+	timed := false
 	if !d.needTags && !d.noSplit && d.maxPacket >= ogg.MaxBodySize {
-		d.split(pg, seq, gap)
+		timed = d.split(pg, seq, gap)
 	} else if err := d.packets(pg, seq, gap); err != nil {
 		return err
 	}
 	d.qOffset, d.qPage = d.pageOffset, pg.Sequence
-	if q := d.q[start:d.qn]; len(q) > 0 {
+	if timed {
+		d.end = pg.Granule
+	} else if q := d.q[start:d.qn]; len(q) > 0 {
 		d.time(q, pg)
 	}
 	if d.seekAfter {
@@ -105,6 +108,10 @@ func (d *Demuxer) time(q []qitem, pg *ogg.Page) {
 		for i := range q {
 			e = addSamples(e, int64(q[i].samples))
 			q[i].granule = e
+		}
+	default:
+		for i := range q {
+			q[i].granule = -1
 		}
 	}
 	if !d.started && granule >= 0 {

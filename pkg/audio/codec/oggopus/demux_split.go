@@ -16,11 +16,13 @@ const slabSize = 64 << 10
 // it starts (it may have been joined across pages, or follow the dropped
 // rest of one) and whether a hole precedes it: no later packet of the page
 // can be dropped (the link's packet limit exceeds a page) or follow a
-// hole. It does what packets does, packet for packet.
-func (d *Demuxer) split(pg *ogg.Page, seq int64, holeSaid bool) {
+// hole. It does what packets does, packet for packet, and reports
+// whether it timed the packets too (what time does; otherwise the
+// granules it set are only a guess, which time replaces).
+func (d *Demuxer) split(pg *ogg.Page, seq int64, holeSaid bool) (timed bool) {
 	p0, ok := d.ra.Packet()
 	if !ok {
-		return // no packet ends on the page
+		return false // no packet ends on the page
 	}
 	lacing, body := pg.Lacing, pg.Body
 	// The packets are the runs of lacing values up to one below 255. The
@@ -41,18 +43,15 @@ func (d *Demuxer) split(pg *ogg.Page, seq int64, holeSaid bool) {
 		}
 	}
 	joined := p0.Offset < 0
-	if from > len(body) {
-		// Lacing values that do not describe the body: never so on a
-		// page read, but the Reassembler's packets are right whatever the
-		// page.
+	if from > len(body) || !joined && (p0.Offset != bstart || p0.Offset+len(p0.Data) != from) {
+		// Lacing values that do not describe the body, or another page
+		// than the Reassembler's: never so on a page read, but the
+		// Reassembler's packets are right whatever the page.
 		d.takeRest(p0, pg, seq, holeSaid)
-		return
+		return false
 	}
 	if joined {
 		bstart = from // only the joined packet's tail is in the body
-	} else if p0.Offset != bstart || p0.Offset+len(p0.Data) != from {
-		d.takeRest(p0, pg, seq, holeSaid) // as above
-		return
 	}
 	// The body up to the end of its last packet (what follows goes on in
 	// the next page, which the Reassembler keeps).
@@ -97,6 +96,7 @@ func (d *Demuxer) split(pg *ogg.Page, seq int64, holeSaid bool) {
 			it.samples, it.invalid = d.check(p, seq, int64(k))
 		}
 		total += int64(it.samples)
+		it.granule = d.end + total // if the page follows on (see below)
 		k++
 		// The next run, if any.
 		for ; i < len(lacing); i++ {
@@ -115,6 +115,11 @@ func (d *Demuxer) split(pg *ogg.Page, seq int64, holeSaid bool) {
 	l.Packets += int64(k)
 	l.PacketSamples += total
 	d.qn += k
+	// A page that follows on from the last with nothing lost, as most
+	// do, is timed: its packets end where they add up to from the end of
+	// the last one, the last at the page's position. time would find the
+	// same.
+	return d.started && d.haveEnd && pg.Granule >= 0 && !pg.EOS() && d.end+total == pg.Granule
 }
 
 // check returns the length of packet k of page seq, being split, and
