@@ -177,9 +177,7 @@ func TestSplitAsPackets(t *testing.T) {
 
 func FuzzSplitAsPackets(f *testing.F) {
 	for _, in := range splitCases(f) {
-		if len(in) < 20000 {
-			f.Add(in)
-		}
+		f.Add(in[:min(len(in), 4000)]) // small seeds: the fuzzer runs faster
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if want, got := demuxLog(in, true, false), demuxLog(in, false, false); got != want {
