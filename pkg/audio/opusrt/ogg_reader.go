@@ -20,9 +20,6 @@ var (
 	ErrNotOpus = oggopus.ErrNotOpus
 )
 
-// oggSlabSize is the size of the chunks frames are carved from.
-const oggSlabSize = 64 << 10
-
 // OggReader reads the Opus packets of an Ogg Opus stream (RFC 7845).
 //
 // NewOggReader reads up to the end of the headers of the first Opus
@@ -64,12 +61,10 @@ type OggReader struct {
 	held       Frame // a frame whose loss Frame returned first
 	heldEnd    int64
 	hasHeld    bool
-	lost       int64  // loss of invalid packets, reported before the next
-	granule    int64  // at the end of the last frame returned
-	warn       error  // a damaged link header, returned once before its audio
-	slab       []byte // frames are carved from it; never overwritten
-	used       int    // of slab
-	discarding int64  // samples still to discard after a seek (Seek)
+	lost       int64 // loss of invalid packets, reported before the next
+	granule    int64 // at the end of the last frame returned
+	warn       error // a damaged link header, returned once before its audio
+	discarding int64 // samples still to discard after a seek (Seek)
 
 	stats OggReaderStats
 }
@@ -129,8 +124,13 @@ func (or *OggReader) Frame() (Frame, time.Duration, error) {
 			or.warn = nil
 			return nil, 0, w
 		}
-		p, err := or.d.Packet()
+		data, granule, lost, valid, err := or.d.NextPacket()
 		switch {
+		case err == nil && valid && lost == 0 && or.lost == 0:
+			// The common packet: valid, nothing lost before it.
+			or.granule = granule
+			or.stats.Frames++
+			return Frame(data), 0, nil // the caller's to keep (oggopus.Packet.Data)
 		case err == io.EOF && (or.single || or.atEnd):
 			or.atEnd = true
 			return nil, 0, io.EOF
@@ -144,22 +144,21 @@ func (or *OggReader) Frame() (Frame, time.Duration, error) {
 		case err != nil:
 			return nil, 0, readerErr(err)
 		}
-		or.lost = min(or.lost+p.Lost, oggopus.MaxGap) // at most MaxGap per event
-		if p.Err != nil {
+		or.lost = min(or.lost+lost, oggopus.MaxGap) // at most MaxGap per event
+		if !valid {
 			continue // counted by the Demuxer
 		}
-		f := or.keep(p.Data)
 		if lost := or.lost; lost > 0 {
 			or.lost = 0
 			d := opusSamplesDuration(lost)
 			or.stats.LossEvents++
 			or.stats.Lost = min(or.stats.Lost, 1<<63-1-d) + d // saturating
-			or.held, or.heldEnd, or.hasHeld = f, p.Granule, true
+			or.held, or.heldEnd, or.hasHeld = Frame(data), granule, true
 			return nil, d, nil
 		}
-		or.granule = p.Granule
+		or.granule = granule
 		or.stats.Frames++
-		return f, 0, nil
+		return Frame(data), 0, nil
 	}
 }
 
@@ -180,17 +179,6 @@ func (or *OggReader) next() error {
 		return readerErr(err) // not fatal: the link's audio follows
 	}
 	return nil
-}
-
-// keep copies a packet into the slab, where no later call overwrites it.
-// Only an index moves per frame (no pointer written, so no write barrier).
-func (or *OggReader) keep(p []byte) Frame {
-	if len(p) > len(or.slab)-or.used {
-		or.slab, or.used = make([]byte, max(oggSlabSize, len(p))), 0
-	}
-	i := or.used
-	or.used += copy(or.slab[i:], p)
-	return Frame(or.slab[i:or.used:or.used])
 }
 
 // opusSamplesDuration converts 48 kHz samples, at most oggopus.MaxGap, to

@@ -38,8 +38,9 @@ const (
 
 // Packet is an audio packet of a link, as a Demuxer returns it.
 type Packet struct {
-	// Data is the packet. It aliases the Demuxer's buffers and is valid
-	// only until the next call to Packet or NextLink: copy what you keep.
+	// Data is the packet. It is the caller's to keep: no later call
+	// overwrites it (the Demuxer copies each page's packets once, into
+	// chunks of memory it never writes again).
 	Data []byte
 	// Granule is the granule position at the packet's end, in 48 kHz
 	// samples on the link's timeline, or −1 when unknown (no page with a
@@ -132,8 +133,10 @@ type DemuxerStats struct {
 //
 // Memory is bounded whatever the input: the page buffer (at most 128 KiB),
 // one packet in progress (at most Header.MaxPacketSize bytes of audio, or
-// MaxTagsSize of OpusTags), the packets of one page, the current link and
-// at most MaxOtherStreams other streams.
+// MaxTagsSize of OpusTags), the chunk the packets of the page last read
+// are copied into (64 KiB, or one page's packets when larger), the current
+// link and at most MaxOtherStreams other streams. Packets returned are
+// the caller's: the chunks they lie in are freed with them.
 //
 // A Demuxer is not safe for concurrent use.
 type Demuxer struct {
@@ -186,11 +189,11 @@ type Demuxer struct {
 
 	q       []qitem // q[qi:qn] are the packets of the page last read
 	qi, qn  int
-	qbuf    []byte // qbuf[:bn] holds the bytes of those not in page
-	bn      int
-	page    []byte // the body of the page last read, while packets alias it
-	qOffset int64  // where their page starts, and its sequence number
+	slab    []byte // packets are copied into slab[used:]; never overwritten
+	used    int
+	qOffset int64 // where their page starts, and its sequence number
 	qPage   uint32
+	noSplit bool // tests: every page through the Reassembler's packets
 
 	err        error // what ended the input (io.EOF at its end)
 	cut        bool  // the input ended inside a page or a packet
@@ -246,47 +249,77 @@ func (d *Demuxer) Stats() DemuxerStats {
 // page or a packet, io.ErrUnexpectedEOF once before that. An error of the
 // underlying reader is returned once, wrapped, then io.EOF.
 func (d *Demuxer) Packet() (Packet, error) {
+	if err := d.fill(); err != nil {
+		return Packet{}, err
+	}
+	it := &d.q[d.qi]
+	d.qi++
+	d.stats.Packets++
+	data := d.slab[it.off:it.end:it.end]
+	var err error
+	if it.invalid {
+		_, err = checkPacket(data, d.multi)
+	}
+	return Packet{Data: data, Granule: it.granule, Samples: int(it.samples), Hole: it.hole,
+		Lost: it.lost, Discontinuity: it.disc, Err: err, Offset: d.qOffset, Page: d.qPage}, nil
+}
+
+// NextPacket is Packet for a reader of the audio, which reads many
+// packets and needs only part of each: the packet's Data (the caller's to
+// keep), Granule and Lost, and whether it is valid Opus (Err is nil). It
+// returns them as values, not in a Packet: a Packet is large to copy, and
+// each pointer written into one costs a write barrier while the garbage
+// collector runs, together more than the rest of the work a packet takes.
+func (d *Demuxer) NextPacket() (data []byte, granule, lost int64, valid bool, err error) {
+	if d.qi >= d.qn || d.seekTo >= 0 {
+		if err := d.fill(); err != nil {
+			return nil, 0, 0, false, err
+		}
+	}
+	it := &d.q[d.qi]
+	d.qi++
+	d.stats.Packets++
+	return d.slab[it.off:it.end:it.end], it.granule, it.lost, !it.invalid, nil
+}
+
+// fill reads pages until a packet is queued (q[qi] is the next one),
+// passing over those a seek left to skip; at the link's end, it returns
+// the error Packet returns.
+func (d *Demuxer) fill() error {
 	for {
 		for d.qi >= d.qn {
-			d.qn, d.qi, d.bn = 0, 0, 0
+			d.qn, d.qi = 0, 0
 			if d.ra == nil || d.hasPending {
-				return Packet{}, io.EOF
+				return io.EOF
 			}
 			if d.err != nil {
-				return Packet{}, d.endErr()
+				return d.endErr()
 			}
 			if err := d.step(); err != nil {
 				d.err = err
 			}
 		}
-		it := &d.q[d.qi]
-		d.qi++
-		if d.seekTo >= 0 {
-			if it.granule >= 0 && it.granule <= d.seekTo {
-				continue // ends before the position a seek asked for
-			}
-			d.seekTo = -1
+		if d.seekTo < 0 {
+			return nil
 		}
-		d.stats.Packets++
-		data := d.bytes(it)
-		var err error
-		if it.invalid {
-			_, err = checkPacket(data, d.multi)
+		if it := &d.q[d.qi]; it.granule >= 0 && it.granule <= d.seekTo {
+			d.qi++ // ends before the position a seek asked for
+			continue
 		}
-		return Packet{Data: data, Granule: it.granule, Samples: int(it.samples), Hole: it.hole,
-			Lost: it.lost, Discontinuity: it.disc, Err: err, Offset: d.qOffset, Page: d.qPage}, nil
+		d.seekTo = -1
+		return nil
 	}
 }
 
 // qitem is a packet of the page last read, waiting to be returned: its
-// bytes are qbuf[off:end]. It holds no pointer.
+// bytes are slab[off:end]. It holds no pointer, so queueing one writes
+// none (no write barrier).
 type qitem struct {
 	off, end      uint32
 	granule, lost int64
 	samples       int32
 	hole, disc    bool
 	invalid       bool
-	inPage        bool // off and end are in page, not in qbuf
 }
 
 // endErr returns what Packet returns once the input has ended.
@@ -319,7 +352,7 @@ func (d *Demuxer) endErr() error {
 func (d *Demuxer) NextLink() (*Link, error) {
 	first := d.ra == nil
 	for !d.hasPending {
-		d.qn, d.qi, d.bn = 0, 0, 0
+		d.qn, d.qi = 0, 0
 		if d.err != nil {
 			if first {
 				return nil, d.firstErr(d.err)
@@ -438,9 +471,6 @@ func (d *Demuxer) readPage() (ogg.Page, error) {
 // over), or a page of the link's stream, whose headers or audio packets it
 // takes.
 func (d *Demuxer) step() error {
-	if d.qi < d.qn {
-		d.detach() // packets still queued alias the page about to be read over
-	}
 	pg, err := d.readPage()
 	if err != nil {
 		return err

@@ -42,55 +42,17 @@ func (d *Demuxer) linkPage(pg *ogg.Page) error {
 	if pg.EOS() {
 		d.ended, l.Ended = true, true
 	}
-	d.page = pg.Body // what the packets queued from it alias
 	start := d.qn
-	holeSaid := gap
-	for p, ok := d.ra.Packet(); ok; p, ok = d.ra.Packet() {
-		if p.Hole && !holeSaid && !d.needTags {
-			d.problem(d.pageOffset, seq, "data missing before this page's packets (a packet was cut or dropped)")
-			holeSaid = true
-		}
-		if d.needTags {
-			d.needTags = false
-			d.maxPacket = l.Header.MaxPacketSize()
-			d.ra.MaxPacketSize = d.maxPacket
-			if bytes.HasPrefix(p.Data, []byte(TagsMagic)) {
-				t, err := ParseTags(p.Data)
-				if err != nil {
-					d.stats.BadHeaders++
-					d.problem(d.pageOffset, seq, "bad Opus header: %s", trimPrefix(err))
-					if l.Number == 1 {
-						return err // as opusfile, which fails to open such a file
-					}
-					if l.HeaderErr == nil {
-						l.HeaderErr = err
-					}
-					l.TagsLost = true
-				}
-				l.Tags = t
-				d.audioOff = d.pageOffset + int64(pg.Len())
-				continue
-			}
-			// The OpusTags page was lost, or the stream has none: this is
-			// audio, read on without tags.
-			l.TagsLost = true
-			d.stats.BadHeaders++
-			d.audioOff = d.pageOffset
-			d.problem(d.pageOffset, seq, "the OpusTags header is missing (its page was lost): no tags")
-		}
-		samples, err := checkPacket(p.Data, d.multi)
-		if err != nil {
-			d.stats.InvalidPackets++
-			d.problem(d.pageOffset, seq, "packet %d is not valid Opus: %v", l.Packets+1, err)
-		}
-		l.Packets++
-		l.PacketSamples += int64(samples)
-		// Copied into a buffer of the page's packets, so the queue holds
-		// no pointers (no write barriers to fill it).
-		d.queue(p.Data, p.Offset, qitem{granule: -1, samples: int32(samples), hole: p.Hole, invalid: err != nil})
+	timed := false
+	if !d.needTags && !d.noSplit && d.maxPacket >= ogg.MaxBodySize {
+		timed = d.split(pg, seq, gap)
+	} else if err := d.packets(pg, seq, gap); err != nil {
+		return err
 	}
 	d.qOffset, d.qPage = d.pageOffset, pg.Sequence
-	if q := d.q[start:d.qn]; len(q) > 0 {
+	if timed {
+		d.end = pg.Granule
+	} else if q := d.q[start:d.qn]; len(q) > 0 {
 		d.time(q, pg)
 	}
 	if d.seekAfter {
@@ -114,6 +76,17 @@ func (d *Demuxer) linkPage(pg *ogg.Page) error {
 // a hole. The page's granule position is the end of its last packet;
 // without one (−1), the packets count on from the end of the last one.
 func (d *Demuxer) time(q []qitem, pg *ogg.Page) {
+	if pg.Granule >= 0 && d.started && !pg.EOS() && !anyHole(q) {
+		// The common page: the packets end where the ones after them
+		// begin, the last at the page's position; nothing lost.
+		e := pg.Granule
+		for i := len(q) - 1; i >= 0; i-- {
+			q[i].granule = e
+			e -= int64(q[i].samples)
+		}
+		d.end, d.haveEnd = pg.Granule, true
+		return
+	}
 	l := &d.link
 	total := int64(0)
 	for i := range q {
@@ -147,6 +120,10 @@ func (d *Demuxer) time(q []qitem, pg *ogg.Page) {
 			e = addSamples(e, int64(q[i].samples))
 			q[i].granule = e
 		}
+	default:
+		for i := range q {
+			q[i].granule = -1
+		}
 	}
 	if !d.started && granule >= 0 {
 		// The link's first audio page with a position: the audio starts
@@ -177,7 +154,7 @@ func (d *Demuxer) time(q []qitem, pg *ogg.Page) {
 					// The last page's position is lowered by the end
 					// trimming, which would shorten the gap: what was lost
 					// is whole frames.
-					if unit := int64(opus.TOC(d.bytes(p)[0]).FrameSamples()); unit > 0 {
+					if unit := int64(opus.TOC(d.slab[p.off]).FrameSamples()); unit > 0 {
 						gap = (gap + unit - 1) / unit * unit
 					}
 				}
@@ -218,51 +195,53 @@ func addSamples(a, b int64) int64 {
 	return a + b
 }
 
-// queue adds a packet to the queue: as its place in the page's body (at
-// offset, which is −1 for a packet joined across pages), or, for a joined
-// one, its bytes copied into qbuf. Only indexes move in the common case
-// (no pointer written, no write barrier).
-func (d *Demuxer) queue(data []byte, offset int, it qitem) {
-	if d.qn == len(d.q) {
-		d.q = append(d.q[:d.qn], make([]qitem, max(d.qn, ogg.MaxSegments))...)
-	}
-	if offset >= 0 {
-		it.off, it.end, it.inPage = uint32(offset), uint32(offset+len(data)), true
-	} else {
-		it.off, it.end = d.keep(data)
-	}
-	d.q[d.qn] = it
-	d.qn++
-}
-
-// keep copies data into qbuf and returns where it is.
-func (d *Demuxer) keep(data []byte) (off, end uint32) {
-	if d.bn+len(data) > len(d.qbuf) {
-		buf := make([]byte, max(2*len(d.qbuf), d.bn+len(data), ogg.MaxBodySize))
-		copy(buf, d.qbuf[:d.bn])
-		d.qbuf = buf
-	}
-	off = uint32(d.bn)
-	d.bn += copy(d.qbuf[d.bn:], data)
-	return off, uint32(d.bn)
-}
-
-// detach copies the packets still queued that alias the page last read
-// into qbuf, before the next page is read over it.
-func (d *Demuxer) detach() {
-	for i := d.qi; i < d.qn; i++ {
-		if it := &d.q[i]; it.inPage {
-			it.off, it.end = d.keep(d.page[it.off:it.end])
-			it.inPage = false
+// packets takes the packets completed on pg one at a time from the
+// Reassembler: its OpusTags, if the link still needs it, and audio
+// packets, each copied into the slab. split does the same faster for a
+// page of audio alone.
+func (d *Demuxer) packets(pg *ogg.Page, seq int64, holeSaid bool) error {
+	l := &d.link
+	for p, ok := d.ra.Packet(); ok; p, ok = d.ra.Packet() {
+		if p.Hole && !holeSaid && !d.needTags {
+			d.problem(d.pageOffset, seq, "data missing before this page's packets (a packet was cut or dropped)")
+			holeSaid = true
 		}
+		if d.needTags {
+			d.needTags = false
+			d.maxPacket = l.Header.MaxPacketSize()
+			d.ra.MaxPacketSize = d.maxPacket
+			if bytes.HasPrefix(p.Data, []byte(TagsMagic)) {
+				t, err := ParseTags(p.Data)
+				if err != nil {
+					d.stats.BadHeaders++
+					d.problem(d.pageOffset, seq, "bad Opus header: %s", trimPrefix(err))
+					if l.Number == 1 {
+						return err // as opusfile, which fails to open such a file
+					}
+					if l.HeaderErr == nil {
+						l.HeaderErr = err
+					}
+					l.TagsLost = true
+				}
+				l.Tags = t
+				d.audioOff = d.pageOffset + int64(pg.Len())
+				continue
+			}
+			// The OpusTags page was lost, or the stream has none: this is
+			// audio, read on without tags.
+			l.TagsLost = true
+			d.stats.BadHeaders++
+			d.audioOff = d.pageOffset
+			d.problem(d.pageOffset, seq, "the OpusTags header is missing (its page was lost): no tags")
+		}
+		samples, err := checkPacket(p.Data, d.multi)
+		if err != nil {
+			d.stats.InvalidPackets++
+			d.problem(d.pageOffset, seq, "packet %d is not valid Opus: %v", l.Packets+1, err)
+		}
+		l.Packets++
+		l.PacketSamples += int64(samples)
+		d.queue(p.Data, qitem{granule: -1, samples: int32(samples), hole: p.Hole, invalid: err != nil})
 	}
-	d.page = nil
-}
-
-// bytes returns the bytes of a queued packet.
-func (d *Demuxer) bytes(it *qitem) []byte {
-	if it.inPage {
-		return d.page[it.off:it.end:it.end]
-	}
-	return d.qbuf[it.off:it.end:it.end]
+	return nil
 }

@@ -295,7 +295,7 @@ func (d *Demuxer) reposition(off int64) error {
 	d.pr = ogg.NewPageReader(d.rs)
 	d.base, d.prBytes = off, 0
 	d.ra.Reset()
-	d.qn, d.qi, d.bn = 0, 0, 0
+	d.qn, d.qi = 0, 0
 	d.hasPending, d.needTags = false, false
 	d.err, d.cut, d.unexpected, d.errSaid = nil, false, false, false
 	d.ended, d.nonBOS = false, true
@@ -310,7 +310,7 @@ func (d *Demuxer) reposition(off int64) error {
 func (d *Demuxer) skipTo(from int64) (int64, bool) {
 	for {
 		for d.qi >= d.qn {
-			d.qn, d.qi, d.bn = 0, 0, 0
+			d.qn, d.qi = 0, 0
 			if d.hasPending || d.err != nil {
 				return 0, false
 			}
