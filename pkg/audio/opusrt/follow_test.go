@@ -507,3 +507,44 @@ func TestFollowDriftHoldsFixedDelay(t *testing.T) {
 		}
 	}
 }
+
+// fifoPareto is a network of floor plus Lomax (shape 2.5) jitter of the
+// given mean, from a fixed seed, on a FIFO path (a packet never arrives
+// before the one sent before it), as opusrt simulate models it: a slow
+// packet holds up those behind it, which arrive at once with it.
+func fifoPareto(seed uint64, n int, floor, jitterMean time.Duration) func(int) time.Duration {
+	r := rand.New(rand.NewPCG(seed, 3))
+	d := make([]time.Duration, n)
+	var last time.Duration
+	for i := range n {
+		x := (math.Pow(1-r.Float64(), -1/2.5) - 1) * 1.5 // mean 1
+		send := time.Duration(i) * 20 * time.Millisecond
+		arr := max(send+floor+time.Duration(x*float64(jitterMean)), last)
+		d[i], last = arr-send, arr
+	}
+	return func(i int) time.Duration { return d[i] }
+}
+
+func TestFixedDelayHeldOnHeavyTail(t *testing.T) {
+	// A fixed delay is the delay above the network's minimum, held: heavy
+	// tailed jitter on a FIFO path (bursts of frames held up by a slow one)
+	// is no step and moves nothing. It used to: two spikes in a row passed
+	// for a route change, the schedule went up by most of a second and came
+	// down two seconds later, 0.7 s inserted and 0.3 s removed in two minutes.
+	n := int(2 * time.Minute / (20 * time.Millisecond))
+	for _, delay := range []time.Duration{20 * time.Millisecond, 100 * time.Millisecond} {
+		s := stream{
+			n:    n,
+			send: func(i int) time.Duration { return time.Duration(i) * 20 * time.Millisecond },
+			net:  fifoPareto(1, n, 40*time.Millisecond, 30*time.Millisecond),
+		}
+		o := playStream(t, s, opusrt.WithPlayoutDelay(delay))
+		ins, rem := o.stats.InsertedSamplesForDeceleration, o.stats.RemovedSamplesForAcceleration
+		_, hi := o.heldRange(0)
+		// Held at most the delay plus a frame: a first frame slow by less
+		// than a frame stays in the schedule.
+		if ins != 0 || rem != 0 || hi > delay+20*time.Millisecond {
+			t.Errorf("%v: %d samples inserted, %d removed, frames held up to %v; want none, none, at most %v", delay, ins, rem, hi, delay+20*time.Millisecond)
+		}
+	}
+}
