@@ -51,12 +51,13 @@ import (
 // a stationary network delivers in time). Drift and steps pass those
 // bounds and are followed.
 const (
-	leadMinUs    = 100_000
-	leadWindowUs = 1_500_000 // within the base transit's first window, before it can fall
-	riseMinUs    = 10_000    // a step up must exceed the target delay and this
-	insertWait   = 200 * time.Millisecond
-	removeWait   = 2 * time.Second
-	usPerSample  = 1_000_000 / 48_000.0
+	leadMinUs          = 100_000
+	leadWindowUs       = 1_500_000 // within the base transit's first window, before it can fall
+	riseMinUs          = 10_000    // a step up must exceed the target delay and this
+	adaptiveShrinkBand = 4         // adaptive shrinks when over by a frame and target/adaptiveShrinkBand
+	insertWait         = 200 * time.Millisecond
+	removeWait         = 2 * time.Second
+	usPerSample        = 1_000_000 / 48_000.0
 )
 
 // WithAdaptivePlayout makes a RealtimeBuffer set its delay from what it
@@ -68,7 +69,10 @@ const (
 // starting delay. The buffer grows its delay by handing out a concealment
 // slot (Stats.InsertedSamplesForDeceleration) and shrinks it by skipping a
 // frame (Stats.RemovedSamplesForAcceleration), preferring loss slots and
-// frames the encoder marked inactive, so speech is rarely cut. Frames that
+// frames the encoder marked inactive, so speech is rarely cut. It grows as
+// soon as it is short of the target, but shrinks only once the excess
+// passes a frame and a quarter of the target, so a network that changes
+// state does not cost a frame each way per change. Frames that
 // a sender pushes ahead of real time before playout starts (speech
 // synthesis paced ahead) are early, not excess: that lead is kept, and the
 // delay is measured above it (see the RealtimeBuffer doc). A negative
@@ -260,7 +264,19 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 	}
 	atPos := h.kind == EventFrame
 	quiet := !atPos || opus.IsInactive(headFrame) // a missing frame or an inactive one
-	if !f.adaptive {
+	if f.adaptive {
+		// Adaptive playout grows at once when short of its target (a
+		// deficit is late frames: the target is a quantile of the
+		// delays), but shrinks only once the excess passes a frame and a
+		// quarter of the target (NetEq too waits before it accelerates:
+		// decision_logic.cc). The base transit and the target step by
+		// tens of ms each time the network changes state (a bad spell's
+		// minimum lies above a good one's): following each step down
+		// removed a frame that the next step up inserted again.
+		if diff > 0 && diff < frameUs+target/adaptiveShrinkBand {
+			diff = 0
+		}
+	} else {
 		// A fixed delay plays every frame that arrives in time: it moves
 		// later when it is half a frame short, and earlier only when the
 		// excess is more than half the delay and the slowest arrival of

@@ -548,3 +548,38 @@ func TestFixedDelayHeldOnHeavyTail(t *testing.T) {
 		}
 	}
 }
+
+func TestAdaptiveHoldsThroughStateChanges(t *testing.T) {
+	// A network that changes state every 5 s, its floor 40 ms in the good
+	// state and 70 ms in the bad, with a long tail in the bad one: the
+	// base transit moves by 30 ms each time, well inside the delay that
+	// the bad state's tail sets. Following each move cost a frame inserted
+	// and a frame removed per change of state (70 and 56 in 5 minutes);
+	// within its band adaptive playout holds its delay.
+	n := int(5 * time.Minute / (20 * time.Millisecond))
+	r := rand.New(rand.NewPCG(12, 1))
+	d := make([]time.Duration, n)
+	var last time.Duration
+	for i := range n {
+		ms := 40 + r.ExpFloat64()*5
+		if (i/250)%2 == 1 {
+			ms = 70 + r.ExpFloat64()*60
+		}
+		send := time.Duration(i) * 20 * time.Millisecond
+		arr := max(send+time.Duration(ms*float64(time.Millisecond)), last) // FIFO
+		d[i], last = arr-send, arr
+	}
+	s := stream{
+		n:    n,
+		send: func(i int) time.Duration { return time.Duration(i) * 20 * time.Millisecond },
+		net:  func(i int) time.Duration { return d[i] },
+	}
+	o := playStream(t, s, opusrt.WithAdaptivePlayout(0, 2*time.Second))
+	ins, rem := o.stats.InsertedSamplesForDeceleration/960, o.stats.RemovedSamplesForAcceleration/960
+	if ins+rem > 30 {
+		t.Errorf("%d frames inserted and %d removed over 60 changes of state, want at most 30 in all", ins, rem)
+	}
+	if late := len(o.lateAt); late > n/50 {
+		t.Errorf("%d of %d frames late, want at most 2 %%", late, n)
+	}
+}
