@@ -27,6 +27,11 @@ type stream struct {
 	n    int
 	send func(i int) time.Duration
 	net  func(i int) time.Duration
+	// frame and stamp, when set, make frame i and its stamp in ms (from
+	// 1,000,000) instead of 20 ms speech; frame i must carry i in bytes
+	// 2–4 (speechIndex).
+	frame func(i int) opusrt.Frame
+	stamp func(i int) int64
 }
 
 // outcome is what a stream's playout came to.
@@ -74,7 +79,11 @@ func playStream(t *testing.T, s stream, opts ...opusrt.RealtimeOption) outcome {
 			next++
 			clk.Set(t0.Add(a.at))
 			arrivedAt[a.i] = a.at
-			_, err := rtb.Write(opusrt.ToStamped(speech(a.i), opusrt.EpochMillis(1_000_000+20*a.i)))
+			f, st := speech(a.i), int64(20*a.i)
+			if s.frame != nil {
+				f, st = s.frame(a.i), s.stamp(a.i)
+			}
+			_, err := rtb.Write(opusrt.ToStamped(f, opusrt.EpochMillis(1_000_000+st)))
 			if errors.Is(err, opusrt.ErrDisorderedPacket) {
 				out.lateAt = append(out.lateAt, a.at)
 			} else if err != nil {
