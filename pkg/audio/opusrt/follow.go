@@ -64,9 +64,9 @@ const (
 // measures (RealtimeFrom only): a high quantile (99 %) of the arrival
 // delays above the fastest recent arrival, over a histogram that forgets
 // (about 28 s of 20 ms frames), as libwebrtc NetEq's delay manager does (a
-// burst of arrivals counts once: see delayHistogram); rounded
-// up to whole frames and clamped to [min, max]. WithPlayoutDelay is then the
-// starting delay. The buffer grows its delay by handing out a concealment
+// burst of arrivals counts once: see delayHistogram); rounded up to whole
+// frames (of 20 ms at most) and clamped to [min, max]. WithPlayoutDelay is
+// then the starting delay. The buffer grows its delay by handing out a concealment
 // slot (Stats.InsertedSamplesForDeceleration) and shrinks it by skipping a
 // frame (Stats.RemovedSamplesForAcceleration), preferring loss slots and
 // frames the encoder marked inactive, so speech is rarely cut. It grows as
@@ -160,7 +160,11 @@ func (f *follower) targetUs(frameUs int64) (target, unclamped int64) {
 		return min(max(f.delayUs, f.minUs), f.maxUs), f.delayUs
 	}
 	if frameUs > 0 {
-		t = max(1, (t+frameUs-1)/frameUs) * frameUs // whole frames, rounded up
+		// Whole frames, rounded up, but of 20 ms at most: the schedule
+		// moves in whole frames anyway, and a 120 ms packet's frame would
+		// put 20 ms of jitter 120 ms above the base.
+		g := min(frameUs, defaultFrameUs)
+		t = max(1, (t+g-1)/g) * g
 	}
 	return min(max(t, f.minUs), f.maxUs), t
 }
