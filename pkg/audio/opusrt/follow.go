@@ -262,12 +262,6 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 		f.pendingSince = time.Time{}
 		return Event{}, false, false // the common case: where it should be
 	}
-	h := b.headLocked()
-	if h.kind == EventDiscontinuity {
-		return Event{}, false, false
-	}
-	atPos := h.kind == EventFrame
-	quiet := !atPos || opus.IsInactive(headFrame) // a missing frame or an inactive one
 	if f.adaptive {
 		// Adaptive playout grows at once when short of its target (a
 		// deficit is late frames: the target is a quantile of the
@@ -295,6 +289,16 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 			diff = max(0, min(diff, slack))
 		}
 	}
+	if diff >= 0 && diff < frameUs {
+		f.pendingSince = time.Time{}
+		return Event{}, false, false // within the bounds: nothing to do
+	}
+	h := b.headLocked()
+	if h.kind == EventDiscontinuity {
+		return Event{}, false, false
+	}
+	atPos := h.kind == EventFrame
+	quiet := !atPos || opus.IsInactive(headFrame) // a missing frame or an inactive one
 
 	switch {
 	case diff < 0:
