@@ -68,7 +68,7 @@ func run(w io.Writer, n int, dir string, minDelay, maxDelay time.Duration) error
 		}
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "trace\tadaptive: damage %%\tlate\tins\trem\tlat mean\tp95\t\tbest fixed\tdamage %%\tlat mean\tp95\t\tfixed ≤ adaptive's damage\tlat mean\t\n")
+	fmt.Fprintf(tw, "trace\tadaptive: damage %%\tlate after 1 min %%\tlate\tins\trem\tlat mean\tp95\t\tbest fixed\tdamage %%\tlat mean\tp95\t\tfixed ≤ adaptive's damage\tlat mean\t\n")
 	for _, tr := range traces.All(n) {
 		if dir != "" {
 			if err := writeTrace(filepath.Join(dir, tr.Name+".trace"), tr); err != nil {
@@ -91,8 +91,8 @@ func run(w io.Writer, n int, dir string, minDelay, maxDelay time.Duration) error
 		if match != nil {
 			matchCol = fmt.Sprintf("%v\t%.0f ms", matchDelay, match.latMean)
 		}
-		fmt.Fprintf(tw, "%s\t%.2f\t%d\t%d\t%d\t%.0f ms\t%.0f ms\t\t%v\t%.2f\t%.0f ms\t%.0f ms\t\t%s\t\n",
-			tr.Name, ad.damage(), ad.late, ad.inserted, ad.removed, ad.latMean, ad.latP95,
+		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t%d\t%d\t%d\t%.0f ms\t%.0f ms\t\t%v\t%.2f\t%.0f ms\t%.0f ms\t\t%s\t\n",
+			tr.Name, ad.damage(), ad.late1m, ad.late, ad.inserted, ad.removed, ad.latMean, ad.latP95,
 			bestDelay, best.damage(), best.latMean, best.latP95, matchCol)
 	}
 	return tw.Flush()
@@ -114,6 +114,7 @@ func writeTrace(path string, tr traces.Trace) error {
 type result struct {
 	sent, late, inserted, removed int
 	latMean, latP95               float64 // ms
+	late1m                        float64 // % of the packets sent after the first minute that were late
 }
 
 // damage is late + inserted + removed, in % of the packets sent.
@@ -158,6 +159,7 @@ func play(tr traces.Trace, opts ...opusrt.RealtimeOption) result {
 	slices.SortStableFunc(arrivals, func(a, b arrival) int { return int(a.at - b.at) })
 	stamped := make([]byte, 0, 32)
 	var lat []float64
+	lateAfter1m := 0
 	next, closed := 0, false
 	for {
 		due, ok := rtb.NextDue()
@@ -166,7 +168,10 @@ func play(tr traces.Trace, opts ...opusrt.RealtimeOption) result {
 			next++
 			clk.Set(t0.Add(a.at))
 			stamped = opusrt.AppendStamped(stamped[:0], frame(a.i), opusrt.EpochMillis(1_000_000+20*a.i))
-			rtb.Write(stamped) // late frames are counted in Stats
+			_, err := rtb.Write(stamped) // late frames are counted in Stats
+			if a.at >= time.Minute && errors.Is(err, opusrt.ErrDisorderedPacket) {
+				lateAfter1m++
+			}
 			continue
 		}
 		if next == len(arrivals) && !closed {
@@ -195,6 +200,7 @@ func play(tr traces.Trace, opts ...opusrt.RealtimeOption) result {
 		late:     int(s.PacketsLate),
 		inserted: int(s.InsertedSamplesForDeceleration / 960),
 		removed:  int(s.PacketsRemoved),
+		late1m:   100 * float64(lateAfter1m) / float64(max(1, len(tr.Delays)-int(time.Minute/traces.FrameDuration))),
 	}
 	if len(lat) > 0 {
 		sum := 0.0

@@ -54,6 +54,10 @@ func All(n int) []Trace {
 		Drift("drift-100ppm", n, -100),
 		Drift("drift+1000ppm", n, 1000),
 		Drift("drift-1000ppm", n, -1000),
+		// Drift under heavy-tailed jitter: the stationary pareto and a
+		// log-normal of mean 20 ms.
+		DriftJitter("drift+1000/pareto", n, 1000, "pareto jitter (scale 5 ms, shape 1.5, at most 400 ms)", pareto(5, 1.5, 400)),
+		DriftJitter("drift-1000/lognorm", n, -1000, "log-normal jitter of mean 20 ms", func(r *rand.Rand) float64 { return math.Min(math.Exp(r.NormFloat64()*0.8+2.68), 500) }),
 	}
 }
 
@@ -179,6 +183,12 @@ func Outages(n int) Trace {
 // clock and the sender's differ by ppm: positive, the sender runs fast
 // (its frames come ever sooner), negative slow.
 func Drift(name string, n int, ppm float64) Trace {
+	return DriftJitter(name, n, ppm, "exponential jitter of mean 5 ms", func(r *rand.Rand) float64 { return r.ExpFloat64() * 5 })
+}
+
+// DriftJitter is Drift with jitter drawn from draw (in ms, described by
+// jitter).
+func DriftJitter(name string, n int, ppm float64, jitter string, draw func(*rand.Rand) float64) Trace {
 	r := rand.New(rand.NewPCG(14, uint64(int64(ppm)+10000)))
 	d := make([]float64, n)
 	start := 0.0
@@ -188,9 +198,9 @@ func Drift(name string, n int, ppm float64) Trace {
 	}
 	for i := range d {
 		elapsedMs := float64(i) * float64(FrameDuration/time.Millisecond)
-		d[i] = base + start - ppm*1e-6*elapsedMs + r.ExpFloat64()*5
+		d[i] = base + start - ppm*1e-6*elapsedMs + draw(r)
 	}
-	return Trace{Name: name, About: fmt.Sprintf("sender's clock %+g ppm", ppm), Delays: fifo(d)}
+	return Trace{Name: name, About: fmt.Sprintf("sender's clock %+g ppm, %s", ppm, jitter), Delays: fifo(d)}
 }
 
 // Write writes t in the trace format, with its name and description as

@@ -51,24 +51,28 @@ import (
 // a stationary network delivers in time). Drift and steps pass those
 // bounds and are followed.
 const (
-	leadMinUs    = 100_000
-	leadWindowUs = 1_500_000 // within the base transit's first window, before it can fall
-	riseMinUs    = 10_000    // a step up must exceed the target delay and this
-	insertWait   = 200 * time.Millisecond
-	removeWait   = 2 * time.Second
-	usPerSample  = 1_000_000 / 48_000.0
+	leadMinUs          = 100_000
+	leadWindowUs       = 1_500_000 // within the base transit's first window, before it can fall
+	riseMinUs          = 10_000    // a step up must exceed the target delay and this
+	adaptiveShrinkBand = 4         // adaptive shrinks when over by a frame and target/adaptiveShrinkBand
+	insertWait         = 200 * time.Millisecond
+	removeWait         = 2 * time.Second
+	usPerSample        = 1_000_000 / 48_000.0
 )
 
 // WithAdaptivePlayout makes a RealtimeBuffer set its delay from what it
 // measures (RealtimeFrom only): a high quantile (99 %) of the arrival
 // delays above the fastest recent arrival, over a histogram that forgets
 // (about 28 s of 20 ms frames), as libwebrtc NetEq's delay manager does (a
-// burst of arrivals counts once: see delayHistogram); rounded
-// up to whole frames and clamped to [min, max]. WithPlayoutDelay is then the
-// starting delay. The buffer grows its delay by handing out a concealment
+// burst of arrivals counts once: see delayHistogram); rounded up to whole
+// frames (of 20 ms at most) and clamped to [min, max]. WithPlayoutDelay is
+// then the starting delay. The buffer grows its delay by handing out a concealment
 // slot (Stats.InsertedSamplesForDeceleration) and shrinks it by skipping a
 // frame (Stats.RemovedSamplesForAcceleration), preferring loss slots and
-// frames the encoder marked inactive, so speech is rarely cut. Frames that
+// frames the encoder marked inactive, so speech is rarely cut. It grows as
+// soon as it is short of the target, but shrinks only once the excess
+// passes a frame and a quarter of the target, so a network that changes
+// state does not cost a frame each way per change. Frames that
 // a sender pushes ahead of real time before playout starts (speech
 // synthesis paced ahead) are early, not excess: that lead is kept, and the
 // delay is measured above it (see the RealtimeBuffer doc). A negative
@@ -156,7 +160,11 @@ func (f *follower) targetUs(frameUs int64) (target, unclamped int64) {
 		return min(max(f.delayUs, f.minUs), f.maxUs), f.delayUs
 	}
 	if frameUs > 0 {
-		t = max(1, (t+frameUs-1)/frameUs) * frameUs // whole frames, rounded up
+		// Whole frames, rounded up, but of 20 ms at most: the schedule
+		// moves in whole frames anyway, and a 120 ms packet's frame would
+		// put 20 ms of jitter 120 ms above the base.
+		g := min(frameUs, defaultFrameUs)
+		t = max(1, (t+g-1)/g) * g
 	}
 	return min(max(t, f.minUs), f.maxUs), t
 }
@@ -254,13 +262,19 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 		f.pendingSince = time.Time{}
 		return Event{}, false, false // the common case: where it should be
 	}
-	h := b.headLocked()
-	if h.kind == EventDiscontinuity {
-		return Event{}, false, false
-	}
-	atPos := h.kind == EventFrame
-	quiet := !atPos || opus.IsInactive(headFrame) // a missing frame or an inactive one
-	if !f.adaptive {
+	if f.adaptive {
+		// Adaptive playout grows at once when short of its target (a
+		// deficit is late frames: the target is a quantile of the
+		// delays), but shrinks only once the excess passes a frame and a
+		// quarter of the target (NetEq too waits before it accelerates:
+		// decision_logic.cc). The base transit and the target step by
+		// tens of ms each time the network changes state (a bad spell's
+		// minimum lies above a good one's): following each step down
+		// removed a frame that the next step up inserted again.
+		if diff > 0 && diff < frameUs+target/adaptiveShrinkBand {
+			diff = 0
+		}
+	} else {
 		// A fixed delay plays every frame that arrives in time: it moves
 		// later when it is half a frame short, and earlier only when the
 		// excess is more than half the delay and the slowest arrival of
@@ -275,6 +289,16 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 			diff = max(0, min(diff, slack))
 		}
 	}
+	if diff >= 0 && diff < frameUs {
+		f.pendingSince = time.Time{}
+		return Event{}, false, false // within the bounds: nothing to do
+	}
+	h := b.headLocked()
+	if h.kind == EventDiscontinuity {
+		return Event{}, false, false
+	}
+	atPos := h.kind == EventFrame
+	quiet := !atPos || opus.IsInactive(headFrame) // a missing frame or an inactive one
 
 	switch {
 	case diff < 0:

@@ -27,6 +27,11 @@ type stream struct {
 	n    int
 	send func(i int) time.Duration
 	net  func(i int) time.Duration
+	// frame and stamp, when set, make frame i and its stamp in ms (from
+	// 1,000,000) instead of 20 ms speech; frame i must carry i in bytes
+	// 2–4 (speechIndex).
+	frame func(i int) opusrt.Frame
+	stamp func(i int) int64
 }
 
 // outcome is what a stream's playout came to.
@@ -74,7 +79,11 @@ func playStream(t *testing.T, s stream, opts ...opusrt.RealtimeOption) outcome {
 			next++
 			clk.Set(t0.Add(a.at))
 			arrivedAt[a.i] = a.at
-			_, err := rtb.Write(opusrt.ToStamped(speech(a.i), opusrt.EpochMillis(1_000_000+20*a.i)))
+			f, st := speech(a.i), int64(20*a.i)
+			if s.frame != nil {
+				f, st = s.frame(a.i), s.stamp(a.i)
+			}
+			_, err := rtb.Write(opusrt.ToStamped(f, opusrt.EpochMillis(1_000_000+st)))
 			if errors.Is(err, opusrt.ErrDisorderedPacket) {
 				out.lateAt = append(out.lateAt, a.at)
 			} else if err != nil {
@@ -505,5 +514,81 @@ func TestFollowDriftHoldsFixedDelay(t *testing.T) {
 		if math.Abs(o.stats.SkewPPM-ppm) > 1 {
 			t.Errorf("%+g ppm: skew estimated %.2f", ppm, o.stats.SkewPPM)
 		}
+	}
+}
+
+// fifoPareto is a network of floor plus Lomax (shape 2.5) jitter of the
+// given mean, from a fixed seed, on a FIFO path (a packet never arrives
+// before the one sent before it), as opusrt simulate models it: a slow
+// packet holds up those behind it, which arrive at once with it.
+func fifoPareto(seed uint64, n int, floor, jitterMean time.Duration) func(int) time.Duration {
+	r := rand.New(rand.NewPCG(seed, 3))
+	d := make([]time.Duration, n)
+	var last time.Duration
+	for i := range n {
+		x := (math.Pow(1-r.Float64(), -1/2.5) - 1) * 1.5 // mean 1
+		send := time.Duration(i) * 20 * time.Millisecond
+		arr := max(send+floor+time.Duration(x*float64(jitterMean)), last)
+		d[i], last = arr-send, arr
+	}
+	return func(i int) time.Duration { return d[i] }
+}
+
+func TestFixedDelayHeldOnHeavyTail(t *testing.T) {
+	// A fixed delay is the delay above the network's minimum, held: heavy
+	// tailed jitter on a FIFO path (bursts of frames held up by a slow one)
+	// is no step and moves nothing. It used to: two spikes in a row passed
+	// for a route change, the schedule went up by most of a second and came
+	// down two seconds later, 0.7 s inserted and 0.3 s removed in two minutes.
+	n := int(2 * time.Minute / (20 * time.Millisecond))
+	for _, delay := range []time.Duration{20 * time.Millisecond, 100 * time.Millisecond} {
+		s := stream{
+			n:    n,
+			send: func(i int) time.Duration { return time.Duration(i) * 20 * time.Millisecond },
+			net:  fifoPareto(1, n, 40*time.Millisecond, 30*time.Millisecond),
+		}
+		o := playStream(t, s, opusrt.WithPlayoutDelay(delay))
+		ins, rem := o.stats.InsertedSamplesForDeceleration, o.stats.RemovedSamplesForAcceleration
+		_, hi := o.heldRange(0)
+		// Held at most the delay plus a frame: a first frame slow by less
+		// than a frame stays in the schedule.
+		if ins != 0 || rem != 0 || hi > delay+20*time.Millisecond {
+			t.Errorf("%v: %d samples inserted, %d removed, frames held up to %v; want none, none, at most %v", delay, ins, rem, hi, delay+20*time.Millisecond)
+		}
+	}
+}
+
+func TestAdaptiveHoldsThroughStateChanges(t *testing.T) {
+	// A network that changes state every 5 s, its floor 40 ms in the good
+	// state and 70 ms in the bad, with a long tail in the bad one: the
+	// base transit moves by 30 ms each time, well inside the delay that
+	// the bad state's tail sets. Following each move cost a frame inserted
+	// and a frame removed per change of state (70 and 56 in 5 minutes);
+	// within its band adaptive playout holds its delay.
+	n := int(5 * time.Minute / (20 * time.Millisecond))
+	r := rand.New(rand.NewPCG(12, 1))
+	d := make([]time.Duration, n)
+	var last time.Duration
+	for i := range n {
+		ms := 40 + r.ExpFloat64()*5
+		if (i/250)%2 == 1 {
+			ms = 70 + r.ExpFloat64()*60
+		}
+		send := time.Duration(i) * 20 * time.Millisecond
+		arr := max(send+time.Duration(ms*float64(time.Millisecond)), last) // FIFO
+		d[i], last = arr-send, arr
+	}
+	s := stream{
+		n:    n,
+		send: func(i int) time.Duration { return time.Duration(i) * 20 * time.Millisecond },
+		net:  func(i int) time.Duration { return d[i] },
+	}
+	o := playStream(t, s, opusrt.WithAdaptivePlayout(0, 2*time.Second))
+	ins, rem := o.stats.InsertedSamplesForDeceleration/960, o.stats.RemovedSamplesForAcceleration/960
+	if ins+rem > 30 {
+		t.Errorf("%d frames inserted and %d removed over 60 changes of state, want at most 30 in all", ins, rem)
+	}
+	if late := len(o.lateAt); late > n/50 {
+		t.Errorf("%d of %d frames late, want at most 2 %%", late, n)
 	}
 }

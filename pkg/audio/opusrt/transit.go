@@ -22,7 +22,10 @@ import (
 //
 //   - up at once when riseRun consecutive arrivals, spanning riseSpanUs or
 //     more, all took more than riseUs above it and more than the slowest
-//     arrival of the window before them (a route change: frames are late
+//     arrival of the window before them, arrivals closer than riseGapUs
+//     counting as one (the frames a slow one held up on a FIFO path come
+//     out with it at once: one event of the network, and two spikes in a
+//     row are not a step) (a route change: frames are late
 //     until the schedule follows, so waiting out the window would lose
 //     them; but a stationary network, however jittery, does not put a run
 //     of arrivals above everything it delivered in the last window);
@@ -46,6 +49,7 @@ const (
 	transitBuckets   = 8       // buckets in the window: 2 s, NetEq's history
 	transitRiseRun   = 3       // consecutive slow arrivals that prove a step up
 	transitRiseSpan  = 40_000  // µs of arrival time they must span
+	transitRiseGapUs = 10_000  // µs apart they must be to count apart
 	skewPoints       = 32      // window minima kept for the skew: 64 s
 	skewMinPoints    = 4       // points before a skew is reported
 	transitMaxJumpUs = 3600 * 1_000_000
@@ -82,6 +86,7 @@ type transitTracker struct {
 	riseMinUs   int64
 	riseAboveUs int64 // what each arrival of the run must exceed
 	riseStartUs int64 // arrival time of the run's first
+	riseLastUs  int64 // arrival time of the run's last counted
 
 	points    [skewPoints]skewPoint
 	pointHead int // index of the oldest point
@@ -125,7 +130,10 @@ func (t *transitTracker) observe(arrivalUs, stampUs int64) {
 		if t.riseN == 0 {
 			t.riseStartUs = arrivalUs
 		}
-		t.riseN++
+		if t.riseN == 0 || arrivalUs-t.riseLastUs >= transitRiseGapUs {
+			t.riseN++ // a burst released at once counts as one arrival
+			t.riseLastUs = arrivalUs
+		}
 		t.riseMinUs = min(t.riseMinUs, transit)
 		if t.riseN >= transitRiseRun && arrivalUs-t.riseStartUs >= transitRiseSpan {
 			t.baseUs = t.riseMinUs

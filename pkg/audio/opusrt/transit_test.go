@@ -211,3 +211,33 @@ func BenchmarkTransitTrackerObserve(b *testing.B) {
 		tr.observe(us+30_000+int64(i%7)*1000, us)
 	}
 }
+
+func TestTransitTrackerIgnoresSpikeBursts(t *testing.T) {
+	// On a FIFO path a slow packet holds up the ones behind it, which then
+	// arrive at once with it, their transits falling a frame apart: one
+	// network event, not a run. Two such spikes 150 ms apart (822 ms, then
+	// 849 ms: the pair that moved the base by 722 ms on pareto jitter, and
+	// made a fixed delay insert and remove seconds of audio) are two
+	// arrivals, not the three that prove a step.
+	var tr transitTracker
+	tr.riseUs = 100_000
+	const floorUs = 40_000
+	var lastUs int64
+	arrivalSeries(30*1_000_000, 0, func(i int, sendUs int64) int64 {
+		if i < 0 {
+			return floorUs
+		}
+		d := int64(floorUs)
+		if i == 1000 || i == 1007 {
+			d += 800_000
+		}
+		arr := max(sendUs+d, lastUs) // FIFO: never before the one sent before
+		lastUs = arr
+		return arr - sendUs
+	}, func(a, s, _ int64) {
+		tr.observe(a, s)
+		if base, _ := tr.base(); base != floorUs {
+			t.Fatalf("at %d µs: base %d µs, want %d", a, base, floorUs)
+		}
+	})
+}
