@@ -15,6 +15,7 @@ import (
 func newCutCmd(e *env) *cobra.Command {
 	var start, end time.Duration
 	var out string
+	var serial uint32
 	c := &cobra.Command{
 		Use:   "cut FILE --start T [--end T] -o OUT",
 		Short: "Copy a part of an Ogg Opus file without decoding it",
@@ -27,7 +28,9 @@ end trimming so that a player outputs exactly the samples from --start to
 --end. Times are from the first sample a player outputs; in a chained FILE
 they count its links end to end (as opusfile does), and the part is cut
 within the link where --start lies. The header and tags of that link are
-kept. FILE must be a file cut can seek in (not "-").`,
+kept, and so is its serial number unless --serial sets another, so the same
+cut of the same file gives the same bytes. FILE must be a file cut can seek
+in (not "-").`,
 		Example: `  opusrt cut talk.opus --start 1m30s --end 1m45.5s -o quote.opus
   opusrt cut talk.opus --start 10s -o rest.opus`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -46,17 +49,23 @@ kept. FILE must be a file cut can seek in (not "-").`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cutFile(e, args[0], out, start, end)
+			var opts []opusrt.OggOption
+			if cmd.Flags().Changed("serial") {
+				opts = append(opts, opusrt.WithSerial(serial))
+			}
+			return cutFile(e, args[0], out, start, end, opts...)
 		},
 	}
 	c.Flags().DurationVar(&start, "start", 0, "where the part begins, from the start of the audio")
 	c.Flags().DurationVar(&end, "end", 0, "where the part ends (0: the end of the link --start lies in)")
 	c.Flags().StringVarP(&out, "output", "o", "", "the Ogg Opus file to write (\"-\" for stdout)")
+	c.Flags().Uint32Var(&serial, "serial", 0, "the Ogg stream serial number of OUT, decimal or 0x hex (default: the serial of the link cut from)")
 	return c
 }
 
 // cutFile writes the part [start, end) of the file name to out.
-func cutFile(e *env, name, out string, start, end time.Duration) error {
+// opts are the OggWriter's options (--serial).
+func cutFile(e *env, name, out string, start, end time.Duration, opts ...opusrt.OggOption) error {
 	f, err := os.Open(name)
 	if err != nil {
 		return fileError(name, err)
@@ -70,7 +79,7 @@ func cutFile(e *env, name, out string, start, end time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if err := cut(or, o, opus.DurationSamples(start), opus.DurationSamples(end)); err != nil {
+	if err := cut(or, o, opus.DurationSamples(start), opus.DurationSamples(end), opts...); err != nil {
 		o.Abort()
 		return fmt.Errorf("%s: %s", name, trimPrefix(err))
 	}
@@ -80,7 +89,8 @@ func cutFile(e *env, name, out string, start, end time.Duration) error {
 // cut copies from or to w the samples [start, end) of or, in 48 kHz
 // samples from the first one a player outputs (a chain's links end to
 // end), within the link where start lies; end 0 means to that link's end.
-func cut(or *opusrt.OggReader, w io.Writer, start, end int64) error {
+// The output keeps the link's serial number unless opts set another.
+func cut(or *opusrt.OggReader, w io.Writer, start, end int64, opts ...opusrt.OggOption) error {
 	or.Multistream(false)
 	discard, err := or.SeekSamples(start)
 	if err != nil {
@@ -91,7 +101,8 @@ func cut(or *opusrt.OggReader, w io.Writer, start, end int64) error {
 	}
 	h := or.Header
 	h.PreSkip = int(discard)
-	ow, err := opusrt.NewOggWriter(w, h.InputSampleRate)
+	opts = append([]opusrt.OggOption{opusrt.WithSerial(or.Link().Serial)}, opts...)
+	ow, err := opusrt.NewOggWriter(w, h.InputSampleRate, opts...)
 	if err != nil {
 		return err
 	}
