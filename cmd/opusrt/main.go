@@ -7,6 +7,7 @@
 //	opusrt simulate [IN.opus] [-o OUT.opus]     play a file through a simulated network
 //	opusrt send IN.opus --to HOST:PORT [--rtp]  stream a file over UDP (stamped frames or RTP) in real time
 //	opusrt recv --listen HOST:PORT -o OUT.opus  record a UDP stream (stamped or RTP) through a jitter buffer
+//	opusrt cut IN.opus --start T --end T -o OUT  copy a part of a file without decoding, by seeking
 //	opusrt completion bash|zsh|fish|powershell  shell completion
 //
 // With no input, simulate plays the embedded speech sample, so
@@ -21,8 +22,13 @@
 // The network options, shared by simulate and send: --loss (percent),
 // --burst (mean loss burst, Gilbert–Elliott), --delay, --jitter and
 // --jitter-dist (uniform, normal, pareto, lognormal), --reorder,
-// --duplicate (percent) and --seed. Run "opusrt help COMMAND" for each
-// command's flags and examples.
+// --duplicate (percent) and --seed; or --trace FILE, a recorded network
+// (one packet's one-way delay in ms, or "lost", per line), in their place.
+// The sender: --drift PPM (its stamp clock runs fast or slow) and
+// --duration D (the input sent again and again until D of audio). simulate
+// plays adaptively by default (--playout fixed for a fixed delay) and
+// --sweep compares fixed delays with adaptive playout. Run "opusrt help
+// COMMAND" for each command's flags and examples.
 //
 // Errors are one line on stderr, "opusrt: ...", and a non-zero exit status:
 // 1 for a failure, a damaged file found by info, or a recording with no

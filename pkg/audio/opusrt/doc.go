@@ -53,6 +53,19 @@
 // start a new timeline instead of being waited out or reported late. It
 // starts no goroutine; tests pass a manual clock (package fakeclock).
 //
+// The schedule follows the sender in every mode: from the fastest recent
+// arrivals (the minimum transit over a window) it estimates the sender's
+// clock skew and the network's delay steps, and keeps the playout delay
+// above them, moving one frame at a time: an inserted concealment slot
+// (EventInserted) to play later, a removed frame to play earlier, loss
+// slots and frames the encoder marked inactive (opus.IsInactive) first. A
+// fixed delay (WithPlayoutDelay, the default) is the delay above the
+// network's, held; WithAdaptivePlayout sets it from a high quantile of
+// the measured arrival delays, between a minimum and a maximum. A sender
+// ahead of real time from the start of a stream keeps its lead: early is
+// not excess. WithoutFollowing keeps the schedule of the first version,
+// fixed at the first arrival.
+//
 // A Player plays many RealtimeBuffers from a few goroutines on one
 // schedule, instead of one goroutine blocked in Frame per stream: the way to
 // carry thousands of live streams on one machine.
