@@ -183,8 +183,8 @@ func (f *follower) targetUs(frameUs int64) (target, unclamped int64) {
 }
 
 // observeLocked takes the arrival of a frame starting at startUs, written
-// at now, whatever became of it.
-func (r *RealtimeBuffer) observeLocked(now time.Time, startUs int64) {
+// at since after the Buffer's base (sinceLocked), whatever became of it.
+func (r *RealtimeBuffer) observeLocked(since time.Duration, startUs int64) {
 	b, f := r.buf, &r.follow
 	if f.epoch != b.timelineLocked() {
 		f.restart(b.timelineLocked())
@@ -192,7 +192,7 @@ func (r *RealtimeBuffer) observeLocked(now time.Time, startUs int64) {
 	if !r.sched.set || absDiff(startUs, r.sched.posUs) > b.resyncThresholdLocked() {
 		return // a stamp jump: its timeline is measured once it is taken
 	}
-	arrivalUs := b.sinceLocked(now).Microseconds()
+	arrivalUs := since.Microseconds()
 	transit := arrivalUs - startUs
 	if !f.seen {
 		f.seen, f.firstAtUs, f.firstUs, f.fastestUs = true, arrivalUs, transit, transit
@@ -220,7 +220,7 @@ func (r *RealtimeBuffer) restartFollowLocked() {
 	r.follow.restart(b.timelineLocked())
 	if h := b.headLocked(); h.kind == EventFrame {
 		if at, ok := b.arrivedLocked(h); ok {
-			r.observeLocked(at, h.startUs)
+			r.observeLocked(b.sinceLocked(at), h.startUs)
 		}
 	}
 }
