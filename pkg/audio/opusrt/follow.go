@@ -127,6 +127,14 @@ type follower struct {
 	leadUs    int64
 
 	pendingSince time.Time // when the schedule first wanted to move; zero: it does not
+
+	// The last target computed from the histogram, for its quantile's
+	// bucket and a frame duration: it is asked three times a frame and
+	// changes seldom, and rounding it to whole frames divides.
+	cached                          bool
+	cacheQi                         int
+	cacheFrameUs                    int64
+	cacheTargetUs, cacheUnclampedUs int64
 }
 
 func newFollower(cfg realtimeConfig) follower {
@@ -159,6 +167,10 @@ func (f *follower) targetUs(frameUs int64) (target, unclamped int64) {
 	if !ok {
 		return min(max(f.delayUs, f.minUs), f.maxUs), f.delayUs
 	}
+	if f.cached && f.cacheQi == f.hist.qi && f.cacheFrameUs == frameUs {
+		return f.cacheTargetUs, f.cacheUnclampedUs
+	}
+	f.cached, f.cacheQi, f.cacheFrameUs = true, f.hist.qi, frameUs
 	if frameUs > 0 {
 		// Whole frames, rounded up, but of 20 ms at most: the schedule
 		// moves in whole frames anyway, and a 120 ms packet's frame would
@@ -166,12 +178,13 @@ func (f *follower) targetUs(frameUs int64) (target, unclamped int64) {
 		g := min(frameUs, defaultFrameUs)
 		t = max(1, (t+g-1)/g) * g
 	}
-	return min(max(t, f.minUs), f.maxUs), t
+	f.cacheTargetUs, f.cacheUnclampedUs = min(max(t, f.minUs), f.maxUs), t
+	return f.cacheTargetUs, f.cacheUnclampedUs
 }
 
 // observeLocked takes the arrival of a frame starting at startUs, written
-// at now, whatever became of it.
-func (r *RealtimeBuffer) observeLocked(now time.Time, startUs int64) {
+// at since after the Buffer's base (sinceLocked), whatever became of it.
+func (r *RealtimeBuffer) observeLocked(since time.Duration, startUs int64) {
 	b, f := r.buf, &r.follow
 	if f.epoch != b.timelineLocked() {
 		f.restart(b.timelineLocked())
@@ -179,7 +192,7 @@ func (r *RealtimeBuffer) observeLocked(now time.Time, startUs int64) {
 	if !r.sched.set || absDiff(startUs, r.sched.posUs) > b.resyncThresholdLocked() {
 		return // a stamp jump: its timeline is measured once it is taken
 	}
-	arrivalUs := b.sinceLocked(now).Microseconds()
+	arrivalUs := since.Microseconds()
 	transit := arrivalUs - startUs
 	if !f.seen {
 		f.seen, f.firstAtUs, f.firstUs, f.fastestUs = true, arrivalUs, transit, transit
@@ -207,7 +220,7 @@ func (r *RealtimeBuffer) restartFollowLocked() {
 	r.follow.restart(b.timelineLocked())
 	if h := b.headLocked(); h.kind == EventFrame {
 		if at, ok := b.arrivedLocked(h); ok {
-			r.observeLocked(at, h.startUs)
+			r.observeLocked(b.sinceLocked(at), h.startUs)
 		}
 	}
 }

@@ -130,14 +130,15 @@ func (r *RealtimeBuffer) Write(stamped []byte) (int, error) {
 	if r.sched.set && !r.sched.playing && r.sched.timeline == b.timelineLocked() {
 		floor = r.positionAtLocked(now)
 	}
-	if err := b.appendLocked(frame, stamp, true, b.sinceLocked(now), floor); err != nil {
+	since := b.sinceLocked(now)
+	if err := b.appendLocked(frame, stamp, true, since, floor); err != nil {
 		if errors.Is(err, ErrDisorderedPacket) && r.sched.set {
-			r.observeLocked(now, int64(stamp)*usPerMilli) // a late frame says most about the network
+			r.observeLocked(since, int64(stamp)*usPerMilli) // a late frame says most about the network
 		}
 		return 0, err
 	}
 	after := r.planLocked(now)
-	r.observeLocked(now, int64(stamp)*usPerMilli)
+	r.observeLocked(since, int64(stamp)*usPerMilli)
 	if before.act == actWaitInput || (after.act != actWaitInput && after.due.Before(before.due)) {
 		// A new schedule, or a frame due earlier than the one waited for
 		// (sent first, arrived second): a waiting Frame must look again.

@@ -35,6 +35,7 @@ type delayHistogram struct {
 	q       [histBuckets]float64
 	scale   float64
 	updates int
+	settled bool // the forgetting factor has reached histForget, where it stays
 
 	// The quantile's bucket and the sum of q up to it, kept as samples
 	// come so that finding the quantile is a step or two, not a scan.
@@ -64,7 +65,13 @@ func (h *delayHistogram) observe(arrivalUs, relUs int64) {
 // update folds one sample's delay into the histogram (p ← f·p, then
 // 1 − f added to its bucket) and moves the quantile to where it now is.
 func (h *delayHistogram) update(delayUs int64) {
-	f := min(histForget, 1-float64(histStartWeight)/float64(h.updates+histStartWeight))
+	f := histForget
+	if !h.settled {
+		// The factor rises with every update until it reaches histForget:
+		// from then on the division need not be made.
+		f = min(histForget, 1-float64(histStartWeight)/float64(h.updates+histStartWeight))
+		h.settled = f == histForget
+	}
 	k := int(min(delayUs/histBucketUs, histBuckets-1))
 	h.updates++
 	if f == 0 {
