@@ -234,14 +234,7 @@ func (d *Demuxer) packets(pg *ogg.Page, seq int64, holeSaid bool) error {
 			d.audioOff = d.pageOffset
 			d.problem(d.pageOffset, seq, "the OpusTags header is missing (its page was lost): no tags")
 		}
-		samples, err := checkPacket(p.Data, d.multi)
-		if err != nil {
-			d.stats.InvalidPackets++
-			d.problem(d.pageOffset, seq, "packet %d is not valid Opus: %v", l.Packets+1, err)
-		}
-		l.Packets++
-		l.PacketSamples += int64(samples)
-		d.queue(p.Data, qitem{granule: -1, samples: int32(samples), hole: p.Hole, invalid: err != nil})
+		d.audioPacket(p, seq)
 	}
 	return nil
 }

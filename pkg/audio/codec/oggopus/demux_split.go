@@ -145,21 +145,27 @@ var frameSamples = func() (t [32]int32) {
 // takeRest takes p0, the first packet completed on pg, and the page's
 // other packets the way packets does.
 func (d *Demuxer) takeRest(p0 ogg.Packet, pg *ogg.Page, seq int64, holeSaid bool) {
-	l := &d.link
 	for p, ok := p0, true; ok; p, ok = d.ra.Packet() {
 		if p.Hole && !holeSaid {
 			d.problem(d.pageOffset, seq, "data missing before this page's packets (a packet was cut or dropped)")
 			holeSaid = true
 		}
-		samples, err := checkPacket(p.Data, d.multi)
-		if err != nil {
-			d.stats.InvalidPackets++
-			d.problem(d.pageOffset, seq, "packet %d is not valid Opus: %v", l.Packets+1, err)
-		}
-		l.Packets++
-		l.PacketSamples += int64(samples)
-		d.queue(p.Data, qitem{granule: -1, samples: int32(samples), hole: p.Hole, invalid: err != nil})
+		d.audioPacket(p, seq)
 	}
+}
+
+// audioPacket checks an audio packet the Reassembler gave for page seq,
+// counts it in the link and queues it.
+func (d *Demuxer) audioPacket(p ogg.Packet, seq int64) {
+	l := &d.link
+	samples, err := checkPacket(p.Data, d.multi)
+	if err != nil {
+		d.stats.InvalidPackets++
+		d.problem(d.pageOffset, seq, "packet %d is not valid Opus: %v", l.Packets+1, err)
+	}
+	l.Packets++
+	l.PacketSamples += int64(samples)
+	d.queue(p.Data, qitem{granule: -1, samples: int32(samples), hole: p.Hole, invalid: err != nil})
 }
 
 // queue adds a packet to the queue, its bytes copied into the slab.
