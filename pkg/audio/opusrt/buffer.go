@@ -392,19 +392,28 @@ func (b *Buffer) eventLocked(t took) Event {
 	return ev
 }
 
+// dropPassedLocked drops, as late, the held frames that start before the
+// read position (held but overlapping what was already played), and
+// reports whether a frame is left to take.
+func (b *Buffer) dropPassedLocked() bool {
+	for b.queue.len() > 0 {
+		e := b.queue.front()
+		if !b.hasPos || e.start >= b.posUs-toleranceUs {
+			return true
+		}
+		b.bufferedUs -= e.dur
+		b.queue.dropFront()
+		b.stats.PacketsLate++
+	}
+	return false
+}
+
 // takeLocked takes the next event; kind 0 when nothing is held. now, the
 // clock's time since base, is for the delay statistics; a negative now
 // leaves them alone.
 func (b *Buffer) takeLocked(now time.Duration) took {
-	for b.queue.len() > 0 {
+	if b.dropPassedLocked() {
 		e := b.queue.front()
-		if b.hasPos && e.start < b.posUs-toleranceUs {
-			// Held but overlapping what was already played.
-			b.bufferedUs -= e.dur
-			b.queue.dropFront()
-			b.stats.PacketsLate++
-			continue
-		}
 		if b.jumped {
 			// A resync back: the new timeline begins at the read position
 			// overflow set, or at its first frame.

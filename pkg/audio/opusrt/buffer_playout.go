@@ -26,14 +26,8 @@ func (b *Buffer) arrivedLocked(h head) (t time.Time, ok bool) {
 // headLocked returns what takeLocked would take next, dropping the held
 // frames that it would drop as late on the way.
 func (b *Buffer) headLocked() head {
-	for b.queue.len() > 0 {
+	if b.dropPassedLocked() {
 		e := b.queue.front()
-		if b.hasPos && e.start < b.posUs-toleranceUs {
-			b.bufferedUs -= e.dur
-			b.queue.dropFront()
-			b.stats.PacketsLate++
-			continue
-		}
 		h := head{kind: EventFrame, startUs: e.start, arrival: e.arrival}
 		switch {
 		case b.jumped:
