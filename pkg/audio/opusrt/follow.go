@@ -53,6 +53,7 @@ import (
 const (
 	leadMinUs          = 100_000
 	leadWindowUs       = 1_500_000 // within the base transit's first window, before it can fall
+	leadFallUs         = 1_000_000 // a fall of the base transit by more at once is a lead, not the network's
 	riseMinUs          = 10_000    // a step up must exceed the target delay and this
 	adaptiveShrinkBand = 4         // adaptive shrinks when over by a frame and target/adaptiveShrinkBand
 	insertWait         = 200 * time.Millisecond
@@ -206,9 +207,16 @@ func (r *RealtimeBuffer) observeLocked(since time.Duration, startUs int64) {
 	}
 	target, _ := f.targetUs(b.frameDurationLocked())
 	f.transit.riseUs = max(target, riseMinUs)
+	before, known := f.transit.base()
 	f.transit.observe(arrivalUs, startUs)
+	base, _ := f.transit.base()
+	if fall := before - base; known && fall > leadFallUs && fall <= transitMaxJumpUs {
+		// No network gets faster by seconds at once: our clock stepped
+		// back, or the sender jumped ahead. Its frames are early, not
+		// excess: they are held as a lead, not cut.
+		f.leadUs += fall
+	}
 	if f.hist != nil {
-		base, _ := f.transit.base()
 		f.hist.observe(arrivalUs, transit-base)
 	}
 }
