@@ -38,7 +38,10 @@ import (
 // difference is a first frame that was merely slow, and the schedule comes
 // down to the network's minimum as after a route change: after the base
 // transit's window, one frame at a time. Later falls of the transit are the
-// network's (or a fast clock's) and are followed. A sender that builds its
+// network's (or a fast clock's) and are followed, but for a fall of more
+// than leadFallUs at once: no network gets seconds faster, so that is our
+// clock stepping back or the sender jumping ahead, and it adds to the lead
+// (the frames are held). A sender that builds its
 // lead later in the stream cannot be told from a network that got faster,
 // and loses it (inactive frames first).
 //
