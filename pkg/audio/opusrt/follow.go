@@ -68,7 +68,9 @@ const (
 // measures (RealtimeFrom only): a high quantile (99 %) of the arrival
 // delays above the fastest recent arrival, over a histogram that forgets
 // (about 28 s of 20 ms frames), as libwebrtc NetEq's delay manager does (a
-// burst of arrivals counts once: see delayHistogram); rounded up to whole
+// burst of arrivals counts once: see delayHistogram), but no more than the
+// largest of the last 12 s, so that a network that calmed down is followed
+// down in seconds, not minutes; rounded up to whole
 // frames (of 20 ms at most) and clamped to [min, max]. WithPlayoutDelay is
 // then the starting delay. The buffer grows its delay by handing out a concealment
 // slot (Stats.InsertedSamplesForDeceleration) and shrinks it by skipping a
@@ -132,11 +134,11 @@ type follower struct {
 
 	pendingSince time.Time // when the schedule first wanted to move; zero: it does not
 
-	// The last target computed from the histogram, for its quantile's
-	// bucket and a frame duration: it is asked three times a frame and
+	// The last target computed from the histogram, for the histogram's
+	// target and a frame duration: it is asked three times a frame and
 	// changes seldom, and rounding it to whole frames divides.
 	cached                          bool
-	cacheQi                         int
+	cacheHistUs                     int64
 	cacheFrameUs                    int64
 	cacheTargetUs, cacheUnclampedUs int64
 }
@@ -171,10 +173,10 @@ func (f *follower) targetUs(frameUs int64) (target, unclamped int64) {
 	if !ok {
 		return min(max(f.delayUs, f.minUs), f.maxUs), f.delayUs
 	}
-	if f.cached && f.cacheQi == f.hist.qi && f.cacheFrameUs == frameUs {
+	if f.cached && f.cacheHistUs == t && f.cacheFrameUs == frameUs {
 		return f.cacheTargetUs, f.cacheUnclampedUs
 	}
-	f.cached, f.cacheQi, f.cacheFrameUs = true, f.hist.qi, frameUs
+	f.cached, f.cacheHistUs, f.cacheFrameUs = true, t, frameUs
 	if frameUs > 0 {
 		// Whole frames, rounded up, but of 20 ms at most: the schedule
 		// moves in whole frames anyway, and a 120 ms packet's frame would
