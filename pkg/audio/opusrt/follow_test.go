@@ -626,3 +626,19 @@ func TestAdaptiveHoldsThroughStateChanges(t *testing.T) {
 		t.Errorf("%d of %d frames late, want at most 2 %%", late, n)
 	}
 }
+
+func TestSkewNotGuessedFromSeconds(t *testing.T) {
+	// 12 s of jittery arrivals from a steady clock: too few windows for a
+	// slope (their minima wander by a jitter's worth), so no skew is
+	// reported, rather than tens of ppm of noise.
+	s := stream{
+		n:    600,
+		send: func(i int) time.Duration { return time.Duration(i) * 20 * time.Millisecond },
+		net:  jittery(21, 30*time.Millisecond, 60*time.Millisecond),
+	}
+	for _, opts := range [][]opusrt.RealtimeOption{nil, {opusrt.WithAdaptivePlayout(0, time.Second)}} {
+		if o := playStream(t, s, opts...); o.stats.SkewPPM != 0 {
+			t.Errorf("skew %.1f ppm after 12 s, want 0 (not yet estimated)", o.stats.SkewPPM)
+		}
+	}
+}
