@@ -49,6 +49,8 @@ func All(n int) []Trace {
 		Step("step-down", n, -100),
 		Spikes(n),
 		TwoState(n),
+		JitterSteps(n),
+		TwoStateSlow(n),
 		Outages(n),
 		Drift("drift+100ppm", n, 100),
 		Drift("drift-100ppm", n, -100),
@@ -158,6 +160,36 @@ func TwoState(n int) Trace {
 		}
 	}
 	return Trace{Name: "two-state", About: "bursty: good and bad states of 5 s on average", Delays: fifo(d)}
+}
+
+// JitterSteps alternates a minute of calm (exponential jitter of mean
+// 5 ms) and a minute of rough (mean 40 ms) on the same floor: a network
+// that changes slowly enough to be followed.
+func JitterSteps(n int) Trace {
+	r := rand.New(rand.NewPCG(15, 1))
+	d := make([]float64, n)
+	for i := range d {
+		mean := 5.0
+		if (i/3000)%2 == 1 {
+			mean = 40
+		}
+		d[i] = base + r.ExpFloat64()*mean
+	}
+	return Trace{Name: "jitter-steps", About: "a minute of calm jitter (mean 5 ms), a minute of rough (mean 40 ms), and again", Delays: fifo(d)}
+}
+
+// TwoStateSlow is TwoState's bad state (30 ms higher, jitter of mean
+// 60 ms) alternating with its good one every 30 s, without the loss.
+func TwoStateSlow(n int) Trace {
+	r := rand.New(rand.NewPCG(16, 1))
+	d := make([]float64, n)
+	for i := range d {
+		d[i] = base + r.ExpFloat64()*5
+		if (i/1500)%2 == 1 {
+			d[i] = base + 30 + r.ExpFloat64()*60
+		}
+	}
+	return Trace{Name: "two-state-30s", About: "good and bad states of 30 s each", Delays: fifo(d)}
 }
 
 // Outages is calm jitter with, every 20 s, an outage of 0.3–2 s whose

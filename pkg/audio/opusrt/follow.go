@@ -38,7 +38,10 @@ import (
 // difference is a first frame that was merely slow, and the schedule comes
 // down to the network's minimum as after a route change: after the base
 // transit's window, one frame at a time. Later falls of the transit are the
-// network's (or a fast clock's) and are followed. A sender that builds its
+// network's (or a fast clock's) and are followed, but for a fall of more
+// than leadFallUs at once: no network gets seconds faster, so that is our
+// clock stepping back or the sender jumping ahead, and it adds to the lead
+// (the frames are held). A sender that builds its
 // lead later in the stream cannot be told from a network that got faster,
 // and loses it (inactive frames first).
 //
@@ -53,6 +56,7 @@ import (
 const (
 	leadMinUs          = 100_000
 	leadWindowUs       = 1_500_000 // within the base transit's first window, before it can fall
+	leadFallUs         = 1_000_000 // a fall of the base transit by more at once is a lead, not the network's
 	riseMinUs          = 10_000    // a step up must exceed the target delay and this
 	adaptiveShrinkBand = 4         // adaptive shrinks when over by a frame and target/adaptiveShrinkBand
 	insertWait         = 200 * time.Millisecond
@@ -64,7 +68,9 @@ const (
 // measures (RealtimeFrom only): a high quantile (99 %) of the arrival
 // delays above the fastest recent arrival, over a histogram that forgets
 // (about 28 s of 20 ms frames), as libwebrtc NetEq's delay manager does (a
-// burst of arrivals counts once: see delayHistogram); rounded up to whole
+// burst of arrivals counts once: see delayHistogram), but no more than the
+// largest of the last 12 s, so that a network that calmed down is followed
+// down in seconds, not minutes; rounded up to whole
 // frames (of 20 ms at most) and clamped to [min, max]. WithPlayoutDelay is
 // then the starting delay. The buffer grows its delay by handing out a concealment
 // slot (Stats.InsertedSamplesForDeceleration) and shrinks it by skipping a
@@ -128,11 +134,11 @@ type follower struct {
 
 	pendingSince time.Time // when the schedule first wanted to move; zero: it does not
 
-	// The last target computed from the histogram, for its quantile's
-	// bucket and a frame duration: it is asked three times a frame and
+	// The last target computed from the histogram, for the histogram's
+	// target and a frame duration: it is asked three times a frame and
 	// changes seldom, and rounding it to whole frames divides.
 	cached                          bool
-	cacheQi                         int
+	cacheHistUs                     int64
 	cacheFrameUs                    int64
 	cacheTargetUs, cacheUnclampedUs int64
 }
@@ -167,10 +173,10 @@ func (f *follower) targetUs(frameUs int64) (target, unclamped int64) {
 	if !ok {
 		return min(max(f.delayUs, f.minUs), f.maxUs), f.delayUs
 	}
-	if f.cached && f.cacheQi == f.hist.qi && f.cacheFrameUs == frameUs {
+	if f.cached && f.cacheHistUs == t && f.cacheFrameUs == frameUs {
 		return f.cacheTargetUs, f.cacheUnclampedUs
 	}
-	f.cached, f.cacheQi, f.cacheFrameUs = true, f.hist.qi, frameUs
+	f.cached, f.cacheHistUs, f.cacheFrameUs = true, t, frameUs
 	if frameUs > 0 {
 		// Whole frames, rounded up, but of 20 ms at most: the schedule
 		// moves in whole frames anyway, and a 120 ms packet's frame would
@@ -206,9 +212,16 @@ func (r *RealtimeBuffer) observeLocked(since time.Duration, startUs int64) {
 	}
 	target, _ := f.targetUs(b.frameDurationLocked())
 	f.transit.riseUs = max(target, riseMinUs)
+	before, known := f.transit.base()
 	f.transit.observe(arrivalUs, startUs)
+	base, _ := f.transit.base()
+	if fall := before - base; known && fall > leadFallUs && fall <= transitMaxJumpUs {
+		// No network gets faster by seconds at once: our clock stepped
+		// back, or the sender jumped ahead. Its frames are early, not
+		// excess: they are held as a lead, not cut.
+		f.leadUs += fall
+	}
 	if f.hist != nil {
-		base, _ := f.transit.base()
 		f.hist.observe(arrivalUs, transit-base)
 	}
 }

@@ -115,10 +115,18 @@ func TestFollowStampJumps(t *testing.T) {
 // Our clock jumps 20 s into a stream (a suspend, an NTP step): back 5 s,
 // forward 3 s. Back: nothing lost. Forward: the frames in flight are late
 // (their slots passed), then it plays on; the schedule follows as after a
-// step, by inserting.
+// step, by inserting. Back is not a network that got 5 s faster: the
+// frames are held, not cut. (A step back of 2 s was cut, 2 s of audio
+// removed, at a fixed delay and adaptively; 5 s escaped only because its
+// frames lay beyond the resync threshold from the playout position.)
 func TestFollowClockJumps(t *testing.T) {
 	for _, ad := range []bool{false, true} {
-		for _, jump := range []time.Duration{-5 * time.Second, 3 * time.Second} {
+		for _, c := range []struct{ jump, net time.Duration }{
+			{-5 * time.Second, 40 * time.Millisecond}, {3 * time.Second, 40 * time.Millisecond},
+			{-5 * time.Second, 25 * time.Millisecond}, {-5 * time.Second, 60 * time.Millisecond},
+			{-2 * time.Second, 40 * time.Millisecond},
+		} {
+			jump := c.jump
 			clk := fakeclock.New(t0)
 			opts := []opusrt.RealtimeOption{opusrt.WithClock(clk)}
 			if ad {
@@ -132,7 +140,7 @@ func TestFollowClockJumps(t *testing.T) {
 				if i == 1000 {
 					off = jump
 				}
-				at := t0.Add(off + time.Duration(i)*20*time.Millisecond + 40*time.Millisecond)
+				at := t0.Add(off + time.Duration(i)*20*time.Millisecond + c.net)
 				if !at.Before(clk.Now()) {
 					evs = append(evs, playUntil(t, rtb, clk, clk.Now(), at)...)
 				}
@@ -150,7 +158,7 @@ func TestFollowClockJumps(t *testing.T) {
 				maxLate = int(jump/(20*time.Millisecond)) + 2
 			}
 			if late > maxLate || frames+late+int(s.PacketsRemoved) != 3000 || s.PacketsRemoved > 3 || s.Resyncs != 0 {
-				t.Errorf("adaptive %v, clock %+v: %d frames played, %d late; %+v", ad, jump, frames, late, s)
+				t.Errorf("adaptive %v, clock %+v, network %v: %d frames played, %d late; %+v", ad, jump, c.net, frames, late, s)
 			}
 		}
 	}

@@ -407,6 +407,40 @@ func TestAdaptiveTargetFollowsJitter(t *testing.T) {
 	}
 }
 
+func TestAdaptiveFollowsTheJitterDown(t *testing.T) {
+	// A minute of jitter up to 200 ms, then a calm one: within the calm
+	// minute's first 20 s the frames are held what the calm needs, not what
+	// the histogram remembers of the jitter (it would for two minutes).
+	const n = 6000 // 120 s
+	r := rand.New(rand.NewPCG(5, 5))
+	s := stream{
+		n:    n,
+		send: func(i int) time.Duration { return time.Duration(i) * 20 * time.Millisecond },
+		net: func(i int) time.Duration {
+			spread := 200 * time.Millisecond
+			if i >= n/2 {
+				spread = 10 * time.Millisecond
+			}
+			return 30*time.Millisecond + time.Duration(r.Int64N(int64(spread)))
+		},
+	}
+	o := playStream(t, s, opusrt.WithAdaptivePlayout(0, time.Second))
+	var calm []time.Duration
+	for k, at := range o.playedAt {
+		if at > 80*time.Second {
+			calm = append(calm, o.held[k])
+		}
+	}
+	// The calm needs 10 ms, rounded to a frame, plus up to a frame of
+	// slack: held about 40 ms (it was 223 ms before the 12 s window).
+	if m := mean(calm); m > 50*time.Millisecond {
+		t.Errorf("from 20 s into the calm: frames held %v on average, want ≤ 50ms", m)
+	}
+	if late := o.lateAfter(61 * time.Second); late > 0 {
+		t.Errorf("%d late frames in the calm", late)
+	}
+}
+
 func mean(d []time.Duration) time.Duration {
 	if len(d) == 0 {
 		return 0
@@ -590,5 +624,21 @@ func TestAdaptiveHoldsThroughStateChanges(t *testing.T) {
 	}
 	if late := len(o.lateAt); late > n/50 {
 		t.Errorf("%d of %d frames late, want at most 2 %%", late, n)
+	}
+}
+
+func TestSkewNotGuessedFromSeconds(t *testing.T) {
+	// 12 s of jittery arrivals from a steady clock: too few windows for a
+	// slope (their minima wander by a jitter's worth), so no skew is
+	// reported, rather than tens of ppm of noise.
+	s := stream{
+		n:    600,
+		send: func(i int) time.Duration { return time.Duration(i) * 20 * time.Millisecond },
+		net:  jittery(21, 30*time.Millisecond, 60*time.Millisecond),
+	}
+	for _, opts := range [][]opusrt.RealtimeOption{nil, {opusrt.WithAdaptivePlayout(0, time.Second)}} {
+		if o := playStream(t, s, opts...); o.stats.SkewPPM != 0 {
+			t.Errorf("skew %.1f ppm after 12 s, want 0 (not yet estimated)", o.stats.SkewPPM)
+		}
 	}
 }

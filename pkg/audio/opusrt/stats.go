@@ -116,7 +116,7 @@ type Stats struct {
 	// SkewPPM is how fast the sender's stamp clock runs against the
 	// buffer's clock, in parts per million, as a RealtimeBuffer estimates
 	// it from arrivals: positive when the sender's runs fast. It is 0 until
-	// about 8 s of arrivals were seen.
+	// about 16 s of arrivals were seen.
 	SkewPPM float64
 }
 

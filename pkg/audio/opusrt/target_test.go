@@ -3,6 +3,7 @@ package opusrt
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 func TestDelayHistogramQuantile(t *testing.T) {
@@ -79,6 +80,73 @@ func TestDelayHistogramForgets(t *testing.T) {
 	feed(100, 10_000)
 	if got, _ := h.target(); got != 205_000 {
 		t.Errorf("target %d µs 2 s after the delays fell, want 205000", got)
+	}
+}
+
+func TestDelayHistogramFollowsCalmWithinTheWindow(t *testing.T) {
+	// 60 s of 200 ms delays, then calm: the quantile would hold 205 ms for
+	// two minutes, but once the last 12 s of arrivals needed 10 ms, so
+	// does the target.
+	var h delayHistogram
+	at := int64(0)
+	feed := func(d time.Duration, rel int64) {
+		for end := at + d.Microseconds(); at < end; at += 20_000 {
+			h.observe(at, rel)
+		}
+	}
+	feed(60*time.Second, 200_000)
+	feed(11*time.Second, 10_000)
+	if got, _ := h.target(); got != 205_000 {
+		t.Errorf("target %d µs 11 s into the calm, want 205000 (the window still holds a 200 ms delay)", got)
+	}
+	feed(1100*time.Millisecond, 10_000)
+	if got, _ := h.target(); got != 15_000 {
+		t.Errorf("target %d µs 12.1 s into the calm, want 15000", got)
+	}
+	// One long delay again: the target covers it at once.
+	feed(20*time.Millisecond, 150_000)
+	if got, _ := h.target(); got != 155_000 {
+		t.Errorf("target %d µs after a 150 ms arrival, want 155000", got)
+	}
+	// An outage of a whole window says nothing of calm: after it the
+	// window starts again, and until it is full the quantile stands.
+	at += (20 * time.Second).Microseconds()
+	feed(2*time.Second, 10_000)
+	if got, want := h.target(); got != int64(h.qi+1)*histBucketUs || !want {
+		t.Errorf("target %d µs right after an outage, want the quantile's %d", got, int64(h.qi+1)*histBucketUs)
+	}
+	// Our clock stepping back, before the buffer's base: no panic, and a
+	// window that starts again.
+	h.observe(-5_000_000, 10_000)
+	h.observe(-4_000_000, 10_000)
+	if h.recentSpan > 2 {
+		t.Errorf("window of %d s after the clock stepped back, want it started again", h.recentSpan)
+	}
+}
+
+func TestDelayHistogramWindowLeavesStationaryAlone(t *testing.T) {
+	// A stationary network whose long delays (300 ms, 1.5 % of arrivals)
+	// are what the 99 % quantile covers: the largest of 12 s of arrivals
+	// is one of them nearly always, so the cap does not cut the target.
+	var h delayHistogram
+	r := rand.New(rand.NewPCG(3, 4))
+	capped, n := 0, 0
+	for i := range int64(200_000) { // 67 minutes
+		rel := r.Int64N(20_000)
+		if r.IntN(1000) < 15 {
+			rel = 300_000
+		}
+		h.observe(i*20_000, rel)
+		if i < 30_000 {
+			continue // the quantile settles first
+		}
+		n++
+		if got, _ := h.target(); got < int64(h.qi+1)*histBucketUs {
+			capped++
+		}
+	}
+	if capped*1000 > n {
+		t.Errorf("target capped below the quantile %d times in %d arrivals, want under 0.1 %%", capped, n)
 	}
 }
 

@@ -51,7 +51,7 @@ const (
 	transitRiseSpan  = 40_000  // µs of arrival time they must span
 	transitRiseGapUs = 10_000  // µs apart they must be to count apart
 	skewPoints       = 32      // window minima kept for the skew: 64 s
-	skewMinPoints    = 4       // points before a skew is reported
+	skewMinPoints    = 8       // points before a skew is reported: 16 s (8 s of jittery arrivals gave ±20 ppm on a steady clock)
 	transitMaxJumpUs = 3600 * 1_000_000
 )
 
