@@ -8,11 +8,13 @@
 // in mozilla/gecko-dev's third_party/libwebrtc):
 //
 //   - packet_arrival_history.cc: each arrival is kept with its send stamp
-//     for a window of 2 s of stamps (decision_logic.cc's
+//     for a window of 2 s of stamps behind the newest (decision_logic.cc's
 //     kPacketHistorySizeMs); a packet's relative delay is its transit
 //     (arrival − stamp) minus the least transit in the window, never
 //     below 0; the "max delay" is the greatest transit minus the least.
-//     No estimate is made until two packets have arrived.
+//     Reordered packets (older than the newest) are left out of both, and
+//     packets older than the window are not inserted at all. No estimate
+//     is made until two packets have arrived.
 //   - underrun_optimizer.cc and delay_manager.h's default Config: the
 //     relative delays are resampled, the greatest of each interval of
 //     500 ms (resample_interval_ms) going into a histogram of 100 buckets
@@ -284,6 +286,7 @@ type model struct {
 	hist         *histogram
 	arrivals     []sample // the arrival history, in arrival order
 	newest       int      // the greatest frame arrived
+	inOrder      int      // packets that arrived in order (each the newest so far)
 	resampling   bool     // the first update started the resample interval
 	resampleFrom float64  // start of the resample interval
 	start        float64  // the first arrival, ms
@@ -314,19 +317,25 @@ func (m *model) arrive(i int, at float64) {
 		}
 		m.nHeld++
 	}
-	// packet_arrival_history.cc: insert, drop what is older than the
-	// window of stamps before this one.
+	// packet_arrival_history.cc: a packet more than the window older
+	// than the newest is not inserted; a reordered one (not the newest)
+	// is kept out of the least and greatest transit, and does not update
+	// the underrun optimizer either; an in-order one drops what the window
+	// no longer covers.
 	sent := float64(i) * frameMs
-	reordered := len(m.arrivals) > 0 && i < m.newest
-	m.newest = max(m.newest, i)
+	if m.inOrder > 0 && (sent+historyWindowMs < float64(m.newest)*frameMs || i < m.newest) {
+		return
+	}
+	m.inOrder++
+	m.newest = i
 	m.arrivals = append(m.arrivals, sample{sent, at})
 	drop := 0
 	for drop < len(m.arrivals) && m.arrivals[drop].sent+historyWindowMs < sent {
 		drop++
 	}
 	m.arrivals = m.arrivals[drop:]
-	if len(m.arrivals) < 2 || reordered {
-		return
+	if m.inOrder < 2 {
+		return // no estimate before two packets
 	}
 	m.underrun(int(m.delay(sent, at)), at)
 }
