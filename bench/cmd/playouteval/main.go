@@ -302,7 +302,7 @@ func printTables(w io.Writer, rows []row) error {
 	if len(rows) > 0 {
 		rules = " (" + rows[0].NetEq.Rules + ")"
 	}
-	fmt.Fprintf(tw, "trace\tadaptive: cost10\tcost50\t\tbest fixed: cost10\tcost50\t\tNetEq model%s: damage %%\tlate %%\tins\trem\tlat mean\tp95\tcost10\tcost50\t\tconstant for cost10: D\tdamage %%\tlat\tcost10\t\tfor cost50: D\tdamage %%\tlat\tcost50\t\n", rules)
+	fmt.Fprintf(tw, "trace\tadaptive: cost10\tcost50\t\tbest fixed: cost10\tcost50\t\tNetEq model%s: damage %%\tlate %%\tins\trem\tlat mean\tp95\tcost10\tcost50\t\tconstant for cost10: D\tlate %%\tlat\tcost10\t\tfor cost50: D\tlate %%\tlat\tcost50\t\n", rules)
 	for _, r := range rows {
 		ad, nq, c10, c50 := r.Adaptive, r.NetEq, r.Const10, r.Const50
 		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t\t%.2f\t%.2f\t\t%.2f\t%.2f\t%d\t%d\t%.0f ms\t%.0f ms\t%.2f\t%.2f\t\t%.0f ms\t%.2f\t%.0f ms\t%.2f\t\t%.0f ms\t%.2f\t%.0f ms\t%.2f\t\n",

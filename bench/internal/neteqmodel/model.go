@@ -30,7 +30,9 @@
 //     operation not a concealment, the playout delay (the transit of the
 //     frame about to play, minus the least transit) is compared with the
 //     target: at or above target + max delay + 20 ms accelerate, four
-//     times that fast accelerate, below the target preemptive expand;
+//     times that fast accelerate (an ordinary accelerate that does not
+//     wait for the countdown below: NetEq's default, without
+//     enable_fast_accelerate), below the target preemptive expand;
 //     otherwise normal. Time stretching waits kMinTimescaleInterval (five
 //     10 ms calls) after the last stretch, and 60 ms after the start.
 //     With the next frame missing but a later one held, concealment goes
