@@ -48,7 +48,13 @@
 //     is smoothed by the filter (factor 251–254 in Q8 by target, less the
 //     audio a time stretch added or removed), and compared with low =
 //     max(3/4 target, target − 85 ms) and high = max(target, low + 20 ms);
-//     the target is at least one frame.
+//     the target is at least one frame. With the next frame missing and a
+//     later one held, concealment goes on while the gap is not covered,
+//     the filtered level is under the target and it has lasted less than
+//     100 ms (kMaxWaitForPacketMs, ShouldContinueExpand); the filter is
+//     updated after a concealment too, PostponeDecode looks at the span
+//     without the waiting time, and after more than 1 s of concealment
+//     (kReinitAfterExpandsMs) the next held frame plays.
 //
 // Mapped to frames: normal plays the next frame; accelerate removes it and
 // plays the one after (only when that one is held, as NetEq needs more
@@ -63,7 +69,8 @@
 // in NetEq's 10 ms ticks; the reorder optimizer is left out (a reordered
 // packet does not update the underrun optimizer, as when that optimizer
 // is on), and so are DTX, comfort noise, DTMF, the minimum and maximum
-// delay settings and the resets after long concealment; PostponeDecode's
+// delay settings and (but for the older rules' reinit) the resets after
+// long concealment; PostponeDecode's
 // "mute factor under one half" is taken as five concealment frames in a
 // row (expand.cc mutes faster from its third and seventh expand on; the
 // exact point depends on the signal).
@@ -138,6 +145,9 @@ type Result struct {
 	TargetMs int
 	// Events, when Config.Events is set, is every operation but Normal.
 	Events []Event
+	// PlayedAt, when Config.Events is set, is when each frame played,
+	// in ms since frame 0 was sent; -1 for a frame not played.
+	PlayedAt []float64
 }
 
 // Damage returns late + inserted + removed, in % of the frames sent.
@@ -151,28 +161,31 @@ func (r Result) Damage() float64 {
 // Config is a run's settings.
 type Config struct {
 	Rules Rules
-	// Events records every operation but Normal in Result.Events.
+	// Events records every operation but Normal in Result.Events, and
+	// when each frame played in Result.PlayedAt.
 	Events bool
 }
 
 // NetEq's constants, from the files named in the package doc.
 const (
-	frameMs             = float64(traces.FrameDuration) / 1e6
-	historyWindowMs     = 2000       // decision_logic.cc kPacketHistorySizeMs
-	startDelayMs        = 80         // delay_manager.cc kStartDelayMs
-	resampleIntervalMs  = 500        // delay_manager.h resample_interval_ms
-	bucketMs            = 20         // underrun_optimizer.cc kBucketSizeMs
-	buckets             = 100        // underrun_optimizer.cc kDelayBuckets
-	quantileQ30         = 1020054732 // 0.95 in Q30, truncated as NetEq's int conversion does
-	forgetFactorQ15     = 32210      // 0.983 in Q15, truncated
-	startForgetWeight   = 2.0
-	maxPacketsInBuffer  = 200
-	adjustGranularityMs = 20  // kDelayAdjustmentGranularityMs
-	targetWindowMs      = 100 // kTargetLevelWindowMs
-	postponeLevelPct    = 50  // kPostponeDecodingLevel
-	decelOffsetMs       = 85  // deceleration_target_level_offset_ms
-	timescaleWaitMs     = 60  // kMinTimescaleInterval (5) calls of 10 ms, from the call after the stretch
-	lowMuteExpands      = 5   // see the package doc
+	frameMs              = float64(traces.FrameDuration) / 1e6
+	historyWindowMs      = 2000       // decision_logic.cc kPacketHistorySizeMs
+	startDelayMs         = 80         // delay_manager.cc kStartDelayMs
+	resampleIntervalMs   = 500        // delay_manager.h resample_interval_ms
+	bucketMs             = 20         // underrun_optimizer.cc kBucketSizeMs
+	buckets              = 100        // underrun_optimizer.cc kDelayBuckets
+	quantileQ30          = 1020054732 // 0.95 in Q30, truncated as NetEq's int conversion does
+	forgetFactorQ15      = 32210      // 0.983 in Q15, truncated
+	startForgetWeight    = 2.0
+	maxPacketsInBuffer   = 200
+	adjustGranularityMs  = 20   // kDelayAdjustmentGranularityMs
+	targetWindowMs       = 100  // kTargetLevelWindowMs
+	postponeLevelPct     = 50   // kPostponeDecodingLevel
+	decelOffsetMs        = 85   // deceleration_target_level_offset_ms
+	timescaleWaitMs      = 60   // kMinTimescaleInterval (5) calls of 10 ms, from the call after the stretch
+	lowMuteExpands       = 5    // see the package doc
+	maxWaitForPacketMs   = 100  // kMaxWaitForPacketMs, older rules
+	reinitAfterExpandsMs = 1000 // kReinitAfterExpandsMs, older rules
 )
 
 // Run plays delays (one-way delay per packet in send order, in ms, or
@@ -210,6 +223,12 @@ func Run(delays []float64, cfg Config) Result {
 		m.held[i] = -1
 	}
 	var lat []float64
+	if cfg.Events {
+		res.PlayedAt = make([]float64, len(delays))
+		for i := range res.PlayedAt {
+			res.PlayedAt[i] = -1
+		}
+	}
 	start := arr[0].at
 	m.start, m.timescaleAt = start, start+timescaleWaitMs
 	m.last = Normal
@@ -237,6 +256,9 @@ func Run(delays []float64, cfg Config) Result {
 			}
 			m.take(f)
 			lat = append(lat, now-float64(f)*frameMs)
+			if cfg.Events {
+				res.PlayedAt[f] = now
+			}
 			res.Played++
 			m.next, m.expands = f+1, 0
 		case Expand:
@@ -419,8 +441,10 @@ func (m *model) take(f int) {
 // operation, and for Normal and Merge the frame to play.
 func (m *model) decide(now float64, first bool) (Op, int) {
 	target := m.targetLevel()
-	if m.last != Expand {
-		// FilterBufferLevel.
+	old := m.cfg.Rules == BufferLevel
+	if m.last != Expand || old {
+		// FilterBufferLevel (the older rules filter after a
+		// concealment too).
 		f := int64(254)
 		switch {
 		case target <= 20:
@@ -443,8 +467,15 @@ func (m *model) decide(now float64, first bool) (Op, int) {
 	if m.nHeld == 0 {
 		return Expand, -1 // NoPacket
 	}
-	wait := m.span(now, true)
-	if m.last == Expand && wait < float64(target*postponeLevelPct/100) && m.expands >= lowMuteExpands {
+	if old && m.last == Expand && float64(m.expands)*frameMs > reinitAfterExpandsMs {
+		// After a second of concealment the older rules reset the
+		// decoder and play what they hold.
+		return Merge, m.minHeld
+	}
+	// The held audio: with the newest packet's waiting time in the
+	// current rules, without in the older.
+	held := m.span(now, !old)
+	if m.last == Expand && held < float64(target*postponeLevelPct/100) && m.expands >= lowMuteExpands {
 		return Expand, -1 // PostponeDecode
 	}
 	if m.minHeld == m.next {
@@ -452,11 +483,21 @@ func (m *model) decide(now float64, first bool) (Op, int) {
 	}
 	// FuturePacketAvailable.
 	tooEarly := m.minHeld-m.next > m.expands
-	if tooEarly && wait <= float64(target+targetWindowMs/2) {
-		return Expand, -1
-	}
-	if m.minHeld-m.next != m.expands {
-		m.filteredQ8 = int64(wait * 256)
+	if old {
+		// ShouldContinueExpand: conceal on while the gap is not
+		// covered, for at most kMaxWaitForPacketMs, and while the
+		// filtered level is under the target.
+		if m.last == Expand && tooEarly && float64(m.expands)*frameMs < maxWaitForPacketMs &&
+			m.filteredQ8 < int64(target)*256 {
+			return Expand, -1
+		}
+	} else {
+		if tooEarly && held <= float64(target+targetWindowMs/2) {
+			return Expand, -1
+		}
+		if m.minHeld-m.next != m.expands {
+			m.filteredQ8 = int64(held * 256)
+		}
 	}
 	if m.last == Expand {
 		return Merge, m.minHeld

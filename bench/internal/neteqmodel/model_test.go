@@ -2,6 +2,7 @@ package neteqmodel
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/haivivi/giztoy/bench/internal/traces"
@@ -214,5 +215,52 @@ func TestHistogram(t *testing.T) {
 	// 3 has faded under 5 %: the quantile is back to 0.
 	if q := h.quantile(quantileQ30); q != 0 {
 		t.Errorf("quantile = %d", q)
+	}
+}
+
+func TestRandomTraces(t *testing.T) {
+	// Hostile traces: heavy reordering, bursts of loss, delays from 0 to
+	// 10 s, ties. The model ends; a frame plays only after it arrived and
+	// at most once, in order, one slot each; every delivered frame is
+	// played, late or removed; nothing played counts as late.
+	r := rand.New(rand.NewPCG(7, 7))
+	for k := 0; k < 200; k++ {
+		n := 1 + r.IntN(2000)
+		d := make([]float64, n)
+		for i := range d {
+			switch x := r.Float64(); {
+			case x < 0.1:
+				d[i] = traces.Lost
+			case x < 0.15:
+				d[i] = r.Float64() * 10_000
+			case x < 0.3:
+				d[i] = float64(r.IntN(5) * 20) // ties with other arrivals
+			default:
+				d[i] = 40 + r.ExpFloat64()*float64(1+r.IntN(100))
+			}
+		}
+		for _, rules := range bothRules {
+			res := Run(d, Config{Rules: rules, Events: true})
+			if res.Played+res.Late+res.Removed != res.Sent-res.Lost {
+				t.Fatalf("trace %d %v: %+v", k, rules, res)
+			}
+			played, lastAt, lastFrame := 0, math.Inf(-1), -1
+			for i, at := range res.PlayedAt {
+				if at < 0 {
+					continue
+				}
+				played++
+				if d[i] == traces.Lost || at < float64(i)*frameMs+d[i] {
+					t.Fatalf("trace %d %v: frame %d (delay %v) played at %v", k, rules, i, d[i], at)
+				}
+				if at < lastAt+frameMs-1e-6 || i < lastFrame {
+					t.Fatalf("trace %d %v: frame %d at %v after frame %d at %v", k, rules, i, at, lastFrame, lastAt)
+				}
+				lastAt, lastFrame = at, i
+			}
+			if played != res.Played {
+				t.Fatalf("trace %d %v: %d frames have a play time, %d played", k, rules, played, res.Played)
+			}
+		}
 	}
 }
