@@ -70,10 +70,10 @@
 // packet does not update the underrun optimizer, as when that optimizer
 // is on), and so are DTX, comfort noise, DTMF, the minimum and maximum
 // delay settings and (but for the older rules' reinit) the resets after
-// long concealment; PostponeDecode's
-// "mute factor under one half" is taken as five concealment frames in a
-// row (expand.cc mutes faster from its third and seventh expand on; the
-// exact point depends on the signal).
+// long concealment; PostponeDecode's "mute factor under one half" is
+// taken as five concealment frames in a row (expand.cc mutes faster from
+// its third and seventh expand on; the exact point depends on the
+// signal).
 //
 // Accounting (Result): a concealment slot that stands for a frame the
 // merge skipped is loss concealment; the others are inserted (they grew
