@@ -168,6 +168,10 @@ type row struct {
 	// cost50 (DelayMs above the trace's least one-way delay).
 	Const10 score `json:"constant_best_cost10"`
 	Const50 score `json:"constant_best_cost50"`
+	// FixedSweep and ConstSweep are every fixed delay tried, for the
+	// library's fixed playout and for the constant schedule (D).
+	FixedSweep []score `json:"fixed_sweep"`
+	ConstSweep []score `json:"constant_sweep"`
 }
 
 // score is one run's figures.
@@ -236,6 +240,8 @@ func evaluate(tr traces.Trace, c config) row {
 			rw.FixedMatch = &s
 		}
 		first = false
+		rw.FixedSweep = append(rw.FixedSweep, s)
+		rw.ConstSweep = append(rw.ConstSweep, constScore(constsched.At(tr.Delays, float64(d)/float64(time.Millisecond))))
 	}
 	nq := neteqmodel.Run(tr.Delays, neteqmodel.Config{Rules: c.rules})
 	rw.NetEq = newScore(nq.Sent, nq.Late, nq.Inserted, nq.Removed, nq.LatMean, nq.LatP95)

@@ -81,6 +81,15 @@ func TestJSONTraceFiles(t *testing.T) {
 			r.Fixed10.Cost10 > r.Fixed50.Cost10+1e-9 || r.Fixed50.Cost50 > r.Fixed10.Cost50+1e-9 {
 			t.Errorf("%s: best of one weighting beaten under it: %+v %+v %+v %+v", r.Trace, r.Const10, r.Const50, r.Fixed10, r.Fixed50)
 		}
+		if len(r.FixedSweep) != len(fixedDelays) || len(r.ConstSweep) != len(fixedDelays) {
+			t.Errorf("%s: sweeps of %d and %d delays", r.Trace, len(r.FixedSweep), len(r.ConstSweep))
+		}
+		for i, s := range r.ConstSweep {
+			// The exact optimum is no worse than any delay of the sweep.
+			if s.Cost10 < r.Const10.Cost10-1e-9 || s.Cost50 < r.Const50.Cost50-1e-9 || *s.DelayMs != *r.FixedSweep[i].DelayMs {
+				t.Errorf("%s: constant at %v ms (%+v) beats the best (%+v, %+v)", r.Trace, *s.DelayMs, s, r.Const10, r.Const50)
+			}
+		}
 		if r.NetEq.Rules != "stable" || r.NetEq.TargetMs == nil || r.Const10.DelayMs == nil || r.Adaptive.LateAfter1m == nil {
 			t.Errorf("%s: fields missing: %+v", r.Trace, r)
 		}
