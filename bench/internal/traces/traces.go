@@ -19,6 +19,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/haivivi/giztoy/internal/netsim"
 )
 
 // Lost marks a packet the network dropped.
@@ -249,4 +251,35 @@ func Write(w io.Writer, t Trace) error {
 		bw.WriteByte('\n')
 	}
 	return bw.Flush()
+}
+
+// Read reads a trace in the format of `opusrt simulate --trace` (it uses
+// the same parser): one line per packet in send order, its one-way delay
+// in milliseconds or "lost", blank lines and '#' comments ignored. The
+// trace is named name.
+func Read(r io.Reader, name string) (Trace, error) {
+	t, err := netsim.ParseTrace(r)
+	if err != nil {
+		return Trace{}, err
+	}
+	d := make([]float64, t.Len())
+	for i := range d {
+		delay, ok := t.Delay(i)
+		d[i] = Lost
+		if ok {
+			d[i] = float64(delay) / float64(time.Millisecond)
+		}
+	}
+	return Trace{Name: name, About: "trace file " + name, Delays: d}, nil
+}
+
+// Repeat returns t's delays repeated (or cut) to n packets, as `opusrt
+// simulate --trace` repeats a trace for a longer input.
+func Repeat(t Trace, n int) Trace {
+	d := make([]float64, n)
+	for i := range d {
+		d[i] = t.Delays[i%len(t.Delays)]
+	}
+	t.Delays = d
+	return t
 }

@@ -48,3 +48,40 @@ func TestFIFO(t *testing.T) {
 		}
 	}
 }
+
+func TestReadRoundTrip(t *testing.T) {
+	// What Write writes, Read reads back (to the µs the parser keeps),
+	// and Repeat repeats it as opusrt simulate does.
+	tr := Trace{Name: "t", About: "a test", Delays: []float64{40, Lost, 41.25, 1000.5}}
+	var b bytes.Buffer
+	if err := Write(&b, tr); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(&b, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "x" || len(got.Delays) != 4 {
+		t.Fatalf("Read = %+v", got)
+	}
+	for i, d := range tr.Delays {
+		if got.Delays[i] != d {
+			t.Fatalf("Read = %v, want %v", got.Delays, tr.Delays)
+		}
+	}
+	rep := Repeat(got, 6)
+	want := []float64{40, Lost, 41.25, 1000.5, 40, Lost}
+	for i := range want {
+		if rep.Delays[i] != want[i] {
+			t.Fatalf("Repeat = %v, want %v", rep.Delays, want)
+		}
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	for _, in := range []string{"", "# only a comment\n", "40\n-5\n", "40ms\n", "lots\n"} {
+		if _, err := Read(bytes.NewBufferString(in), "x"); err == nil {
+			t.Errorf("Read(%q) did not fail", in)
+		}
+	}
+}
