@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
-	"github.com/haivivi/giztoy/pkg/audio/rtp"
 	"github.com/haivivi/giztoy/pkg/audio/sdp"
 	"github.com/spf13/cobra"
 )
@@ -290,12 +289,7 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 
 	buf := opusrt.NewBuffer(0)
 	rtb := opusrt.RealtimeFrom(buf, opusrt.WithPlayoutDelay(o.playout))
-	rc := &receiver{rtb: rtb, pt: o.pt}
-	ropts := []rtp.ReceiverOption{rtp.WithStreamTimeout(takeoverAfter)}
-	if o.pt >= 0 {
-		ropts = append(ropts, rtp.WithPayloadType(uint8(o.pt)))
-	}
-	rc.rtp = rtp.NewReceiver(rtp.StampedSink(rtb), ropts...)
+	rc := newReceiver(rtb, o.pt, opusrt.SystemClock())
 	// RTCP comes on the RTP port + 1 unless the sender multiplexes it on
 	// the RTP port; when that port is taken, reports go out from the RTP
 	// port and RTCP is taken only multiplexed.

@@ -207,6 +207,19 @@ type receiver struct {
 	stopping bool
 }
 
+// newReceiver returns a receiver that feeds rtb, taking RTP of payload
+// type pt (−1: any dynamic one carrying Opus). clk must be rtb's clock: the
+// RTP Receiver stamps arrivals on it.
+func newReceiver(rtb *opusrt.RealtimeBuffer, pt int, clk opusrt.Clock) *receiver {
+	r := &receiver{rtb: rtb, pt: pt}
+	ropts := []rtp.ReceiverOption{rtp.WithStreamTimeout(takeoverAfter), rtp.WithReceiverClock(clk)}
+	if pt >= 0 {
+		ropts = append(ropts, rtp.WithPayloadType(uint8(pt)))
+	}
+	r.rtp = rtp.NewReceiver(rtp.StampedSink(rtb), ropts...)
+	return r
+}
+
 // handle takes one datagram from from, read at now.
 func (r *receiver) handle(data []byte, from netip.AddrPort, now time.Time) {
 	r.mu.Lock()
