@@ -165,6 +165,39 @@ func (c *candidate) reset(src source, stamp int64, data []byte, now time.Time) {
 	c.hold(data)
 }
 
+// timeline is where the frames recv writes to the buffer, stamped ones
+// and the RTP Receiver's alike, lie: it keeps the end of the audio
+// written, where a new stream starts when it would start before it.
+type timeline struct {
+	end    opusrt.EpochMillis // the latest end of a frame written
+	hasEnd bool
+}
+
+// add notes a stamped frame written.
+func (tl *timeline) add(stamped []byte) {
+	if f, s, ok := opusrt.FromStamped(stamped); ok {
+		if e := s + opusrt.FromDuration(f.Duration()); !tl.hasEnd || e > tl.end {
+			tl.end, tl.hasEnd = e, true
+		}
+	}
+}
+
+// anchor returns the stamp of the first frame of a stream that starts at
+// now: now, or the end of the audio written so far if that is later by at
+// most the resync threshold, so that a stream that follows one sent ahead
+// of real time plays after it. It is rtp.Receiver's rule for a new RTP
+// stream, so that stamped and RTP streams start alike.
+func (tl *timeline) anchor(now time.Time) opusrt.EpochMillis {
+	a := opusrt.FromTime(now)
+	if tl.hasEnd && tl.end > a && (tl.end-a).Duration() <= opusrt.DefaultResyncThreshold {
+		a = tl.end
+	}
+	return a
+}
+
+// maxStamp is the largest stamp, either side of 0, the Buffer takes.
+const maxStamp = 1 << 42
+
 // receiver takes datagrams from the socket, chooses the stream to follow
 // and feeds it to the buffer. It holds no state per foreign address beyond
 // the bounded senderSet and candidates, so a flood costs counting only.
@@ -177,10 +210,24 @@ func (c *candidate) reset(src source, stamp int64, data []byte, now time.Time) {
 // sent no valid audio for takeoverAfter. Then the next source to send valid
 // audio is followed instead (a restarted sender, from a new port), with
 // the frames it sent while it waited (up to maxHeldBytes), and the
-// buffer takes its stamps as a stream that went on (a jump of more than the
-// resync threshold starts a new timeline).
+// buffer plays it from the takeover on.
+//
+// Stamps: a followed stream starts on recv's timeline at the time it is
+// followed (or where the audio before it ends, see timeline.anchor), its
+// sender's stamps moved by one shift for all its frames, as the RTP
+// Receiver stamps a new RTP stream from its arrival. The frames held while
+// the old stream's takeoverAfter ran out thus play from the takeover on,
+// none late for having waited (on its sender's own stamps, a frame held
+// for longer than the playout delay came after the slot the old stream's
+// timeline had for it, and was late). A jump within the stream is the
+// Buffer's to handle, as before.
 type receiver struct {
 	rtb *opusrt.RealtimeBuffer
+	tl  timeline
+	// shift moves the followed stamped stream's stamps onto the timeline;
+	// scratch holds a frame restamped.
+	shift   opusrt.EpochMillis
+	scratch []byte
 	// rtp takes the followed RTP stream (nil: recv takes no RTP); pt is
 	// the payload type expected, −1 for any dynamic one carrying Opus.
 	rtp *rtp.Receiver
@@ -216,7 +263,7 @@ func newReceiver(rtb *opusrt.RealtimeBuffer, pt int, clk opusrt.Clock) *receiver
 	if pt >= 0 {
 		ropts = append(ropts, rtp.WithPayloadType(uint8(pt)))
 	}
-	r.rtp = rtp.NewReceiver(rtp.StampedSink(rtb), ropts...)
+	r.rtp = rtp.NewReceiver(rtp.StampedSink(bufferWriter{r}), ropts...)
 	return r
 }
 
@@ -320,12 +367,35 @@ func (r *receiver) opusRTP(data []byte) (ssrc uint32, seq uint16, ok bool) {
 	return r.pkt.SSRC, r.pkt.SequenceNumber, true
 }
 
-// feed gives valid audio of the followed stream to the buffer.
+// feed gives a valid stamped frame of the followed stream to the buffer,
+// its stamp shifted onto the timeline.
 func (r *receiver) feed(data []byte, now time.Time) {
 	r.lastAudio = now
 	r.c.Audio++
-	r.rtb.Write(data) // late, duplicate: counted in Stats
+	f, stamp, _ := opusrt.FromStamped(data)
+	s := stamp + r.shift
+	if s > maxStamp || s < -maxStamp {
+		// A stamp the Buffer would refuse once shifted (a jump of decades):
+		// a new mapping from here, as the RTP Receiver makes for a jump.
+		r.shift = r.tl.anchor(now) - stamp
+		s = stamp + r.shift
+	}
+	r.scratch = opusrt.AppendStamped(r.scratch[:0], f, s)
+	r.write(r.scratch) // late, duplicate: counted in Stats
 }
+
+// write writes a stamped frame to the buffer, on the timeline.
+func (r *receiver) write(stamped []byte) (int, error) {
+	r.tl.add(stamped)
+	return r.rtb.Write(stamped)
+}
+
+// bufferWriter is the receiver's write as an io.Writer, the RTP
+// Receiver's sink. The Receiver calls it from receiver.handle, under the
+// receiver's lock.
+type bufferWriter struct{ r *receiver }
+
+func (w bufferWriter) Write(stamped []byte) (int, error) { return w.r.write(stamped) }
 
 // consider takes valid audio from a source that may become the followed
 // one: the second frame of a candidate follows it, with its first. While
@@ -366,6 +436,10 @@ func (r *receiver) consider(src source, stamp int64, data []byte, now time.Time)
 			}
 			buf, ends := c.buf, c.ends
 			r.clearCandidates()
+			if !src.rtp {
+				_, first, _ := opusrt.FromStamped(buf[:ends[0]])
+				r.shift = r.tl.anchor(now) - first
+			}
 			start := 0
 			for _, end := range ends {
 				r.take(buf[start:end], now)

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/haivivi/giztoy/pkg/audio/opusrt"
+	"github.com/haivivi/giztoy/pkg/audio/opusrt/fakeclock"
+)
+
+// recvSim drives a receiver and its RealtimeBuffer on a fake clock, as
+// recv's reader and playout loop do on the real one: each datagram at its
+// time, and before it every event of the playout that is due.
+type recvSim struct {
+	t   *testing.T
+	clk *fakeclock.Clock
+	rtb *opusrt.RealtimeBuffer
+	rc  *receiver
+}
+
+func newRecvSim(t *testing.T, start time.Time) *recvSim {
+	clk := fakeclock.New(start)
+	rtb := opusrt.RealtimeFrom(opusrt.NewBuffer(0), opusrt.WithPlayoutDelay(defaultRecvPlayout), opusrt.WithClock(clk))
+	return &recvSim{t: t, clk: clk, rtb: rtb, rc: newReceiver(rtb, -1, clk)}
+}
+
+// playUntil plays every event due up to at, each at its due time, and
+// leaves the clock at at.
+func (s *recvSim) playUntil(at time.Time) {
+	for {
+		due, ok := s.rtb.NextDue()
+		if !ok || due.After(at) {
+			break
+		}
+		if due.After(s.clk.Now()) {
+			s.clk.Set(due)
+		}
+		if _, _, err := s.rtb.TryFrame(); err != nil && !errors.Is(err, opusrt.ErrNotDue) {
+			s.t.Fatalf("TryFrame: %v", err)
+		}
+	}
+	if at.After(s.clk.Now()) {
+		s.clk.Set(at)
+	}
+}
+
+// send hands data from from to the receiver at at.
+func (s *recvSim) send(from netip.AddrPort, at time.Time, data []byte) {
+	s.playUntil(at)
+	s.rc.handle(data, from, at)
+}
+
+// TestRecvRestartKeepsHeldFrames: a sender stops and starts again gap
+// later from a new port (over RTP with a new SSRC), sending in real time.
+// Its frames wait in the receiver until the old stream has been quiet for
+// takeoverAfter; once it takes over, they must play, none late: they came
+// in time. Before, the stamped ones kept their sender's stamps on the old
+// stream's timeline, whose slots had passed while they waited: 19 of 100
+// were late after a restart of 100 ms, while RTP, stamped from the
+// takeover, lost none. The new stream's last frame, sent 3.5 s after its
+// time, really is late, and is counted late.
+func TestRecvRestartKeepsHeldFrames(t *testing.T) {
+	a := netip.MustParseAddrPort("127.0.0.1:1000")
+	b := netip.MustParseAddrPort("127.0.0.1:2000")
+	type tc struct {
+		name           string
+		oldRTP, newRTP bool
+		gap            time.Duration // from the old stream's last frame to the new one's first
+		ahead          bool          // the old stream sent its 3 s at once, ahead of real time
+		stamps         time.Duration // the new sender's stamps against its clock running on
+	}
+	var cases []tc
+	for _, gap := range []time.Duration{0, 20 * time.Millisecond, 100 * time.Millisecond, 480 * time.Millisecond, 900 * time.Millisecond, 2 * time.Second} {
+		for _, f := range []struct {
+			name     string
+			old, new bool
+		}{{"stamped", false, false}, {"rtp", true, true}, {"stamped-then-rtp", false, true}, {"rtp-then-stamped", true, false}} {
+			cases = append(cases, tc{name: fmt.Sprintf("%s/gap=%v", f.name, gap), oldRTP: f.old, newRTP: f.new, gap: gap})
+		}
+	}
+	cases = append(cases,
+		tc{name: "stamped/ahead", ahead: true, gap: 100 * time.Millisecond},
+		tc{name: "rtp/ahead", oldRTP: true, newRTP: true, ahead: true, gap: 100 * time.Millisecond},
+		tc{name: "rtp-then-stamped/ahead", oldRTP: true, ahead: true, gap: 100 * time.Millisecond},
+		tc{name: "stamped/2s-behind", gap: 100 * time.Millisecond, stamps: -2 * time.Second},
+		tc{name: "stamped/4s-ahead", gap: 100 * time.Millisecond, stamps: 4 * time.Second},
+		tc{name: "stamped/from-0", gap: 100 * time.Millisecond, stamps: -time.Duration(time.Unix(1_700_000_000, 0).UnixNano())},
+	)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t0 := time.Unix(1_700_000_000, 0)
+			s := newRecvSim(t, t0)
+			s0 := opusrt.FromTime(t0)
+			old := &rtpStream{pt: 111, ssrc: 1, seq: 100, ts: 5000}
+			restarted := &rtpStream{pt: 111, ssrc: 2, seq: 9000, ts: 77}
+			frames := 50
+			if tc.ahead {
+				frames = 150
+			}
+			at := t0
+			for i := range frames {
+				data := opusrt.ToStamped(voice20, s0+opusrt.EpochMillis(20*i))
+				if tc.oldRTP {
+					data = old.next(voice20, false)
+				}
+				s.send(a, at, data)
+				if !tc.ahead || i == frames-1 {
+					at = at.Add(20 * time.Millisecond)
+				}
+			}
+			at = at.Add(tc.gap - 20*time.Millisecond)
+			s1 := opusrt.FromTime(at) + opusrt.FromDuration(tc.stamps)
+			var lastFrame []byte
+			for i := range 100 {
+				data := opusrt.ToStamped(voice20, s1+opusrt.EpochMillis(20*i))
+				if tc.newRTP {
+					data = restarted.next(voice20, false)
+				}
+				if i == 99 {
+					lastFrame = data // comes last, really late
+				} else {
+					s.send(b, at, data)
+				}
+				at = at.Add(20 * time.Millisecond)
+			}
+			s.send(b, at.Add(3500*time.Millisecond), lastFrame)
+			s.playUntil(at.Add(10 * time.Second))
+			st := s.rtb.Stats()
+			c, followed, _, _, _ := s.rc.counts()
+			if followed.addr != b || c.Takeovers != 1 {
+				t.Errorf("following %v after %d takeovers, want %v after 1", followed, c.Takeovers, b)
+			}
+			want := uint64(frames + 99)
+			if st.PacketsReceived != want+1 || st.PacketsPlayed != want || st.PacketsLate != 1 || st.PacketsDiscarded != 1 {
+				t.Errorf("received %d, played %d of %d, late %d (want 1), discarded %d", st.PacketsReceived, st.PacketsPlayed, want, st.PacketsLate, st.PacketsDiscarded)
+			}
+		})
+	}
+}
