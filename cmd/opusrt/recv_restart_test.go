@@ -85,6 +85,7 @@ func TestRecvRestartKeepsHeldFrames(t *testing.T) {
 		tc{name: "stamped/ahead", ahead: true, gap: 100 * time.Millisecond},
 		tc{name: "rtp/ahead", oldRTP: true, newRTP: true, ahead: true, gap: 100 * time.Millisecond},
 		tc{name: "rtp-then-stamped/ahead", oldRTP: true, ahead: true, gap: 100 * time.Millisecond},
+		tc{name: "stamped-then-rtp/ahead", newRTP: true, ahead: true, gap: 100 * time.Millisecond},
 		tc{name: "stamped/2s-behind", gap: 100 * time.Millisecond, stamps: -2 * time.Second},
 		tc{name: "stamped/4s-ahead", gap: 100 * time.Millisecond, stamps: 4 * time.Second},
 		tc{name: "stamped/from-0", gap: 100 * time.Millisecond, stamps: -time.Duration(time.Unix(1_700_000_000, 0).UnixNano())},

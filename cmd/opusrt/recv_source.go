@@ -214,20 +214,25 @@ const maxStamp = 1 << 42
 //
 // Stamps: a followed stream starts on recv's timeline at the time it is
 // followed (or where the audio before it ends, see timeline.anchor), its
-// sender's stamps moved by one shift for all its frames, as the RTP
-// Receiver stamps a new RTP stream from its arrival. The frames held while
-// the old stream's takeoverAfter ran out thus play from the takeover on,
-// none late for having waited (on its sender's own stamps, a frame held
-// for longer than the playout delay came after the slot the old stream's
-// timeline had for it, and was late). A jump within the stream is the
-// Buffer's to handle, as before.
+// stamps moved by one shift for all its frames: a stamped sender's, and
+// the RTP Receiver's (which stamps a new RTP stream from its arrival by the
+// same rule, so its shift is 0 unless a stamped stream's audio is still to
+// play). The frames held while the old stream's takeoverAfter ran out thus
+// play from the takeover on, none late for having waited (on its sender's
+// own stamps, a frame held for longer than the playout delay came after
+// the slot the old stream's timeline had for it, and was late). A jump
+// within the stream is the Buffer's (or the RTP Receiver's) to handle.
 type receiver struct {
 	rtb *opusrt.RealtimeBuffer
 	tl  timeline
-	// shift moves the followed stamped stream's stamps onto the timeline;
-	// scratch holds a frame restamped.
-	shift   opusrt.EpochMillis
-	scratch []byte
+	// shift moves the followed stream's stamps onto the timeline; it is
+	// set from the first frame written after anchoring is set (when a
+	// stream is followed, at anchorAt). scratch holds a frame restamped.
+	shift     opusrt.EpochMillis
+	anchoring bool
+	anchorAt  time.Time
+	now       time.Time // of the datagram being handled
+	scratch   []byte
 	// rtp takes the followed RTP stream (nil: recv takes no RTP); pt is
 	// the payload type expected, −1 for any dynamic one carrying Opus.
 	rtp *rtp.Receiver
@@ -272,6 +277,7 @@ func (r *receiver) handle(data []byte, from netip.AddrPort, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.c.Datagrams++
+	r.now = now
 	if r.first.IsZero() {
 		r.first = now
 	}
@@ -367,27 +373,34 @@ func (r *receiver) opusRTP(data []byte) (ssrc uint32, seq uint16, ok bool) {
 	return r.pkt.SSRC, r.pkt.SequenceNumber, true
 }
 
-// feed gives a valid stamped frame of the followed stream to the buffer,
-// its stamp shifted onto the timeline.
+// feed gives a valid stamped frame of the followed stream to the buffer.
 func (r *receiver) feed(data []byte, now time.Time) {
 	r.lastAudio = now
 	r.c.Audio++
-	f, stamp, _ := opusrt.FromStamped(data)
+	r.write(data) // late, duplicate: counted in Stats
+}
+
+// write writes a valid stamped frame of the followed stream to the buffer,
+// its stamp shifted onto the timeline.
+func (r *receiver) write(stamped []byte) (int, error) {
+	f, stamp, ok := opusrt.FromStamped(stamped)
+	if !ok {
+		return r.rtb.Write(stamped) // refused and counted by the buffer
+	}
+	if r.anchoring {
+		r.anchoring = false
+		r.shift = r.tl.anchor(r.anchorAt) - stamp
+	}
 	s := stamp + r.shift
 	if s > maxStamp || s < -maxStamp {
 		// A stamp the Buffer would refuse once shifted (a jump of decades):
 		// a new mapping from here, as the RTP Receiver makes for a jump.
-		r.shift = r.tl.anchor(now) - stamp
+		r.shift = r.tl.anchor(r.now) - stamp
 		s = stamp + r.shift
 	}
 	r.scratch = opusrt.AppendStamped(r.scratch[:0], f, s)
-	r.write(r.scratch) // late, duplicate: counted in Stats
-}
-
-// write writes a stamped frame to the buffer, on the timeline.
-func (r *receiver) write(stamped []byte) (int, error) {
-	r.tl.add(stamped)
-	return r.rtb.Write(stamped)
+	r.tl.add(r.scratch)
+	return r.rtb.Write(r.scratch)
 }
 
 // bufferWriter is the receiver's write as an io.Writer, the RTP
@@ -436,10 +449,7 @@ func (r *receiver) consider(src source, stamp int64, data []byte, now time.Time)
 			}
 			buf, ends := c.buf, c.ends
 			r.clearCandidates()
-			if !src.rtp {
-				_, first, _ := opusrt.FromStamped(buf[:ends[0]])
-				r.shift = r.tl.anchor(now) - first
-			}
+			r.anchoring, r.anchorAt = true, now
 			start := 0
 			for _, end := range ends {
 				r.take(buf[start:end], now)
