@@ -104,8 +104,8 @@ type Receiver struct {
 	srNTP     NTPTime
 	srArrival time.Time
 
-	cands     [probationSlots]candidate
-	candOrder uint64
+	prob    *Probation[probationKey]
+	heldPkt Packet // a packet released from probation
 
 	infos  [2]FrameInfo // the frames of the Receive call, for the hook
 	nInfos int
@@ -130,7 +130,7 @@ func NewReceiver(sink Sink, opts ...ReceiverOption) *Receiver {
 		cfg.cname = fmt.Sprintf("opusrt-%08x", cfg.ssrc)
 	}
 	_, copies := sink.(copyingSink)
-	r := &Receiver{cfg: cfg, sink: sink, copies: copies, pt: cfg.payloadType}
+	r := &Receiver{cfg: cfg, sink: sink, copies: copies, pt: cfg.payloadType, prob: newReceiverProbation()}
 	r.stats.PayloadType, r.stats.LastIgnoredPayloadType = cfg.payloadType, -1
 	return r
 }
@@ -212,7 +212,7 @@ func (r *Receiver) receiveLocked(datagram []byte) error {
 		r.stats.PacketsIgnored++
 		return lazyErrorf(ErrIgnored, "SSRC %08[1]x while receiving %08[2]x", int64(p.SSRC), int64(r.ssrc), 0)
 	}
-	return r.probationLocked(p, now)
+	return r.probationLocked(p, datagram, now)
 }
 
 // streamPacketLocked takes a packet of the current stream's SSRC; quiet
@@ -434,11 +434,7 @@ func (r *Receiver) Stats() ReceiverStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.stats
-	for i := range r.cands {
-		if r.cands[i].used {
-			s.HeldOnProbation++
-		}
-	}
+	s.HeldOnProbation = r.prob.Len()
 	s.PacketsLost = r.lostBefore
 	if r.active {
 		s.SSRC = r.ssrc
