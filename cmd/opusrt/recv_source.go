@@ -121,48 +121,24 @@ func sendersText(n int, more bool) string {
 	return fmt.Sprint(n)
 }
 
-// maxCandidates bounds the sources that sent one valid frame and wait for
-// a second to confirm them.
-const maxCandidates = 8
-
-// candidate is a source that sent valid audio once: a second frame whose
-// stamp lies within the resync threshold of the first (over RTP: a packet
-// of the same SSRC with a sequence number less than 100 away) confirms it.
-// Random data passes for a stamped frame now and then (a first byte 0x00,
-// then any bytes make a valid code 0 Opus packet), or for RTP; two in a row
-// from one source that agree do not happen by chance.
-type candidate struct {
-	src   source
-	stamp int64 // the last stamp (ms), or over RTP the sequence number
-	// held are the datagrams taken so far, end to end in buf, each ending
-	// at its offset in ends: the first, then, while the followed stream
-	// lives, those of a confirmed candidate that waits to take over (up to
-	// maxHeldBytes), fed to the buffer when it does.
-	buf  []byte
-	ends []int
-	seen time.Time
-}
-
 // maxHeldBytes bounds the datagrams a candidate holds: a second of a
 // restarted sender's stream (50 frames of up to 300 bytes), while the old
 // stream's takeoverAfter runs out.
 const maxHeldBytes = 16 << 10
 
-// hold keeps data; confirmed ones are kept up to maxHeldBytes, the first
-// always.
-func (c *candidate) hold(data []byte) {
-	if len(c.ends) > 0 && len(c.buf)+len(data) > maxHeldBytes {
-		return
+// agree is recv's rule of probation (rtp.Probation): a source that sent
+// valid audio once is confirmed by a second frame whose stamp lies within
+// the resync threshold of the last one (over RTP: a packet of the same
+// SSRC that rtp.SequenceConfirms, the Receiver's own rule). Random data
+// passes for a stamped frame now and then (a first byte 0x00, then any
+// bytes make a valid code 0 Opus packet), or for RTP; two in a row from
+// one source that agree do not happen by chance.
+func agree(src source, last, next int64) bool {
+	if src.rtp {
+		return rtp.SequenceConfirms(uint16(last), uint16(next))
 	}
-	c.buf = append(c.buf, data...)
-	c.ends = append(c.ends, len(c.buf))
-}
-
-// reset makes c a new candidate of src holding data.
-func (c *candidate) reset(src source, stamp int64, data []byte, now time.Time) {
-	c.src, c.stamp, c.seen = src, stamp, now
-	c.buf, c.ends = c.buf[:0], c.ends[:0]
-	c.hold(data)
+	d := time.Duration(next-last) * time.Millisecond
+	return d.Abs() <= opusrt.DefaultResyncThreshold
 }
 
 // timeline is where the frames recv writes to the buffer, stamped ones
@@ -239,14 +215,18 @@ type receiver struct {
 	pt  int
 	pkt rtp.Packet // scratch for candidates
 
-	mu         sync.Mutex
-	c          rxCounts
-	following  bool
-	followed   source
-	lastAudio  time.Time // of the followed stream
-	first      time.Time // the first datagram
-	others     senderSet
-	candidates [maxCandidates]candidate
+	mu        sync.Mutex
+	c         rxCounts
+	following bool
+	followed  source
+	lastAudio time.Time // of the followed stream
+	first     time.Time // the first datagram
+	others    senderSet
+	// candidates hold the first frame of each source that may be
+	// followed, then, while the followed stream lives, those of a
+	// confirmed one that waits to take over (up to maxHeldBytes), fed to
+	// the buffer when it does. Made at first use.
+	candidates *rtp.Probation[source]
 
 	// RTCP: whether the sender multiplexes it on the RTP port, and where
 	// its RTCP comes from when it does not (the RTP port + 1 by default).
@@ -419,51 +399,37 @@ func (r *receiver) consider(src source, stamp int64, data []byte, now time.Time)
 	if waiting {
 		r.others.add(src.addr)
 	}
-	oldest := 0
-	for i := range r.candidates {
-		c := &r.candidates[i]
-		if len(c.ends) > 0 && c.src == src {
-			if !agree(src.rtp, c.stamp, stamp) {
-				c.reset(src, stamp, data, now)
-				r.countUnconfirmed(src.rtp)
-				return
-			}
-			if waiting {
-				c.stamp, c.seen = stamp, now
-				c.hold(data)
-				r.c.Ignored++
-				return
-			}
-			switch {
-			case r.following:
-				r.c.Takeovers++
-				r.c.Ignored -= int64(len(c.ends)) // the held frames, now fed
-			case src.rtp:
-				r.c.RTPUnconfirmed--
-			default:
-				r.c.Unconfirmed--
-			}
-			r.following, r.followed = true, src
-			if src.rtp {
-				r.rtcpMuxed, r.rtcpPeer = false, netip.AddrPort{}
-			}
-			buf, ends := c.buf, c.ends
-			r.clearCandidates()
-			r.anchoring, r.anchorAt = true, now
-			start := 0
-			for _, end := range ends {
-				r.take(buf[start:end], now)
-				start = end
-			}
-			r.take(data, now)
-			return
-		}
-		if len(c.ends) == 0 || c.seen.Before(r.candidates[oldest].seen) {
-			oldest = i
-		}
+	if r.candidates == nil {
+		r.candidates = rtp.NewProbation(agree, maxHeldBytes)
 	}
-	r.candidates[oldest].reset(src, stamp, data, now) // the oldest is forgotten
-	r.countUnconfirmed(src.rtp)
+	if agreed, _ := r.candidates.Offer(src, stamp, data, now); !agreed {
+		r.countUnconfirmed(src.rtp)
+		return
+	}
+	if waiting {
+		r.candidates.Keep(src, stamp, data)
+		r.c.Ignored++
+		return
+	}
+	held, _, _ := r.candidates.Release(src)
+	switch {
+	case r.following:
+		r.c.Takeovers++
+		r.c.Ignored -= int64(len(held)) // the held frames, now fed
+	case src.rtp:
+		r.c.RTPUnconfirmed--
+	default:
+		r.c.Unconfirmed--
+	}
+	r.following, r.followed = true, src
+	if src.rtp {
+		r.rtcpMuxed, r.rtcpPeer = false, netip.AddrPort{}
+	}
+	r.anchoring, r.anchorAt = true, now
+	for _, d := range held {
+		r.take(d, now)
+	}
+	r.take(data, now)
 }
 
 // take feeds a datagram of the followed stream, stamped or RTP.
@@ -473,17 +439,6 @@ func (r *receiver) take(data []byte, now time.Time) {
 		return
 	}
 	r.feed(data, now)
-}
-
-// agree reports whether a candidate's second frame confirms its first.
-func agree(isRTP bool, first, second int64) bool {
-	if isRTP {
-		// Either way: the first two packets may arrive out of order.
-		d := int16(uint16(second - first))
-		return d != 0 && d >= -100 && d <= 100
-	}
-	d := time.Duration(second-first) * time.Millisecond
-	return d.Abs() <= opusrt.DefaultResyncThreshold
 }
 
 // countUnconfirmed counts a valid frame that is not (yet) followed: before
@@ -496,13 +451,6 @@ func (r *receiver) countUnconfirmed(isRTP bool) {
 		r.c.RTPUnconfirmed++
 	default:
 		r.c.Unconfirmed++
-	}
-}
-
-func (r *receiver) clearCandidates() {
-	for i := range r.candidates {
-		c := &r.candidates[i]
-		*c = candidate{buf: c.buf[:0], ends: c.ends[:0]}
 	}
 }
 
