@@ -141,3 +141,26 @@ func TestRecvRestartKeepsHeldFrames(t *testing.T) {
 		})
 	}
 }
+
+// TestRecvAbsurdStamps: a followed stamped sender whose stamps are far
+// beyond what the Buffer takes (2^42 ms), and jump by centuries both ways:
+// its stamps are moved onto recv's timeline, a jump the Buffer would
+// refuse once moved is a new mapping from the frame that jumped, and no
+// frame is refused or lost.
+func TestRecvAbsurdStamps(t *testing.T) {
+	a := netip.MustParseAddrPort("127.0.0.1:1000")
+	t0 := time.Unix(1_700_000_000, 0)
+	s := newRecvSim(t, t0)
+	at := t0
+	for _, first := range []opusrt.EpochMillis{1 << 50, 1<<56 - 1000, 5, 1 << 43} {
+		for i := range 10 {
+			s.send(a, at, opusrt.ToStamped(voice20, first+opusrt.EpochMillis(20*i)))
+			at = at.Add(20 * time.Millisecond)
+		}
+	}
+	s.playUntil(at.Add(10 * time.Second))
+	st := s.rtb.Stats()
+	if st.PacketsInvalid != 0 || st.PacketsReceived != 40 || st.PacketsPlayed != 40 {
+		t.Errorf("invalid %d, received %d, played %d of 40: %+v", st.PacketsInvalid, st.PacketsReceived, st.PacketsPlayed, st)
+	}
+}
