@@ -149,12 +149,10 @@ type timeline struct {
 	hasEnd bool
 }
 
-// add notes a stamped frame written.
-func (tl *timeline) add(stamped []byte) {
-	if f, s, ok := opusrt.FromStamped(stamped); ok {
-		if e := s + opusrt.FromDuration(f.Duration()); !tl.hasEnd || e > tl.end {
-			tl.end, tl.hasEnd = e, true
-		}
+// add notes a frame written at stamp s.
+func (tl *timeline) add(f opusrt.Frame, s opusrt.EpochMillis) {
+	if e := s + opusrt.FromDuration(f.Duration()); !tl.hasEnd || e > tl.end {
+		tl.end, tl.hasEnd = e, true
 	}
 }
 
@@ -200,15 +198,6 @@ const maxStamp = 1 << 42
 // within the stream is the Buffer's (or the RTP Receiver's) to handle.
 type receiver struct {
 	rtb *opusrt.RealtimeBuffer
-	tl  timeline
-	// shift moves the followed stream's stamps onto the timeline; it is
-	// set from the first frame written after anchoring is set (when a
-	// stream is followed, at anchorAt). scratch holds a frame restamped.
-	shift     opusrt.EpochMillis
-	anchoring bool
-	anchorAt  time.Time
-	now       time.Time // of the datagram being handled
-	scratch   []byte
 	// rtp takes the followed RTP stream (nil: recv takes no RTP); pt is
 	// the payload type expected, −1 for any dynamic one carrying Opus.
 	rtp *rtp.Receiver
@@ -227,6 +216,17 @@ type receiver struct {
 	// confirmed one that waits to take over (up to maxHeldBytes), fed to
 	// the buffer when it does. Made at first use.
 	candidates *rtp.Probation[source]
+
+	// The timeline (see Stamps above). shift moves the followed stream's
+	// stamps onto it; it is set from the first frame written after
+	// anchoring is set (when a stream is followed, at anchorAt). scratch
+	// holds a frame restamped.
+	tl        timeline
+	shift     opusrt.EpochMillis
+	anchoring bool
+	anchorAt  time.Time
+	now       time.Time // of the datagram being handled
+	scratch   []byte
 
 	// RTCP: whether the sender multiplexes it on the RTP port, and where
 	// its RTCP comes from when it does not (the RTP port + 1 by default).
@@ -264,11 +264,11 @@ func (r *receiver) handle(data []byte, from netip.AddrPort, now time.Time) {
 	kind := classify(data)
 	switch kind {
 	case kindStamped:
-		_, stamp, _ := opusrt.FromStamped(data)
+		f, stamp, _ := opusrt.FromStamped(data)
 		src := source{addr: from}
 		switch {
 		case r.following && src == r.followed:
-			r.feed(data, now)
+			r.feed(f, stamp, now)
 		default:
 			r.consider(src, int64(stamp), data, now)
 		}
@@ -354,32 +354,29 @@ func (r *receiver) opusRTP(data []byte) (ssrc uint32, seq uint16, ok bool) {
 }
 
 // feed gives a valid stamped frame of the followed stream to the buffer.
-func (r *receiver) feed(data []byte, now time.Time) {
+func (r *receiver) feed(f opusrt.Frame, stamp opusrt.EpochMillis, now time.Time) {
 	r.lastAudio = now
 	r.c.Audio++
-	r.write(data) // late, duplicate: counted in Stats
+	r.write(f, stamp) // late, duplicate: counted in Stats
 }
 
-// write writes a valid stamped frame of the followed stream to the buffer,
-// its stamp shifted onto the timeline.
-func (r *receiver) write(stamped []byte) (int, error) {
-	f, stamp, ok := opusrt.FromStamped(stamped)
-	if !ok {
-		return r.rtb.Write(stamped) // refused and counted by the buffer
-	}
+// write writes a valid frame of the followed stream, stamped stamp, to
+// the buffer, its stamp shifted onto the timeline.
+func (r *receiver) write(f opusrt.Frame, stamp opusrt.EpochMillis) (int, error) {
 	if r.anchoring {
 		r.anchoring = false
 		r.shift = r.tl.anchor(r.anchorAt) - stamp
 	}
 	s := stamp + r.shift
 	if s > maxStamp || s < -maxStamp {
-		// A stamp the Buffer would refuse once shifted (a jump of decades):
+		// A stamp the Buffer would refuse once shifted (a jump of more
+		// than a century):
 		// a new mapping from here, as the RTP Receiver makes for a jump.
 		r.shift = r.tl.anchor(r.now) - stamp
 		s = stamp + r.shift
 	}
+	r.tl.add(f, s)
 	r.scratch = opusrt.AppendStamped(r.scratch[:0], f, s)
-	r.tl.add(r.scratch)
 	return r.rtb.Write(r.scratch)
 }
 
@@ -388,7 +385,13 @@ func (r *receiver) write(stamped []byte) (int, error) {
 // receiver's lock.
 type bufferWriter struct{ r *receiver }
 
-func (w bufferWriter) Write(stamped []byte) (int, error) { return w.r.write(stamped) }
+func (w bufferWriter) Write(stamped []byte) (int, error) {
+	f, stamp, ok := opusrt.FromStamped(stamped)
+	if !ok {
+		return w.r.rtb.Write(stamped) // refused and counted by the buffer
+	}
+	return w.r.write(f, stamp)
+}
 
 // consider takes valid audio from a source that may become the followed
 // one: the second frame of a candidate follows it, with its first. While
@@ -438,7 +441,8 @@ func (r *receiver) take(data []byte, now time.Time) {
 		r.receiveRTP(data, now)
 		return
 	}
-	r.feed(data, now)
+	f, stamp, _ := opusrt.FromStamped(data)
+	r.feed(f, stamp, now)
 }
 
 // countUnconfirmed counts a valid frame that is not (yet) followed: before
