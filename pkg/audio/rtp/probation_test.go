@@ -190,3 +190,37 @@ func TestProbationAllocs(t *testing.T) {
 		t.Errorf("%v allocations a round", n)
 	}
 }
+
+// A receiver of datagrams that carry a sequence number believes a sender
+// once two of its datagrams agree: garbage that passes once for a valid
+// datagram never starts a stream.
+func ExampleProbation() {
+	type sender string
+	p := NewProbation(func(_ sender, last, next int64) bool {
+		return SequenceConfirms(uint16(last), uint16(next))
+	}, 0)
+	now := time.Now()
+	for _, d := range []struct {
+		from sender
+		seq  uint16
+		data string
+	}{
+		{"noise", 4711, "x"},
+		{"phone", 100, "hello"},
+		{"noise", 9, "y"}, // far from 4711: held in its place
+		{"phone", 101, "world"},
+	} {
+		agreed, _ := p.Offer(d.from, int64(d.seq), []byte(d.data), now)
+		if !agreed {
+			fmt.Printf("%s %d: held\n", d.from, d.seq)
+			continue
+		}
+		held, _, dropped := p.Release(d.from)
+		fmt.Printf("%s %d confirms: %q, then %q (%d given up)\n", d.from, d.seq, held[0], d.data, dropped)
+	}
+	// Output:
+	// noise 4711: held
+	// phone 100: held
+	// noise 9: held
+	// phone 101 confirms: "hello", then "world" (1 given up)
+}

@@ -30,9 +30,10 @@ import (
 // their SSRC; packets of other SSRCs are ignored while it lives.
 //
 // Probation: as in RFC 3550 A.1, one packet does not make a stream. The
-// first packet of an SSRC is held (Receive returns ErrProbation) until a
-// second packet of that SSRC, with the same payload type and a sequence
-// number within 100 of the first, confirms it; then both go to the sink,
+// first packet of an SSRC is held (Receive returns ErrProbation, a
+// Probation holds it) until a second packet of that SSRC, with the same
+// payload type and a sequence number within 100 of the first
+// (SequenceConfirms), confirms it; then both go to the sink,
 // stamped from the first one's arrival, and the payload type is taken.
 // Random datagrams, about one in a hundred of which pass for RTP with
 // a valid Opus payload, never repeat an SSRC, so garbage sent before (or among) a real
