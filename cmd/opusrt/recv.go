@@ -72,7 +72,9 @@ agree); datagrams that are not valid audio, and those of other senders, are
 counted and ignored. When the followed sender has sent nothing valid for
 1 s, the next sender of valid audio takes its place (a device that
 restarted from another port, or with a new SSRC), and what it sent in that
-second (up to 16 KiB) is recorded too.
+second (up to 16 KiB) is recorded too: its stream starts in the recording
+where it took over, stamped or RTP alike, so a quick restart loses
+nothing and leaves up to 1 s of fill.
 
 It listens on loopback unless --listen names another address (0.0.0.0:PORT
 for every interface). It stops on Ctrl-C, SIGTERM, or when no valid audio
