@@ -19,6 +19,11 @@ type recvSim struct {
 	clk *fakeclock.Clock
 	rtb *opusrt.RealtimeBuffer
 	rc  *receiver
+	// played counts the frames played; fills are the losses played
+	// between frames, each the sum of those before a frame.
+	played  int
+	fills   []time.Duration
+	pending time.Duration
 }
 
 func newRecvSim(t *testing.T, start time.Time) *recvSim {
@@ -38,8 +43,19 @@ func (s *recvSim) playUntil(at time.Time) {
 		if due.After(s.clk.Now()) {
 			s.clk.Set(due)
 		}
-		if _, _, err := s.rtb.TryFrame(); err != nil && !errors.Is(err, opusrt.ErrNotDue) {
+		f, loss, err := s.rtb.TryFrame()
+		switch {
+		case err != nil && !errors.Is(err, opusrt.ErrNotDue):
 			s.t.Fatalf("TryFrame: %v", err)
+		case err != nil:
+		case f == nil:
+			s.pending += loss
+		default:
+			if s.played > 0 && s.pending > 0 {
+				s.fills = append(s.fills, s.pending)
+			}
+			s.played++
+			s.pending = 0
 		}
 	}
 	if at.After(s.clk.Now()) {
@@ -61,7 +77,8 @@ func (s *recvSim) send(from netip.AddrPort, at time.Time, data []byte) {
 // stream's timeline, whose slots had passed while they waited: 19 of 100
 // were late after a restart of 100 ms, while RTP, stamped from the
 // takeover, lost none. The new stream's last frame, sent 3.5 s after its
-// time, really is late, and is counted late.
+// time, really is late, and is counted late. The recording holds up to
+// takeoverAfter of fill where the restart was.
 func TestRecvRestartKeepsHeldFrames(t *testing.T) {
 	a := netip.MustParseAddrPort("127.0.0.1:1000")
 	b := netip.MustParseAddrPort("127.0.0.1:2000")
@@ -135,6 +152,15 @@ func TestRecvRestartKeepsHeldFrames(t *testing.T) {
 				t.Errorf("following %v after %d takeovers, want %v after 1", followed, c.Takeovers, b)
 			}
 			want := uint64(frames + 99)
+			// One fill between the streams, up to takeoverAfter (or the
+			// gap itself when longer); none when the new stream plays on
+			// from the old one's audio, still held.
+			switch {
+			case tc.ahead && len(s.fills) != 0:
+				t.Errorf("filled %v between streams that follow on", s.fills)
+			case !tc.ahead && (len(s.fills) != 1 || s.fills[0] > max(tc.gap, takeoverAfter)):
+				t.Errorf("filled %v, want one fill of at most %v", s.fills, max(tc.gap, takeoverAfter))
+			}
 			if st.PacketsReceived != want+1 || st.PacketsPlayed != want || st.PacketsLate != 1 || st.PacketsDiscarded != 1 {
 				t.Errorf("received %d, played %d of %d, late %d (want 1), discarded %d", st.PacketsReceived, st.PacketsPlayed, want, st.PacketsLate, st.PacketsDiscarded)
 			}
