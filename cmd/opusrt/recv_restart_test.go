@@ -190,3 +190,60 @@ func TestRecvAbsurdStamps(t *testing.T) {
 		t.Errorf("invalid %d, received %d, played %d of 40: %+v", st.PacketsInvalid, st.PacketsReceived, st.PacketsPlayed, st)
 	}
 }
+
+// TestRecvRestartDuplicate: the network duplicates a datagram of a
+// restarted sender while it waits to take over. The copy is not a second
+// datagram: it neither confirms nor replaces what the sender sent, and
+// everything plays (before, an RTP copy, whose sequence number equals the
+// last one's, did not agree and replaced the frames held with itself).
+func TestRecvRestartDuplicate(t *testing.T) {
+	a := netip.MustParseAddrPort("127.0.0.1:1000")
+	b := netip.MustParseAddrPort("127.0.0.1:2000")
+	for _, tc := range []struct {
+		name   string
+		isRTP  bool
+		copied int // which of the new stream's datagrams comes twice
+	}{
+		{"stamped/first", false, 0}, {"stamped/held", false, 10},
+		{"rtp/first", true, 0}, {"rtp/held", true, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t0 := time.Unix(1_700_000_000, 0)
+			s := newRecvSim(t, t0)
+			s0 := opusrt.FromTime(t0)
+			old := &rtpStream{pt: 111, ssrc: 1, seq: 100, ts: 5000}
+			restarted := &rtpStream{pt: 111, ssrc: 2, seq: 9000, ts: 77}
+			at := t0
+			for i := range 50 {
+				data := opusrt.ToStamped(voice20, s0+opusrt.EpochMillis(20*i))
+				if tc.isRTP {
+					data = old.next(voice20, false)
+				}
+				s.send(a, at, data)
+				at = at.Add(20 * time.Millisecond)
+			}
+			at = at.Add(100 * time.Millisecond)
+			s1 := opusrt.FromTime(at)
+			for i := range 100 {
+				data := opusrt.ToStamped(voice20, s1+opusrt.EpochMillis(20*i))
+				if tc.isRTP {
+					data = restarted.next(voice20, false)
+				}
+				s.send(b, at, data)
+				if i == tc.copied {
+					s.send(b, at, data)
+				}
+				at = at.Add(20 * time.Millisecond)
+			}
+			s.playUntil(at.Add(10 * time.Second))
+			st := s.rtb.Stats()
+			c, followed, _, _, _ := s.rc.counts()
+			if followed.addr != b || c.Takeovers != 1 {
+				t.Errorf("following %v after %d takeovers, want %v after 1", followed, c.Takeovers, b)
+			}
+			if st.PacketsPlayed != 150 || st.PacketsLate != 0 {
+				t.Errorf("played %d of 150, late %d: %+v", st.PacketsPlayed, st.PacketsLate, st)
+			}
+		})
+	}
+}

@@ -1,6 +1,9 @@
 package rtp
 
-import "time"
+import (
+	"hash/maphash"
+	"time"
+)
 
 // probationSlots is how many would-be streams a Probation holds at once;
 // the one offered to least recently gives way to a new one.
@@ -30,6 +33,7 @@ type Probation[K comparable] struct {
 	slots   [probationSlots]probationSlot[K]
 	order   uint64
 	views   [][]byte // Release's result, reused
+	seed    maphash.Seed
 }
 
 type probationSlot[K comparable] struct {
@@ -38,6 +42,7 @@ type probationSlot[K comparable] struct {
 	pos     int64     // the position of the last datagram offered
 	arrival time.Time // of the first datagram held
 	order   uint64    // when it was last offered to: the oldest gives way
+	last    uint64    // the hash of the datagram last offered
 	buf     []byte    // the datagrams held, end to end
 	ends    []int     // where each ends in buf
 }
@@ -47,7 +52,7 @@ type probationSlot[K comparable] struct {
 // agree(key, last, next). Keep holds up to maxHeld bytes a candidate (its
 // first datagram is always held).
 func NewProbation[K comparable](agree func(key K, last, next int64) bool, maxHeld int) *Probation[K] {
-	return &Probation[K]{agree: agree, maxHeld: maxHeld}
+	return &Probation[K]{agree: agree, maxHeld: maxHeld, seed: maphash.MakeSeed()}
 }
 
 // SequenceConfirms is the Receiver's agreement of two RTP packets of one
@@ -60,16 +65,22 @@ func SequenceConfirms(last, next uint16) bool {
 }
 
 // Offer takes a datagram of key at position pos, arriving at now. If key's
-// candidate agrees with it, Offer returns agreed and changes nothing: the
-// caller then Releases the stream (confirmed) or Keeps the datagram.
-// Otherwise the datagram is held, a copy, as the first of key's would-be
-// stream, in place of what key held (that disagreed), or of the candidate
-// offered to least recently when all slots are taken; dropped counts the
-// datagrams so given up.
+// candidate agrees with it, Offer returns agreed: the caller then
+// Releases the stream (confirmed) or Keeps the datagram. A copy of the
+// datagram offered last for key (a network duplicate) is no second
+// datagram: it changes nothing, and is given up (dropped is 1). Otherwise
+// the datagram is held, a copy, as the first of key's would-be stream, in
+// place of what key held (that disagreed), or of the candidate offered to
+// least recently when all slots are taken; dropped counts the datagrams
+// so given up.
 func (p *Probation[K]) Offer(key K, pos int64, datagram []byte, now time.Time) (agreed bool, dropped int) {
+	h := maphash.Bytes(p.seed, datagram)
 	slot := p.find(key)
 	switch {
+	case slot != nil && slot.last == h:
+		return false, 1
 	case slot != nil && p.agree(key, slot.pos, pos):
+		slot.last = h
 		return true, 0
 	case slot == nil:
 		slot = &p.slots[0] // a free one, else the oldest
@@ -88,7 +99,7 @@ func (p *Probation[K]) Offer(key K, pos int64, datagram []byte, now time.Time) (
 		dropped = len(slot.ends)
 	}
 	p.order++
-	slot.used, slot.key, slot.pos, slot.arrival, slot.order = true, key, pos, now, p.order
+	slot.used, slot.key, slot.pos, slot.arrival, slot.order, slot.last = true, key, pos, now, p.order, h
 	slot.buf = append(slot.buf[:0], datagram...)
 	slot.ends = append(slot.ends[:0], len(slot.buf))
 	return false, dropped

@@ -64,6 +64,16 @@ func TestProbation(t *testing.T) {
 			{"offer", "a", 5, "a5", "held 0"},
 			{"offer", "a", 4, "a4", "agreed 0"},
 		}, 1},
+		{"a copy changes nothing", []probOp{
+			{"offer", "a", 1, "a1", "held 0"},
+			{"offer", "a", 1, "a1", "held 1"}, // given up
+			{"offer", "a", 2, "a2", "agreed 0"},
+			{"keep", "a", 2, "a2", "kept"},
+			{"offer", "a", 2, "a2", "held 1"}, // the copy of a kept one
+			{"offer", "a", 3, "a3", "agreed 0"},
+			{"offer", "a", 3, "a3", "held 1"}, // of one offered, not kept
+			{"release", "a", 0, "", "a1|a2 0"},
+		}, 0},
 		{"a repeat does not agree and replaces", []probOp{
 			{"offer", "a", 1, "a1", "held 0"},
 			{"offer", "a", 1, "a1'", "held 1"},
@@ -157,18 +167,18 @@ func TestProbationSlots(t *testing.T) {
 			t.Fatalf("key %d: agreed %v, dropped %d", k, agreed, dropped)
 		}
 	}
-	p.Keep(0, 1, []byte{0}) // key 0 is now the most recent
+	p.Keep(0, 1, []byte{0, 1}) // key 0 is now the most recent
 	if agreed, dropped := p.Offer(100, 0, []byte{100}, t0); agreed || dropped != 1 || p.Len() != probationSlots {
 		t.Fatalf("ninth key: agreed %v, dropped %d, %d held", agreed, dropped, p.Len())
 	}
-	if agreed, _ := p.Offer(1, 1, []byte{1}, t0); agreed {
+	if agreed, _ := p.Offer(1, 1, []byte{1, 1}, t0); agreed {
 		t.Errorf("key 1 should have given way")
 	}
-	if agreed, _ := p.Offer(0, 2, []byte{0}, t0); !agreed {
+	if agreed, _ := p.Offer(0, 2, []byte{0, 2}, t0); !agreed {
 		t.Errorf("key 0, kept last, gave way")
 	}
 	held, arrival, dropped := p.Release(0)
-	if !slices.EqualFunc(held, [][]byte{{0}, {0}}, slices.Equal) || !arrival.Equal(t0) || dropped != probationSlots-1 {
+	if !slices.EqualFunc(held, [][]byte{{0}, {0, 1}}, slices.Equal) || !arrival.Equal(t0) || dropped != probationSlots-1 {
 		t.Errorf("release: %v at %v, dropped %d", held, arrival, dropped)
 	}
 }
@@ -179,9 +189,13 @@ func TestProbationAllocs(t *testing.T) {
 	data := make([]byte, 200)
 	round := func() {
 		for k := range 2 * probationSlots {
+			data[0] = byte(k)
 			p.Offer(k, 0, data, t0)
 		}
-		p.Offer(15, 1, data, t0)
+		data[1]++
+		if agreed, _ := p.Offer(15, 1, data, t0); !agreed {
+			t.Fatal("not agreed")
+		}
 		p.Keep(15, 1, data)
 		p.Release(15)
 	}
