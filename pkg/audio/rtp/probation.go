@@ -19,9 +19,11 @@ const probationSlots = 8
 //
 // Streams are told apart by a key K (an SSRC and payload type, a sender's
 // address): each key has at most one candidate, and at most eight keys
-// are held, the one offered to least recently giving way to a new one. The caller decides what an agreeing
-// datagram does: Release confirms the stream, Keep holds it too (while the
-// stream may not start yet), up to a bound in bytes.
+// are held, the one offered to least recently giving way to a new one.
+// The caller decides what an agreeing datagram does: Release confirms the
+// stream, Keep holds it too (while the stream may not start yet), up to a
+// bound in bytes. A copy of a datagram (a network duplicate) is never a
+// second datagram.
 //
 // The Receiver uses one for new SSRCs; a receiver of several formats can
 // use one for all of them. A Probation holds copies of what it is given,
