@@ -56,8 +56,35 @@ func TestSendRecvLoopback(t *testing.T) {
 		t.Skip("real-time UDP stream of a few seconds")
 	}
 	out := filepath.Join(t.TempDir(), "rec.opus")
-	rcv := startRecv(t, "-o", out, "--idle", "500ms", "--json")
+	// --idle is what stops recv: long enough that a saturated machine's
+	// stall in send's stream does not stop it before the end.
+	rcv := startRecv(t, "-o", out, "--idle", "2s", "--json")
 	addr, recvDone := rcv.addr, rcv.done
+
+	// send sends through a relay, so that the test knows when its stream
+	// reaches recv: the intruder sends only after its first ten datagrams,
+	// whatever the machine's load. Loopback delivers in order, so recv
+	// reads send's datagrams before the intruder's.
+	relay, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	fwd := dialFrom(t, "127.0.0.1", addr)
+	flowing := make(chan struct{})
+	go func() {
+		buf := make([]byte, 64<<10)
+		for n := 0; ; n++ {
+			k, _, err := relay.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			fwd.Write(buf[:k])
+			if n == 9 {
+				close(flowing)
+			}
+		}
+	}()
 
 	// Another sender, after the first one has started: counted, ignored.
 	intruder, err := net.Dial("udp", addr)
@@ -66,13 +93,13 @@ func TestSendRecvLoopback(t *testing.T) {
 	}
 	defer intruder.Close()
 	go func() {
-		time.Sleep(500 * time.Millisecond)
+		<-flowing
 		for range 5 {
 			intruder.Write(opusrt.ToStamped(opusrt.Frame{0xf8, 0xff, 0xfe}, opusrt.Now()))
 		}
 	}()
 
-	sr := runOpusrt(t, nil, "send", sample(t, samples.Stereo), "--to", addr, "--json",
+	sr := runOpusrt(t, nil, "send", sample(t, samples.Stereo), "--to", relay.LocalAddr().String(), "--json",
 		"--loss", "8", "--burst", "2", "--reorder", "5", "--duplicate", "3", "--jitter", "5ms", "--seed", "3")
 	if sr.code != 0 {
 		t.Fatalf("send: exit %d: %s", sr.code, sr.stderr)

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
-	"github.com/haivivi/giztoy/pkg/audio/rtp"
 	"github.com/haivivi/giztoy/pkg/audio/sdp"
 	"github.com/spf13/cobra"
 )
@@ -73,7 +72,9 @@ agree); datagrams that are not valid audio, and those of other senders, are
 counted and ignored. When the followed sender has sent nothing valid for
 1 s, the next sender of valid audio takes its place (a device that
 restarted from another port, or with a new SSRC), and what it sent in that
-second (up to 16 KiB) is recorded too.
+second (up to 16 KiB) is recorded too: its stream starts in the recording
+where it took over, stamped or RTP alike, so a quick restart loses
+nothing and leaves up to 1 s of fill.
 
 It listens on loopback unless --listen names another address (0.0.0.0:PORT
 for every interface). It stops on Ctrl-C, SIGTERM, or when no valid audio
@@ -290,12 +291,7 @@ func recv(ctx context.Context, e *env, o recvOptions) error {
 
 	buf := opusrt.NewBuffer(0)
 	rtb := opusrt.RealtimeFrom(buf, opusrt.WithPlayoutDelay(o.playout))
-	rc := &receiver{rtb: rtb, pt: o.pt}
-	ropts := []rtp.ReceiverOption{rtp.WithStreamTimeout(takeoverAfter)}
-	if o.pt >= 0 {
-		ropts = append(ropts, rtp.WithPayloadType(uint8(o.pt)))
-	}
-	rc.rtp = rtp.NewReceiver(rtp.StampedSink(rtb), ropts...)
+	rc := newReceiver(rtb, o.pt, opusrt.SystemClock())
 	// RTCP comes on the RTP port + 1 unless the sender multiplexes it on
 	// the RTP port; when that port is taken, reports go out from the RTP
 	// port and RTCP is taken only multiplexed.

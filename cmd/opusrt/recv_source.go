@@ -121,49 +121,56 @@ func sendersText(n int, more bool) string {
 	return fmt.Sprint(n)
 }
 
-// maxCandidates bounds the sources that sent one valid frame and wait for
-// a second to confirm them.
-const maxCandidates = 8
-
-// candidate is a source that sent valid audio once: a second frame whose
-// stamp lies within the resync threshold of the first (over RTP: a packet
-// of the same SSRC with a sequence number less than 100 away) confirms it.
-// Random data passes for a stamped frame now and then (a first byte 0x00,
-// then any bytes make a valid code 0 Opus packet), or for RTP; two in a row
-// from one source that agree do not happen by chance.
-type candidate struct {
-	src   source
-	stamp int64 // the last stamp (ms), or over RTP the sequence number
-	// held are the datagrams taken so far, end to end in buf, each ending
-	// at its offset in ends: the first, then, while the followed stream
-	// lives, those of a confirmed candidate that waits to take over (up to
-	// maxHeldBytes), fed to the buffer when it does.
-	buf  []byte
-	ends []int
-	seen time.Time
-}
-
 // maxHeldBytes bounds the datagrams a candidate holds: a second of a
 // restarted sender's stream (50 frames of up to 300 bytes), while the old
 // stream's takeoverAfter runs out.
 const maxHeldBytes = 16 << 10
 
-// hold keeps data; confirmed ones are kept up to maxHeldBytes, the first
-// always.
-func (c *candidate) hold(data []byte) {
-	if len(c.ends) > 0 && len(c.buf)+len(data) > maxHeldBytes {
-		return
+// agree is recv's rule of probation (rtp.Probation): a source that sent
+// valid audio once is confirmed by a second frame whose stamp lies within
+// the resync threshold of the last one (over RTP: a packet of the same
+// SSRC that rtp.SequenceConfirms, the Receiver's own rule). Random data
+// passes for a stamped frame now and then (a first byte 0x00, then any
+// bytes make a valid code 0 Opus packet), or for RTP; two in a row from
+// one source that agree do not happen by chance.
+func agree(src source, last, next int64) bool {
+	if src.rtp {
+		return rtp.SequenceConfirms(uint16(last), uint16(next))
 	}
-	c.buf = append(c.buf, data...)
-	c.ends = append(c.ends, len(c.buf))
+	d := time.Duration(next-last) * time.Millisecond
+	return d.Abs() <= opusrt.DefaultResyncThreshold
 }
 
-// reset makes c a new candidate of src holding data.
-func (c *candidate) reset(src source, stamp int64, data []byte, now time.Time) {
-	c.src, c.stamp, c.seen = src, stamp, now
-	c.buf, c.ends = c.buf[:0], c.ends[:0]
-	c.hold(data)
+// timeline is where the frames recv writes to the buffer, stamped ones
+// and the RTP Receiver's alike, lie: it keeps the end of the audio
+// written, where a new stream starts when it would start before it.
+type timeline struct {
+	end    opusrt.EpochMillis // the latest end of a frame written
+	hasEnd bool
 }
+
+// add notes a frame written at stamp s.
+func (tl *timeline) add(f opusrt.Frame, s opusrt.EpochMillis) {
+	if e := s + opusrt.FromDuration(f.Duration()); !tl.hasEnd || e > tl.end {
+		tl.end, tl.hasEnd = e, true
+	}
+}
+
+// anchor returns the stamp of the first frame of a stream that starts at
+// now: now, or the end of the audio written so far if that is later by at
+// most the resync threshold, so that a stream that follows one sent ahead
+// of real time plays after it. It is rtp.Receiver's rule for a new RTP
+// stream, so that stamped and RTP streams start alike.
+func (tl *timeline) anchor(now time.Time) opusrt.EpochMillis {
+	a := opusrt.FromTime(now)
+	if tl.hasEnd && tl.end > a && (tl.end-a).Duration() <= opusrt.DefaultResyncThreshold {
+		a = tl.end
+	}
+	return a
+}
+
+// maxStamp is the largest stamp, either side of 0, the Buffer takes.
+const maxStamp = 1 << 42
 
 // receiver takes datagrams from the socket, chooses the stream to follow
 // and feeds it to the buffer. It holds no state per foreign address beyond
@@ -177,8 +184,18 @@ func (c *candidate) reset(src source, stamp int64, data []byte, now time.Time) {
 // sent no valid audio for takeoverAfter. Then the next source to send valid
 // audio is followed instead (a restarted sender, from a new port), with
 // the frames it sent while it waited (up to maxHeldBytes), and the
-// buffer takes its stamps as a stream that went on (a jump of more than the
-// resync threshold starts a new timeline).
+// buffer plays it from the takeover on.
+//
+// Stamps: a followed stream starts on recv's timeline at the time it is
+// followed (or where the audio before it ends, see timeline.anchor), its
+// stamps moved by one shift for all its frames: a stamped sender's, and
+// the RTP Receiver's (which stamps a new RTP stream from its arrival by the
+// same rule, so its shift is 0 unless a stamped stream's audio is still to
+// play). The frames held while the old stream's takeoverAfter ran out thus
+// play from the takeover on, none late for having waited (on its sender's
+// own stamps, a frame held for longer than the playout delay came after
+// the slot the old stream's timeline had for it, and was late). A jump
+// within the stream is the Buffer's (or the RTP Receiver's) to handle.
 type receiver struct {
 	rtb *opusrt.RealtimeBuffer
 	// rtp takes the followed RTP stream (nil: recv takes no RTP); pt is
@@ -187,14 +204,29 @@ type receiver struct {
 	pt  int
 	pkt rtp.Packet // scratch for candidates
 
-	mu         sync.Mutex
-	c          rxCounts
-	following  bool
-	followed   source
-	lastAudio  time.Time // of the followed stream
-	first      time.Time // the first datagram
-	others     senderSet
-	candidates [maxCandidates]candidate
+	mu        sync.Mutex
+	c         rxCounts
+	following bool
+	followed  source
+	lastAudio time.Time // of the followed stream
+	first     time.Time // the first datagram
+	others    senderSet
+	// candidates hold the first frame of each source that may be
+	// followed, then, while the followed stream lives, those of a
+	// confirmed one that waits to take over (up to maxHeldBytes), fed to
+	// the buffer when it does. Made at first use.
+	candidates *rtp.Probation[source]
+
+	// The timeline (see Stamps above). shift moves the followed stream's
+	// stamps onto it; it is set from the first frame written after
+	// anchoring is set (when a stream is followed, at anchorAt). scratch
+	// holds a frame restamped.
+	tl        timeline
+	shift     opusrt.EpochMillis
+	anchoring bool
+	anchorAt  time.Time
+	now       time.Time // of the datagram being handled
+	scratch   []byte
 
 	// RTCP: whether the sender multiplexes it on the RTP port, and where
 	// its RTCP comes from when it does not (the RTP port + 1 by default).
@@ -207,22 +239,36 @@ type receiver struct {
 	stopping bool
 }
 
+// newReceiver returns a receiver that feeds rtb, taking RTP of payload
+// type pt (−1: any dynamic one carrying Opus). clk must be rtb's clock: the
+// RTP Receiver stamps arrivals on it.
+func newReceiver(rtb *opusrt.RealtimeBuffer, pt int, clk opusrt.Clock) *receiver {
+	r := &receiver{rtb: rtb, pt: pt}
+	ropts := []rtp.ReceiverOption{rtp.WithStreamTimeout(takeoverAfter), rtp.WithReceiverClock(clk)}
+	if pt >= 0 {
+		ropts = append(ropts, rtp.WithPayloadType(uint8(pt)))
+	}
+	r.rtp = rtp.NewReceiver(rtp.StampedSink(bufferWriter{r}), ropts...)
+	return r
+}
+
 // handle takes one datagram from from, read at now.
 func (r *receiver) handle(data []byte, from netip.AddrPort, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.c.Datagrams++
+	r.now = now
 	if r.first.IsZero() {
 		r.first = now
 	}
 	kind := classify(data)
 	switch kind {
 	case kindStamped:
-		_, stamp, _ := opusrt.FromStamped(data)
+		f, stamp, _ := opusrt.FromStamped(data)
 		src := source{addr: from}
 		switch {
 		case r.following && src == r.followed:
-			r.feed(data, now)
+			r.feed(f, stamp, now)
 		default:
 			r.consider(src, int64(stamp), data, now)
 		}
@@ -307,11 +353,44 @@ func (r *receiver) opusRTP(data []byte) (ssrc uint32, seq uint16, ok bool) {
 	return r.pkt.SSRC, r.pkt.SequenceNumber, true
 }
 
-// feed gives valid audio of the followed stream to the buffer.
-func (r *receiver) feed(data []byte, now time.Time) {
+// feed gives a valid stamped frame of the followed stream to the buffer.
+func (r *receiver) feed(f opusrt.Frame, stamp opusrt.EpochMillis, now time.Time) {
 	r.lastAudio = now
 	r.c.Audio++
-	r.rtb.Write(data) // late, duplicate: counted in Stats
+	r.write(f, stamp) // late, duplicate: counted in Stats
+}
+
+// write writes a valid frame of the followed stream, stamped stamp, to
+// the buffer, its stamp shifted onto the timeline.
+func (r *receiver) write(f opusrt.Frame, stamp opusrt.EpochMillis) (int, error) {
+	if r.anchoring {
+		r.anchoring = false
+		r.shift = r.tl.anchor(r.anchorAt) - stamp
+	}
+	s := stamp + r.shift
+	if s > maxStamp || s < -maxStamp {
+		// A stamp the Buffer would refuse once shifted (a jump of more
+		// than a century):
+		// a new mapping from here, as the RTP Receiver makes for a jump.
+		r.shift = r.tl.anchor(r.now) - stamp
+		s = stamp + r.shift
+	}
+	r.tl.add(f, s)
+	r.scratch = opusrt.AppendStamped(r.scratch[:0], f, s)
+	return r.rtb.Write(r.scratch)
+}
+
+// bufferWriter is the receiver's write as an io.Writer, the RTP
+// Receiver's sink. The Receiver calls it from receiver.handle, under the
+// receiver's lock.
+type bufferWriter struct{ r *receiver }
+
+func (w bufferWriter) Write(stamped []byte) (int, error) {
+	f, stamp, ok := opusrt.FromStamped(stamped)
+	if !ok {
+		return w.r.rtb.Write(stamped) // refused and counted by the buffer
+	}
+	return w.r.write(f, stamp)
 }
 
 // consider takes valid audio from a source that may become the followed
@@ -323,50 +402,37 @@ func (r *receiver) consider(src source, stamp int64, data []byte, now time.Time)
 	if waiting {
 		r.others.add(src.addr)
 	}
-	oldest := 0
-	for i := range r.candidates {
-		c := &r.candidates[i]
-		if len(c.ends) > 0 && c.src == src {
-			if !agree(src.rtp, c.stamp, stamp) {
-				c.reset(src, stamp, data, now)
-				r.countUnconfirmed(src.rtp)
-				return
-			}
-			if waiting {
-				c.stamp, c.seen = stamp, now
-				c.hold(data)
-				r.c.Ignored++
-				return
-			}
-			switch {
-			case r.following:
-				r.c.Takeovers++
-				r.c.Ignored -= int64(len(c.ends)) // the held frames, now fed
-			case src.rtp:
-				r.c.RTPUnconfirmed--
-			default:
-				r.c.Unconfirmed--
-			}
-			r.following, r.followed = true, src
-			if src.rtp {
-				r.rtcpMuxed, r.rtcpPeer = false, netip.AddrPort{}
-			}
-			buf, ends := c.buf, c.ends
-			r.clearCandidates()
-			start := 0
-			for _, end := range ends {
-				r.take(buf[start:end], now)
-				start = end
-			}
-			r.take(data, now)
-			return
-		}
-		if len(c.ends) == 0 || c.seen.Before(r.candidates[oldest].seen) {
-			oldest = i
-		}
+	if r.candidates == nil {
+		r.candidates = rtp.NewProbation(agree, maxHeldBytes)
 	}
-	r.candidates[oldest].reset(src, stamp, data, now) // the oldest is forgotten
-	r.countUnconfirmed(src.rtp)
+	if agreed, _ := r.candidates.Offer(src, stamp, data, now); !agreed {
+		r.countUnconfirmed(src.rtp)
+		return
+	}
+	if waiting {
+		r.candidates.Keep(src, stamp, data)
+		r.c.Ignored++
+		return
+	}
+	held, _, _ := r.candidates.Release(src)
+	switch {
+	case r.following:
+		r.c.Takeovers++
+		r.c.Ignored -= int64(len(held)) // the held frames, now fed
+	case src.rtp:
+		r.c.RTPUnconfirmed--
+	default:
+		r.c.Unconfirmed--
+	}
+	r.following, r.followed = true, src
+	if src.rtp {
+		r.rtcpMuxed, r.rtcpPeer = false, netip.AddrPort{}
+	}
+	r.anchoring, r.anchorAt = true, now
+	for _, d := range held {
+		r.take(d, now)
+	}
+	r.take(data, now)
 }
 
 // take feeds a datagram of the followed stream, stamped or RTP.
@@ -375,18 +441,8 @@ func (r *receiver) take(data []byte, now time.Time) {
 		r.receiveRTP(data, now)
 		return
 	}
-	r.feed(data, now)
-}
-
-// agree reports whether a candidate's second frame confirms its first.
-func agree(isRTP bool, first, second int64) bool {
-	if isRTP {
-		// Either way: the first two packets may arrive out of order.
-		d := int16(uint16(second - first))
-		return d != 0 && d >= -100 && d <= 100
-	}
-	d := time.Duration(second-first) * time.Millisecond
-	return d.Abs() <= opusrt.DefaultResyncThreshold
+	f, stamp, _ := opusrt.FromStamped(data)
+	r.feed(f, stamp, now)
 }
 
 // countUnconfirmed counts a valid frame that is not (yet) followed: before
@@ -399,13 +455,6 @@ func (r *receiver) countUnconfirmed(isRTP bool) {
 		r.c.RTPUnconfirmed++
 	default:
 		r.c.Unconfirmed++
-	}
-}
-
-func (r *receiver) clearCandidates() {
-	for i := range r.candidates {
-		c := &r.candidates[i]
-		*c = candidate{buf: c.buf[:0], ends: c.ends[:0]}
 	}
 }
 

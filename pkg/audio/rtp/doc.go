@@ -15,7 +15,10 @@
 // jitter counted as RFC 3550 A.3 and A.8 say, DTX told from loss, a new
 // SSRC or a restarted sender taken as a new stream — and feeds any Sink:
 // *opusrt.Buffer is one, and StampedSink makes one of an
-// *opusrt.RealtimeBuffer. It makes the receiver reports. A Packetizer turns
+// *opusrt.RealtimeBuffer. It makes the receiver reports. Its probation (a
+// new SSRC is believed once a second packet agrees) is a Probation, which
+// a receiver that takes other formats beside RTP can use for all of them.
+// A Packetizer turns
 // frames into the packets of one stream, with a random SSRC, sequence
 // number and timestamp start, and makes the sender reports. Package sdp
 // describes such a stream for ffmpeg, GStreamer or VLC.

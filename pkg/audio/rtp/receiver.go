@@ -30,9 +30,10 @@ import (
 // their SSRC; packets of other SSRCs are ignored while it lives.
 //
 // Probation: as in RFC 3550 A.1, one packet does not make a stream. The
-// first packet of an SSRC is held (Receive returns ErrProbation) until a
-// second packet of that SSRC, with the same payload type and a sequence
-// number within 100 of the first, confirms it; then both go to the sink,
+// first packet of an SSRC is held (Receive returns ErrProbation, a
+// Probation holds it) until a second packet of that SSRC, with the same
+// payload type and a sequence number within 100 of the first
+// (SequenceConfirms), confirms it; then both go to the sink,
 // stamped from the first one's arrival, and the payload type is taken.
 // Random datagrams, about one in a hundred of which pass for RTP with
 // a valid Opus payload, never repeat an SSRC, so garbage sent before (or among) a real
@@ -104,8 +105,8 @@ type Receiver struct {
 	srNTP     NTPTime
 	srArrival time.Time
 
-	cands     [probationSlots]candidate
-	candOrder uint64
+	prob    *Probation[probationKey]
+	heldPkt Packet // a packet released from probation
 
 	infos  [2]FrameInfo // the frames of the Receive call, for the hook
 	nInfos int
@@ -130,7 +131,7 @@ func NewReceiver(sink Sink, opts ...ReceiverOption) *Receiver {
 		cfg.cname = fmt.Sprintf("opusrt-%08x", cfg.ssrc)
 	}
 	_, copies := sink.(copyingSink)
-	r := &Receiver{cfg: cfg, sink: sink, copies: copies, pt: cfg.payloadType}
+	r := &Receiver{cfg: cfg, sink: sink, copies: copies, pt: cfg.payloadType, prob: newReceiverProbation()}
 	r.stats.PayloadType, r.stats.LastIgnoredPayloadType = cfg.payloadType, -1
 	return r
 }
@@ -212,7 +213,7 @@ func (r *Receiver) receiveLocked(datagram []byte) error {
 		r.stats.PacketsIgnored++
 		return lazyErrorf(ErrIgnored, "SSRC %08[1]x while receiving %08[2]x", int64(p.SSRC), int64(r.ssrc), 0)
 	}
-	return r.probationLocked(p, now)
+	return r.probationLocked(p, datagram, now)
 }
 
 // streamPacketLocked takes a packet of the current stream's SSRC; quiet
@@ -434,11 +435,7 @@ func (r *Receiver) Stats() ReceiverStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.stats
-	for i := range r.cands {
-		if r.cands[i].used {
-			s.HeldOnProbation++
-		}
-	}
+	s.HeldOnProbation = r.prob.Len()
 	s.PacketsLost = r.lostBefore
 	if r.active {
 		s.SSRC = r.ssrc

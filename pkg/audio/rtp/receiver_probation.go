@@ -2,83 +2,52 @@ package rtp
 
 import "time"
 
-// probationSlots is how many would-be streams are held on probation at
-// once; the oldest gives way to a new one.
-const probationSlots = 8
-
-// candidate is the first packet of a would-be stream, held on probation.
-type candidate struct {
-	used    bool
-	header  Header // fixed fields only: no CSRCs, no extension
-	payload []byte // the candidate's own copy, its storage reused
-	arrival time.Time
-	order   uint64 // when it was held, in candidates: the oldest gives way
+// probationKey tells would-be streams apart: one candidate per SSRC and
+// payload type, so that a telephone-event packet does not displace the
+// Opus one.
+type probationKey struct {
+	ssrc uint32
+	pt   uint8
 }
 
-func (c *candidate) hold(p *Packet, now time.Time, order uint64) {
-	c.used, c.arrival, c.order = true, now, order
-	c.header = Header{Marker: p.Marker, PayloadType: p.PayloadType, SequenceNumber: p.SequenceNumber, Timestamp: p.Timestamp, SSRC: p.SSRC}
-	c.payload = append(c.payload[:0], p.Payload...)
+// newReceiverProbation returns the Receiver's probation: a second packet
+// of the SSRC and payload type with a sequence number that
+// SequenceConfirms confirms the stream.
+func newReceiverProbation() *Probation[probationKey] {
+	return NewProbation(func(_ probationKey, last, next int64) bool {
+		return SequenceConfirms(uint16(last), uint16(next))
+	}, 0)
 }
 
 // probationLocked takes the packet of an SSRC that is not (or no longer)
-// the current stream's: it becomes a candidate (one per SSRC and payload
-// type, so that a telephone-event packet does not displace the Opus one),
-// or confirms one, which
-// starts a new stream with both packets (RFC 3550 A.1's probation, with
-// a second packet within 100 sequence numbers of the first, either side,
-// instead of the very next: the first two packets may swap places).
-func (r *Receiver) probationLocked(p *Packet, now time.Time) error {
+// the current stream's: it becomes a candidate, or confirms one, which
+// starts a new stream with both packets, the first stamped from its
+// arrival.
+func (r *Receiver) probationLocked(p *Packet, datagram []byte, now time.Time) error {
 	if r.cfg.noProbation {
 		return r.deliverLocked(p, now, r.startStreamLocked(p, now))
 	}
-	for i := range r.cands {
-		c := &r.cands[i]
-		if !c.used || c.header.SSRC != p.SSRC || c.header.PayloadType != p.PayloadType {
-			continue
-		}
-		d := int16(p.SequenceNumber - c.header.SequenceNumber)
-		if d == 0 || d > maxMisorder || d < -maxMisorder {
-			r.dropCandidateLocked(c)
-			r.candOrder++
-			c.hold(p, now, r.candOrder)
-			return lazyErrorf(ErrProbation, "SSRC %08[1]x: packet %[2]d held until another confirms the stream", int64(p.SSRC), int64(p.SequenceNumber), 0)
-		}
-		held := Packet{Header: c.header, Payload: c.payload}
-		c.used = false
-		for j := range r.cands {
-			if r.cands[j].used {
-				r.dropCandidateLocked(&r.cands[j])
-			}
-		}
-		err := r.deliverLocked(&held, c.arrival, r.startStreamLocked(&held, c.arrival))
-		if err2 := r.streamPacketLocked(p, now, false); err == nil {
-			err = err2
-		}
-		return err
+	key := probationKey{p.SSRC, p.PayloadType}
+	agreed, dropped := r.prob.Offer(key, int64(p.SequenceNumber), datagram, now)
+	r.dropUnconfirmedLocked(dropped)
+	if !agreed {
+		return lazyErrorf(ErrProbation, "SSRC %08[1]x: packet %[2]d held until another confirms the stream", int64(p.SSRC), int64(p.SequenceNumber), 0)
 	}
-	slot := 0 // a free one, else the oldest
-	for i := range r.cands {
-		if !r.cands[i].used {
-			slot = i
-			break
-		}
-		if r.cands[i].order < r.cands[slot].order {
-			slot = i
-		}
+	held, arrival, dropped := r.prob.Release(key)
+	r.dropUnconfirmedLocked(dropped)
+	first := &r.heldPkt
+	if err := first.Unmarshal(held[0]); err != nil {
+		return err // cannot happen: it parsed when it was held
 	}
-	c := &r.cands[slot]
-	if c.used {
-		r.dropCandidateLocked(c)
+	err := r.deliverLocked(first, arrival, r.startStreamLocked(first, arrival))
+	if err2 := r.streamPacketLocked(p, now, false); err == nil {
+		err = err2
 	}
-	r.candOrder++
-	c.hold(p, now, r.candOrder)
-	return lazyErrorf(ErrProbation, "SSRC %08[1]x: packet %[2]d held until another confirms the stream", int64(p.SSRC), int64(p.SequenceNumber), 0)
+	return err
 }
 
-// dropCandidateLocked gives up on a candidate, counting its packet.
-func (r *Receiver) dropCandidateLocked(c *candidate) {
-	c.used = false
-	r.stats.IgnoredUnconfirmed++
-	r.stats.PacketsIgnored++
+// dropUnconfirmedLocked counts n packets given up on probation.
+func (r *Receiver) dropUnconfirmedLocked(n int) {
+	r.stats.IgnoredUnconfirmed += uint64(n)
+	r.stats.PacketsIgnored += uint64(n)
 }
