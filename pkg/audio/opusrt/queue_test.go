@@ -106,8 +106,8 @@ func checkQueue(t *testing.T, q *frameQueue) {
 	if count != q.tn {
 		fail("%d nodes in the tree, tn %d", count, q.tn)
 	}
-	if q.tn == 0 && (q.root != 0 || q.least != 0) {
-		fail("empty tree with root %d, least %d", q.root, q.least)
+	if q.tn == 0 && (q.root != 0 || q.least != 0 || len(q.nodes) > 1) {
+		fail("empty tree with root %d, least %d, %d nodes", q.root, q.least, len(q.nodes))
 	}
 	if h, limit := q.height(q.root), 2*bits.Len(uint(q.tn)); h > limit {
 		fail("tree of %d nodes %d high, more than %d", q.tn, h, limit)
