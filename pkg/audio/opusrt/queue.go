@@ -13,29 +13,36 @@ type entry struct {
 // O(log n) at worst, and steady state allocates nothing.
 //
 // It is two parts. The ring, which grows by doubling and never shrinks,
-// holds in start order every entry that arrived at or after its back, so
-// a stream in order is appended in O(1) and its entries are never moved;
-// an entry that arrives before the back but within nearEnd places of
-// either end of the ring (reordered by a few, or the ring short) is put
-// in its place by moving those few. Any other reordered entry goes to the
-// tree, an AA tree (a balanced search tree: height at most 2·log₂ n) whose
-// nodes live in one slice, linked by index, with a free list, so it does
-// not allocate once it has held as many as it holds. The back of the ring
-// is the greatest start held: what arrives later either goes after it or
-// is smaller. Since only the smallest entry is ever taken, the ring's back
-// is taken last: the ring is empty only when the tree is too.
+// holds in start order the first entry and every entry that arrived at or
+// after its back, so a stream in order is appended in O(1) and its entries
+// are never moved; an entry that arrives before the back but within
+// nearEnd places of either end of the ring (reordered by a few, before
+// the first, or the ring short) is put in its place by moving those few.
+// Any other reordered entry goes to the tree, an AA tree (a balanced
+// search tree: height at most 2·log₂ n) whose nodes live in one slice,
+// linked by index, with a free list, so it does not allocate once it has
+// held as many as it holds.
+//
+// So every entry of the tree lies between the ring's head and its back:
+// the ring's head is the first entry, front reads it without looking at
+// the tree, and the hot path, in order, is the plain ring's. Dropping the
+// head, the tree's least entry (kept at hand) moves to the ring's freed
+// head slot if it starts before the new head. The back of the ring is the
+// greatest start held, so the ring is empty only when the tree is too.
 //
 // The duplicate check is a binary search of the sorted ring and a look-up
-// in the tree; the first entry is the smaller of the ring's head and the
-// tree's leftmost node, which is kept at hand. The memory is what the most
-// entries held at once needed: the ring's and the tree's peaks.
+// in the tree. The memory is what the most entries held at once needed:
+// the ring's and the tree's peaks.
 //
 // A pointer insert or front returns is valid until the next call that
 // changes the queue (insert, dropFront, clear).
 type frameQueue struct {
-	ring []entry // len is a power of two, or 0; unused slots are zero
-	head int
-	n    int // entries in the ring
+	// The ring holds ring[head&mask] to ring[(tail-1)&mask]: head and tail
+	// count on without wrapping (an int does not overflow at a frame a
+	// nanosecond), which keeps dropFront small enough to be inlined.
+	ring       []entry // len is a power of two, or 0; unused slots are zero
+	mask       int     // len(ring)-1
+	head, tail int
 
 	nodes []node // nodes[0] is the sentinel: no node, level 0
 	root  int32
@@ -63,31 +70,39 @@ const (
 	nearEnd = 8
 )
 
-func (q *frameQueue) len() int { return q.n + q.tn }
+func (q *frameQueue) len() int { return q.tail - q.head + q.tn }
 
-// at returns the i-th entry of the ring from its head (0 ≤ i < q.n).
-func (q *frameQueue) at(i int) *entry { return &q.ring[(q.head+i)&(len(q.ring)-1)] }
+// ringLen returns how many entries the ring holds.
+func (q *frameQueue) ringLen() int { return q.tail - q.head }
+
+// at returns the i-th entry of the ring from its head (0 ≤ i < ringLen).
+func (q *frameQueue) at(i int) *entry { return &q.ring[(q.head+i)&q.mask] }
 
 // front returns the first entry. The queue must not be empty.
-func (q *frameQueue) front() *entry {
-	r := &q.ring[q.head]
-	if q.least != 0 {
-		if t := &q.nodes[q.least].e; t.start < r.start {
-			return t
-		}
-	}
-	return r
-}
+func (q *frameQueue) front() *entry { return &q.ring[q.head&q.mask] }
 
 // dropFront removes the first entry. The queue must not be empty.
 func (q *frameQueue) dropFront() {
-	if q.least != 0 && q.nodes[q.least].e.start < q.ring[q.head].start {
-		q.root = q.dropLeast(q.root, 0)
-		return
+	if q.tn != 0 {
+		q.dropFrontBeforeTree()
+	} else {
+		q.ring[q.head&q.mask] = entry{} // let the frame be collected
+		q.head++
 	}
-	q.ring[q.head] = entry{} // let the frame be collected
-	q.head = (q.head + 1) & (len(q.ring) - 1)
-	q.n--
+}
+
+// dropFrontBeforeTree is dropFront when the tree is not empty: the ring
+// keeps at least its back, and the tree's least entry takes the freed
+// head slot if it starts before the new head. (Apart, so that dropFront
+// can be inlined.)
+func (q *frameQueue) dropFrontBeforeTree() {
+	q.ring[q.head&q.mask] = entry{}
+	q.head++
+	if l := &q.nodes[q.least].e; l.start < q.ring[q.head&q.mask].start {
+		q.head--
+		q.ring[q.head&q.mask] = *l
+		q.root = q.dropLeast(q.root, 0)
+	}
 }
 
 // insert makes room for an entry that starts at start, in start order, and
@@ -96,18 +111,19 @@ func (q *frameQueue) dropFront() {
 // change start. If an entry with the same start is held, it makes none
 // and returns nil.
 func (q *frameQueue) insert(start int64) *entry {
-	if q.n == 0 || q.at(q.n-1).start < start {
+	n := q.tail - q.head
+	if n == 0 || q.ring[(q.tail-1)&q.mask].start < start {
 		// In order: the common case. (The ring empty means the tree is.)
-		if q.n == len(q.ring) {
+		if n == len(q.ring) {
 			q.grow()
 		}
-		q.n++
-		p := q.at(q.n - 1)
+		p := &q.ring[q.tail&q.mask]
+		q.tail++
 		p.start = start
 		return p
 	}
 	// i is the first index whose entry does not start before start.
-	lo, hi := 0, q.n-1 // the back starts at or after it
+	lo, hi := 0, n-1 // the back starts at or after it
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
 		if q.at(mid).start < start {
@@ -120,47 +136,50 @@ func (q *frameQueue) insert(start int64) *entry {
 	if q.at(i).start == start {
 		return nil
 	}
-	if i > nearEnd && q.n-i > nearEnd {
+	if i > nearEnd && n-i > nearEnd {
+		// Between ring[i-1] and ring[i]: after the head, before the back.
 		return q.insertTree(start)
 	}
 	if q.holdsInTree(start) {
 		return nil
 	}
-	if q.n == len(q.ring) {
+	if n == len(q.ring) {
 		q.grow()
 	}
-	if i < q.n-i {
-		// Nearer the head: move the first i entries one slot back.
-		q.head = (q.head - 1) & (len(q.ring) - 1)
+	if i < n-i {
+		// Nearer the head: move the first i entries one slot back. (Before
+		// the head, i is 0: the tree's entries stay after it.)
+		q.head--
 		for j := 0; j < i; j++ {
 			*q.at(j) = *q.at(j + 1)
 		}
 	} else {
-		for j := q.n; j > i; j-- {
+		for j := n; j > i; j-- {
 			*q.at(j) = *q.at(j - 1)
 		}
+		q.tail++
 	}
-	q.n++
 	p := q.at(i)
 	*p = entry{start: start}
 	return p
 }
 
 func (q *frameQueue) grow() {
+	n := q.tail - q.head
 	size := max(2*len(q.ring), minQueueCap)
 	ring := make([]entry, size)
-	for i := range q.n {
+	for i := range n {
 		ring[i] = *q.at(i)
 	}
-	q.ring, q.head = ring, 0
+	q.ring, q.mask, q.head, q.tail = ring, size-1, 0, n
 }
 
 // clear drops every entry, keeping the ring's and the tree's memory.
 func (q *frameQueue) clear() {
-	for i := range q.n {
+	for i := range q.tail - q.head {
 		*q.at(i) = entry{}
 	}
-	q.head, q.n = 0, 0
+	q.head, q.tail = 0, 0
 	if len(q.nodes) > 1 {
 		clear(q.nodes[1:])
 		q.nodes = q.nodes[:1]

@@ -13,7 +13,7 @@ import (
 // and the tree.
 func (q *frameQueue) entries() []*entry {
 	out := make([]*entry, 0, q.len())
-	for i := range q.n {
+	for i := range q.ringLen() {
 		out = append(out, q.at(i))
 	}
 	var walk func(t int32)
@@ -39,26 +39,26 @@ func (q *frameQueue) height(t int32) int {
 
 // checkQueue fails unless q keeps its invariants: the ring sorted and its
 // unused slots zero; the tree a valid AA tree, sorted, of height at most
-// 2·log₂(n+1), every start in it before the ring's back, least its
-// leftmost node; the ring empty only with the tree; every node in the
+// 2·log₂(n+1), every start in it after the ring's head and before its
+// back, least its leftmost node; the ring empty only with the tree; every node in the
 // tree or on the free list, the free ones zero but for their link.
 func checkQueue(t *testing.T, q *frameQueue) {
 	t.Helper()
 	fail := func(format string, args ...any) {
 		t.Helper()
-		t.Fatalf("queue (ring %d, tree %d): %s", q.n, q.tn, fmt.Sprintf(format, args...))
+		t.Fatalf("queue (ring %d, tree %d): %s", q.ringLen(), q.tn, fmt.Sprintf(format, args...))
 	}
-	for i := 1; i < q.n; i++ {
+	for i := 1; i < q.ringLen(); i++ {
 		if q.at(i-1).start >= q.at(i).start {
 			fail("ring entry %d starts at %d, after %d", i, q.at(i).start, q.at(i-1).start)
 		}
 	}
-	for i := q.n; i < len(q.ring); i++ {
+	for i := q.ringLen(); i < len(q.ring); i++ {
 		if p := q.at(i); p.start != 0 || p.dur != 0 || p.arrival != 0 || p.frame != nil {
 			fail("unused ring slot %d holds %+v", i, *p)
 		}
 	}
-	if q.n == 0 && q.tn != 0 {
+	if q.ringLen() == 0 && q.tn != 0 {
 		fail("the ring is empty and the tree is not")
 	}
 	count := 0
@@ -98,11 +98,11 @@ func checkQueue(t *testing.T, q *frameQueue) {
 		last = &n.e.start
 		walk(n.right, n.e.start, hi)
 	}
-	hi := int64(1<<63 - 1)
-	if q.n > 0 {
-		hi = q.at(q.n - 1).start
+	lo, hi := int64(-1<<63), int64(1<<63-1)
+	if q.ringLen() > 0 {
+		lo, hi = q.at(0).start, q.at(q.ringLen()-1).start
 	}
-	walk(q.root, -1<<63, hi)
+	walk(q.root, lo, hi)
 	if count != q.tn {
 		fail("%d nodes in the tree, tn %d", count, q.tn)
 	}
@@ -385,8 +385,8 @@ func TestFrameQueueAdversarial(t *testing.T) {
 			compareQueue(t, &q, m)
 			// Only the gaps within nearEnd of the ring's ends were filled
 			// in it.
-			if q.n > n+2*nearEnd || q.tn < n-1-2*nearEnd {
-				t.Fatalf("the ring holds %d, the tree %d: want at most %d in the ring", q.n, q.tn, n+2*nearEnd)
+			if q.ringLen() > n+2*nearEnd || q.tn < n-1-2*nearEnd {
+				t.Fatalf("the ring holds %d, the tree %d: want at most %d in the ring", q.ringLen(), q.tn, n+2*nearEnd)
 			}
 			for q.len() > 0 {
 				q.dropFront()
