@@ -83,21 +83,18 @@ func (q *frameQueue) front() *entry { return &q.ring[q.head&q.mask] }
 
 // dropFront removes the first entry. The queue must not be empty.
 func (q *frameQueue) dropFront() {
+	q.ring[q.head&q.mask] = entry{} // let the frame be collected
+	q.head++
 	if q.tn != 0 {
-		q.dropFrontBeforeTree()
-	} else {
-		q.ring[q.head&q.mask] = entry{} // let the frame be collected
-		q.head++
+		q.takeFromTree()
 	}
 }
 
-// dropFrontBeforeTree is dropFront when the tree is not empty: the ring
-// keeps at least its back, and the tree's least entry takes the freed
-// head slot if it starts before the new head. (Apart, so that dropFront
-// can be inlined.)
-func (q *frameQueue) dropFrontBeforeTree() {
-	q.ring[q.head&q.mask] = entry{}
-	q.head++
+// takeFromTree is the end of dropFront when the tree is not empty: the
+// ring keeps at least its back, and the tree's least entry takes the
+// freed head slot if it starts before the new head. (Apart, so that
+// dropFront can be inlined.)
+func (q *frameQueue) takeFromTree() {
 	if l := &q.nodes[q.least].e; l.start < q.ring[q.head&q.mask].start {
 		q.head--
 		q.ring[q.head&q.mask] = *l
@@ -106,20 +103,30 @@ func (q *frameQueue) dropFrontBeforeTree() {
 }
 
 // insert makes room for an entry that starts at start, in start order, and
-// returns its slot, zeroed but for start, for the caller to fill (building
-// the entry in place costs less than copying one in); the caller must not
-// change start. If an entry with the same start is held, it makes none
-// and returns nil.
+// returns its slot for the caller to fill (building the entry in place
+// costs less than copying one in): zero, but for start in a slot of the
+// tree, which is ordered by it. The caller sets start to start. If an
+// entry with the same start is held, it makes none and returns nil.
 func (q *frameQueue) insert(start int64) *entry {
 	n := q.tail - q.head
+	if n == len(q.ring) || n != 0 && q.ring[(q.tail-1)&q.mask].start >= start {
+		return q.insertSlow(start)
+	}
+	// In order, room in the ring: the common case.
+	p := &q.ring[q.tail&q.mask]
+	q.tail++
+	return p
+}
+
+// insertSlow is insert when the ring is full or start is before its back.
+// (Apart, so that insert's common case stays short.)
+func (q *frameQueue) insertSlow(start int64) *entry {
+	n := q.tail - q.head
 	if n == 0 || q.ring[(q.tail-1)&q.mask].start < start {
-		// In order: the common case. (The ring empty means the tree is.)
-		if n == len(q.ring) {
-			q.grow()
-		}
+		// In order. (The ring empty means the tree is.)
+		q.grow()
 		p := &q.ring[q.tail&q.mask]
 		q.tail++
-		p.start = start
 		return p
 	}
 	// i is the first index whose entry does not start before start.
