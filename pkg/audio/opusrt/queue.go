@@ -70,6 +70,12 @@ const (
 	nearEnd = 8
 )
 
+// maxTreeLen is how many entries the tree holds at most, so that its int32
+// links do not overflow (at 64 bytes a node, 128 GiB). Past it, reordered
+// entries move ring entries as near the ends do: slow, but right. A test
+// lowers it.
+var maxTreeLen = 1<<31 - 2
+
 func (q *frameQueue) len() int { return q.tail - q.head + q.tn }
 
 // ringLen returns how many entries the ring holds.
@@ -143,7 +149,7 @@ func (q *frameQueue) insertSlow(start int64) *entry {
 	if q.at(i).start == start {
 		return nil
 	}
-	if i > nearEnd && n-i > nearEnd {
+	if i > nearEnd && n-i > nearEnd && q.tn < maxTreeLen {
 		// Between ring[i-1] and ring[i]: after the head, before the back.
 		return q.insertTree(start)
 	}

@@ -209,20 +209,22 @@ func TestFrameQueueModel(t *testing.T) {
 			var q frameQueue
 			var m modelQueue
 			next := int64(0)
-			limit := 20 + r.IntN(300) // how many are held before a burst of drops
+			limit := 100 + r.IntN(300) // how many are held before a burst of drops
+			mostInTree := 0
 			for range 3000 {
+				mostInTree = max(mostInTree, q.tn)
 				switch k := r.IntN(100); {
-				case k < 35 || len(m) == 0:
-					next += 1 + r.Int64N(3)
+				case k < 30 || len(m) == 0:
+					next += 1 + r.Int64N(4)
 					insertChecked(t, &q, &m, next)
-				case k < 45:
+				case k < 38:
 					insertChecked(t, &q, &m, m[len(m)-1].start-1-r.Int64N(int64(2*nearEnd+3))) // near the back
-				case k < 55:
+				case k < 45:
 					insertChecked(t, &q, &m, m[0].start-1-r.Int64N(4)) // before the front
-				case k < 70:
+				case k < 75:
 					lo := m[0].start - 2
 					insertChecked(t, &q, &m, lo+r.Int64N(next-lo+1)) // anywhere, maybe held
-				case k < 75:
+				case k < 80:
 					insertChecked(t, &q, &m, m[r.IntN(len(m))].start) // a duplicate
 				case k < 99:
 					q.dropFront()
@@ -242,6 +244,10 @@ func TestFrameQueueModel(t *testing.T) {
 					compareQueue(t, &q, m)
 				}
 			}
+			if mostInTree < 10 {
+				t.Errorf("the tree held %d at most: the sequence did not test it", mostInTree)
+			}
+			t.Logf("limit %d, the tree held %d at most", limit, mostInTree)
 		})
 	}
 }
@@ -434,5 +440,34 @@ func TestFrameQueueSteadyStateAllocs(t *testing.T) {
 	}
 	if q.tn < gapped/2-nearEnd || q.len() != whole+gapped {
 		t.Errorf("tree holds %d of %d, want the late half of the whole frames", q.tn, q.len())
+	}
+}
+
+// TestFrameQueueTreeFull lowers the tree's limit: past it, reordered
+// entries go to the ring, moving entries, and the queue stays right.
+func TestFrameQueueTreeFull(t *testing.T) {
+	defer func(n int) { maxTreeLen = n }(maxTreeLen)
+	maxTreeLen = 5
+	var q frameQueue
+	var m modelQueue
+	for i := range 200 {
+		insertChecked(t, &q, &m, int64(2*i))
+	}
+	for i := range 100 {
+		insertChecked(t, &q, &m, int64(2*(50+i)+1))
+		checkQueue(t, &q)
+		if q.tn > maxTreeLen {
+			t.Fatalf("the tree holds %d, more than %d", q.tn, maxTreeLen)
+		}
+	}
+	if q.tn != maxTreeLen {
+		t.Fatalf("the tree holds %d, want %d", q.tn, maxTreeLen)
+	}
+	compareQueue(t, &q, m)
+	for q.len() > 0 {
+		q.dropFront()
+		m = m[1:]
+		checkQueue(t, &q)
+		compareQueue(t, &q, m)
 	}
 }
