@@ -39,7 +39,9 @@ type entry struct {
 type frameQueue struct {
 	// The ring holds ring[head&mask] to ring[(tail-1)&mask]: head and tail
 	// count on without wrapping (an int does not overflow at a frame a
-	// nanosecond), which keeps dropFront small enough to be inlined.
+	// nanosecond), which keeps dropFront small enough to be inlined. The
+	// other methods index with &(len(ring)-1), which spares the bounds
+	// check; dropFront's &mask costs the inliner less.
 	ring       []entry // len is a power of two, or 0; unused slots are zero
 	mask       int     // len(ring)-1
 	head, tail int
@@ -82,10 +84,10 @@ func (q *frameQueue) len() int { return q.tail - q.head + q.tn }
 func (q *frameQueue) ringLen() int { return q.tail - q.head }
 
 // at returns the i-th entry of the ring from its head (0 ≤ i < ringLen).
-func (q *frameQueue) at(i int) *entry { return &q.ring[(q.head+i)&q.mask] }
+func (q *frameQueue) at(i int) *entry { return &q.ring[(q.head+i)&(len(q.ring)-1)] }
 
 // front returns the first entry. The queue must not be empty.
-func (q *frameQueue) front() *entry { return &q.ring[q.head&q.mask] }
+func (q *frameQueue) front() *entry { return &q.ring[q.head&(len(q.ring)-1)] }
 
 // dropFront removes the first entry. The queue must not be empty.
 func (q *frameQueue) dropFront() {
@@ -101,9 +103,9 @@ func (q *frameQueue) dropFront() {
 // freed head slot if it starts before the new head. (Apart, so that
 // dropFront can be inlined.)
 func (q *frameQueue) takeFromTree() {
-	if l := &q.nodes[q.least].e; l.start < q.ring[q.head&q.mask].start {
+	if l := &q.nodes[q.least].e; l.start < q.at(0).start {
 		q.head--
-		q.ring[q.head&q.mask] = *l
+		*q.at(0) = *l
 		q.root = q.dropLeast(q.root, 0)
 	}
 }
@@ -115,23 +117,23 @@ func (q *frameQueue) takeFromTree() {
 // entry with the same start is held, it makes none and returns nil.
 func (q *frameQueue) insert(start int64) *entry {
 	n := q.tail - q.head
-	if n == len(q.ring) || n != 0 && q.ring[(q.tail-1)&q.mask].start >= start {
+	if n == len(q.ring) || n != 0 && q.ring[(q.tail-1)&(len(q.ring)-1)].start >= start {
 		return q.insertSlow(start)
 	}
 	// In order, room in the ring: the common case.
-	p := &q.ring[q.tail&q.mask]
+	p := &q.ring[q.tail&(len(q.ring)-1)]
 	q.tail++
 	return p
 }
 
-// insertSlow is insert when the ring is full or start is before its back.
-// (Apart, so that insert's common case stays short.)
+// insertSlow is insert when the ring is full or start is not after its
+// back. (Apart, so that insert's common case stays short.)
 func (q *frameQueue) insertSlow(start int64) *entry {
 	n := q.tail - q.head
-	if n == 0 || q.ring[(q.tail-1)&q.mask].start < start {
+	if n == 0 || q.at(n-1).start < start {
 		// In order. (The ring empty means the tree is.)
 		q.grow()
-		p := &q.ring[q.tail&q.mask]
+		p := q.at(n)
 		q.tail++
 		return p
 	}
