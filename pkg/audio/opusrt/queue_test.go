@@ -3,10 +3,12 @@ package opusrt
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 )
 
 // entries returns the entries held, in start order, merging the ring
@@ -469,5 +471,67 @@ func TestFrameQueueTreeFull(t *testing.T) {
 		m = m[1:]
 		checkQueue(t, &q)
 		compareQueue(t, &q, m)
+	}
+}
+
+// TestBufferReorderedDeep runs the Buffer over its queue's tree: 20 ms
+// frames arrive shuffled within blocks of 100 (every frame up to 99 places
+// out, far past nearEnd), some twice, while the reader keeps 150 held, so
+// no frame is late. Every frame must be played once, in stamp order, with
+// its own bytes, and every copy counted as a duplicate.
+func TestBufferReorderedDeep(t *testing.T) {
+	const n, block, keep = 3000, 100, 150
+	for seed := range uint64(8) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 11))
+			frame := func(i int) Frame { return Frame{9 << 3, byte(i), byte(i >> 8)} }
+			var order []int
+			for b := 0; b < n; b += block {
+				p := r.Perm(block)
+				for _, k := range p {
+					order = append(order, b+k)
+				}
+			}
+			buf := NewBuffer(time.Hour, WithoutArrivalTimes())
+			played, dups, mostInTree := 0, 0, 0
+			read := func() {
+				f, loss, err := buf.Frame()
+				if err != nil || loss != 0 || !slices.Equal(f, frame(played)) {
+					t.Fatalf("frame %d: Frame = %x, %v, %v; want %x", played, f, loss, err, frame(played))
+				}
+				played++
+			}
+			for k, i := range order {
+				if err := buf.Append(frame(i), EpochMillis(20*i)); err != nil {
+					t.Fatalf("Append %d: %v", i, err)
+				}
+				if k > 0 && r.IntN(10) == 0 {
+					j := order[k-1-r.IntN(min(k, 20))] // sent again, maybe played
+					if err := buf.Append(frame(j), EpochMillis(20*j)); err != nil && j >= played {
+						t.Fatalf("Append %d again: %v", j, err)
+					}
+					if j >= played {
+						dups++
+					}
+				}
+				mostInTree = max(mostInTree, buf.queue.tn)
+				for buf.Len() > keep {
+					read()
+				}
+			}
+			for buf.Len() > 0 {
+				read()
+			}
+			if _, _, err := buf.Frame(); err != io.EOF {
+				t.Fatalf("Frame after the last = %v, want io.EOF", err)
+			}
+			s := buf.Stats()
+			if played != n || s.PacketsPlayed != n || s.PacketsDuplicated != uint64(dups) || s.PacketsLost != 0 {
+				t.Fatalf("played %d of %d; stats %+v, want %d duplicates", played, n, s, dups)
+			}
+			if mostInTree < keep/4 {
+				t.Fatalf("the tree held %d at most: the stream did not reach it", mostInTree)
+			}
+		})
 	}
 }
