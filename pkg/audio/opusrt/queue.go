@@ -20,8 +20,8 @@ type entry struct {
 // the first, or the ring short) is put in its place by moving those few.
 // Any other reordered entry goes to the tree, an AA tree (a balanced
 // search tree: height at most 2·log₂ n) whose nodes live in one slice,
-// linked by index, with a free list, so it does not allocate once it has
-// held as many as it holds.
+// linked by index, with a free list, so it allocates only to hold more
+// entries than it ever has.
 //
 // So every entry of the tree lies between the ring's head and its back:
 // the ring's head is the first entry, front reads it without looking at
