@@ -139,6 +139,61 @@ func benchHeld48000(b *testing.B, at int) {
 func BenchmarkBufferHeld48000ReorderedNearHead(b *testing.B) { benchHeld48000(b, 3) }
 func BenchmarkBufferHeld48000ReorderedMiddle(b *testing.B)   { benchHeld48000(b, 24000) }
 
+// BenchmarkBufferHeld48000EverySecondLate holds 48,000 20 ms frames and
+// has every second frame arrive late, into the middle of what is held: a
+// reordered insert that is not a duplicate, every time. The held window
+// is 24,000 whole frames (the late odd ones have arrived) then 24,000 even
+// ones whose odd neighbours are still to come. One op is the next even
+// frame (in order), the odd frame 24,000 places behind the back (the
+// middle), and the two frames read from the front.
+func BenchmarkBufferHeld48000EverySecondLate(b *testing.B) {
+	const whole, gapped = 24000, 24000 // frames held without and with gaps
+	frames := benchFrames(1024)
+	buf := opusrt.NewBuffer(time.Hour, opusrt.WithoutArrivalTimes())
+	add := func(i int) {
+		if err := buf.Append(frames[i%len(frames)], opusrt.EpochMillis(20*i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	read := func() {
+		if f, _, err := buf.Frame(); err != nil || f == nil {
+			b.Fatalf("Frame = %x, %v", f, err)
+		}
+	}
+	for i := range whole {
+		add(i)
+	}
+	for i := range gapped {
+		add(whole + 2*i)
+	}
+	step := func(j int) {
+		add(whole + 2*(gapped+j)) // the next even frame, in order
+		add(whole + 2*j + 1)      // its late odd neighbour, into the middle
+		read()
+		read()
+	}
+	// Steady state: the whole frames held are those whose odd half came
+	// late, as will be.
+	for j := range whole / 2 {
+		step(j)
+	}
+	if buf.Len() != whole+gapped {
+		b.Fatalf("holds %d frames, want %d", buf.Len(), whole+gapped)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for j := range b.N {
+		step(whole/2 + j)
+	}
+	b.StopTimer()
+	if buf.Len() != whole+gapped {
+		b.Fatalf("holds %d frames, want %d", buf.Len(), whole+gapped)
+	}
+	if s := buf.Stats(); s.PacketsLate != 0 || s.PacketsLost != 0 || s.PacketsDuplicated != 0 || s.PacketsDropped != 0 {
+		b.Fatalf("stats %+v: a frame was not held and played", s)
+	}
+}
+
 // BenchmarkRealtimeWriteFrame is the playout path per frame: a Write as
 // the frame arrives and the TryFrame that plays it when due, on a manual
 // clock moved 20 ms per frame, 3 frames held (the playout delay).
