@@ -53,6 +53,7 @@ func All(n int) []Trace {
 		TwoState(n),
 		JitterSteps(n),
 		TwoStateSlow(n),
+		PeriodicRough(n),
 		Outages(n),
 		Drift("drift+100ppm", n, 100),
 		Drift("drift-100ppm", n, -100),
@@ -192,6 +193,23 @@ func TwoStateSlow(n int) Trace {
 		}
 	}
 	return Trace{Name: "two-state-30s", About: "good and bad states of 30 s each", Delays: fifo(d)}
+}
+
+// PeriodicRough is calm jitter (mean 5 ms) with 2 s of rough (mean 60 ms)
+// every 14.5 s: calm spells a little longer than the 12 s after which
+// adaptive playout's target may follow a calm network down, so following
+// each would cost a drop and a climb for half a second of gain.
+func PeriodicRough(n int) Trace {
+	r := rand.New(rand.NewPCG(17, 1))
+	d := make([]float64, n)
+	for i := range d {
+		mean := 5.0
+		if (i*20)%14500 >= 12500 {
+			mean = 60
+		}
+		d[i] = base + r.ExpFloat64()*mean
+	}
+	return Trace{Name: "periodic-rough", About: "calm jitter with 2 s of rough (mean 60 ms) every 14.5 s", Delays: fifo(d)}
 }
 
 // Outages is calm jitter with, every 20 s, an outage of 0.3–2 s whose

@@ -21,7 +21,7 @@ func TestAll(t *testing.T) {
 	// Every trace has one delay per packet, none negative but Lost, and
 	// the same trace comes out of the same call.
 	a, b := All(3000), All(3000)
-	if len(a) != 17 {
+	if len(a) != 18 {
 		t.Fatalf("%d traces", len(a))
 	}
 	for k, tr := range a {

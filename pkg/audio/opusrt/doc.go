@@ -61,8 +61,9 @@
 // slots and frames the encoder marked inactive (opus.IsInactive) first. A
 // fixed delay (WithPlayoutDelay, the default) is the delay above the
 // network's, held; WithAdaptivePlayout sets it from a high quantile of
-// the measured arrival delays (capped by the largest of the last 12 s, so
-// that a network that calmed down is followed down), between a minimum
+// the measured arrival delays (capped by the largest of a recent window,
+// 12 s or longer, so that a network that calmed down is followed down),
+// between a minimum
 // and a maximum. A sender
 // ahead of real time from the start of a stream keeps its lead: early is
 // not excess. WithoutFollowing keeps the schedule of the first version,

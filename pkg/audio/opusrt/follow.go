@@ -69,8 +69,9 @@ const (
 // delays above the fastest recent arrival, over a histogram that forgets
 // (about 28 s of 20 ms frames), as libwebrtc NetEq's delay manager does (a
 // burst of arrivals counts once: see delayHistogram), but no more than the
-// largest of the last 12 s, so that a network that calmed down is followed
-// down in seconds, not minutes; rounded up to whole
+// largest of the last 12 s (longer, up to 96 s, when calm spells prove
+// that short), so that a network that calmed down is followed down in
+// seconds, not minutes; rounded up to whole
 // frames (of 20 ms at most) and clamped to [min, max]. WithPlayoutDelay is
 // then the starting delay. The buffer grows its delay by handing out a concealment
 // slot (Stats.InsertedSamplesForDeceleration) and shrinks it by skipping a

@@ -24,14 +24,16 @@ package opusrt
 // That memory is right for a stationary network, whose rare long delays
 // must be remembered to be covered, but it holds a high delay for two
 // minutes after a jittery spell ends. So the target is also capped by the
-// largest delay of the last recentSeconds of arrivals: a network that
-// calmed down for that long is followed down at once, while on a
+// largest delay of a recent window of arrivals, 12 s at first: a network
+// that calmed down for that long is followed down at once, while on a
 // stationary one the largest delay of 600 arrivals lies above the 99 %
-// quantile (but for 0.24 % of the time), and the cap does nothing. (On
-// the evaluation's network that alternates minutes of calm and jitter,
-// it took the latency from 228 to 184 ms and beat every fixed delay;
-// on one whose states last 5 s, calm spells of 12 s are rare and it
-// costs 0.8 % more frames damaged at 24 ms less latency: bench/README.md.)
+// quantile (but for 0.24 % of the time), and the cap does nothing. The
+// window learns the network's rhythm (noteRecent): calm spells that end
+// soon after it double it, up to 96 s. (On the evaluation's network that
+// alternates minutes of calm and jitter, the cap took the latency from
+// 228 to 180 ms and beat every fixed delay; on one rough for 2 s every
+// 14.5 s, a window fixed at 12 s made 8 times the frames inserted and
+// removed, the learning one as many as without the cap: bench/README.md.)
 const (
 	histBucketUs    = 5_000
 	histBuckets     = 400 // 2 s of relative delay; more falls in the last bucket
@@ -39,7 +41,8 @@ const (
 	histForget      = 0.9993
 	histStartWeight = 2
 	histQuantile    = 0.99
-	recentSeconds   = 12
+	capMinSeconds   = 12
+	capMaxSeconds   = 96
 )
 
 type delayHistogram struct {
@@ -61,12 +64,16 @@ type delayHistogram struct {
 	intervalMaxUs   int64
 	intervalN       int
 
-	// The largest relative delay of each of the last recentSeconds of
-	// arrival time (a ring indexed by the second), and their maximum.
-	recent      [recentSeconds]int64
+	// The largest relative delay of each of the last capMaxSeconds of
+	// arrival time (a ring indexed by the second), and their maximum over
+	// the window of capSeconds that caps the target (see noteRecent).
+	recent      [capMaxSeconds]int64
 	recentSec   int64 // the second of arrival time the newest entry holds
-	recentSpan  int   // seconds the ring covers, up to recentSeconds
+	recentSpan  int   // seconds the ring covers, up to capMaxSeconds
 	recentMaxUs int64
+	capSeconds  int   // the window; 0 before the first arrival
+	capOn       bool  // the cap holds the target below the quantile
+	capSinceUs  int64 // since when (arrival time)
 }
 
 // observe takes one arrival's time and relative delay, both in µs.
@@ -138,42 +145,84 @@ func (h *delayHistogram) renormalise() {
 }
 
 // noteRecent keeps the largest relative delay of each recent second of
-// arrivals. Arrival times that go back (a clock that stepped), and a gap
-// of a whole window (an outage says nothing of calm), start it afresh.
+// arrivals, and the cap they set. Arrival times that go back (a clock that
+// stepped), and a gap of a whole window (an outage says nothing of calm),
+// start it afresh.
+//
+// The window adapts to the network's rhythm. A rough spell that comes
+// back (a delay nearer the quantile than the cap) when the cap held for
+// less than capMinSeconds says the calm spells end about when the window
+// does, too soon to be worth a drop and a climb: the window doubles, up to
+// capMaxSeconds, so a network rough for 2 s every 14.5 s is not followed
+// down each time (it was: 8 times the frames inserted and removed, more
+// late). When the cap held longer, the window halves, down to
+// capMinSeconds.
 func (h *delayHistogram) noteRecent(arrivalUs, relUs int64) {
+	if h.capSeconds == 0 {
+		h.capSeconds = capMinSeconds
+	}
+	w := int64(h.capSeconds)
 	sec := arrivalUs / 1_000_000
-	if h.recentSpan == 0 || sec < h.recentSec || sec-h.recentSec >= recentSeconds {
-		h.recent = [recentSeconds]int64{}
-		h.recentSec, h.recentSpan, h.recentMaxUs = sec, 1, 0
+	if h.capOn {
+		if q, c := h.quantileUs(), capOf(h.recentMaxUs); relUs > (q+c)/2 {
+			// The rough spell is back. A cap that held under
+			// capMinSeconds was not worth its drop and climb: wait
+			// twice as long for the next; one that held longer was:
+			// wait half as long. Either way a new window of calm must
+			// pass first.
+			if arrivalUs-h.capSinceUs < capMinSeconds*1_000_000 {
+				h.capSeconds = min(2*h.capSeconds, capMaxSeconds)
+			} else {
+				h.capSeconds = max(h.capSeconds/2, capMinSeconds)
+			}
+			w = int64(h.capSeconds)
+			h.capOn, h.recentSpan = false, 1
+		}
+	}
+	if h.recentSpan == 0 || sec < h.recentSec || sec-h.recentSec >= w {
+		h.recent = [capMaxSeconds]int64{}
+		h.recentSec, h.recentSpan, h.recentMaxUs, h.capOn = sec, 1, 0, false
 	}
 	if sec > h.recentSec {
 		// Seconds passed: clear the entries they reuse, and find the
-		// maximum of what is left (a dozen entries, once a second).
+		// maximum of the window (a few dozen entries, once a second).
 		for s := h.recentSec + 1; s <= sec; s++ {
 			h.recent[recentIndex(s)] = 0
 		}
-		h.recentSpan = int(min(int64(h.recentSpan)+sec-h.recentSec, recentSeconds))
+		h.recentSpan = int(min(int64(h.recentSpan)+sec-h.recentSec, capMaxSeconds))
 		h.recentSec = sec
 		h.recentMaxUs = 0
-		for _, d := range h.recent {
-			h.recentMaxUs = max(h.recentMaxUs, d)
+		for s := sec - w + 1; s <= sec; s++ {
+			h.recentMaxUs = max(h.recentMaxUs, h.recent[recentIndex(s)])
 		}
 	}
 	i := recentIndex(sec)
 	h.recent[i] = max(h.recent[i], relUs)
 	h.recentMaxUs = max(h.recentMaxUs, relUs)
+
+	on := h.recentSpan >= h.capSeconds && capOf(h.recentMaxUs) < h.quantileUs()
+	if on && !h.capOn {
+		h.capSinceUs = arrivalUs
+	}
+	h.capOn = on
 }
+
+// capOf returns the cap a largest delay sets: the upper edge of its bucket.
+func capOf(maxUs int64) int64 { return (maxUs/histBucketUs + 1) * histBucketUs }
+
+// quantileUs returns the quantile's bucket's upper edge.
+func (h *delayHistogram) quantileUs() int64 { return int64(h.qi+1) * histBucketUs }
 
 // recentIndex returns the ring index of a second of arrival time, which
 // is negative when our clock stepped back before the buffer's base.
-func recentIndex(sec int64) int { return int((sec%recentSeconds + recentSeconds) % recentSeconds) }
+func recentIndex(sec int64) int { return int((sec%capMaxSeconds + capMaxSeconds) % capMaxSeconds) }
 
 // target returns the target delay in µs; ok is false before the first
 // sample was folded in (the arrival after the first).
 func (h *delayHistogram) target() (us int64, ok bool) {
-	us = int64(h.qi+1) * histBucketUs // the bucket's upper edge covers it
-	if h.recentSpan == recentSeconds {
-		us = min(us, (h.recentMaxUs/histBucketUs+1)*histBucketUs)
+	us = h.quantileUs() // the bucket's upper edge covers it
+	if h.recentSpan >= h.capSeconds && h.capSeconds > 0 {
+		us = min(us, capOf(h.recentMaxUs))
 	}
 	return us, h.valid
 }

@@ -103,14 +103,16 @@ func TestDelayHistogramFollowsCalmWithinTheWindow(t *testing.T) {
 	if got, _ := h.target(); got != 15_000 {
 		t.Errorf("target %d µs 12.1 s into the calm, want 15000", got)
 	}
-	// One long delay again: the target covers it at once.
+	// A long delay again, 0.1 s after the cap took hold: the rough spell
+	// is back, the quantile stands at once, and the window doubles (a calm
+	// of 12 s was not worth following down).
 	feed(20*time.Millisecond, 150_000)
-	if got, _ := h.target(); got != 155_000 {
-		t.Errorf("target %d µs after a 150 ms arrival, want 155000", got)
+	if got, _ := h.target(); got != 205_000 || h.capSeconds != 2*capMinSeconds {
+		t.Errorf("target %d µs after a 150 ms arrival, window %d s; want 205000, %d s", got, h.capSeconds, 2*capMinSeconds)
 	}
 	// An outage of a whole window says nothing of calm: after it the
 	// window starts again, and until it is full the quantile stands.
-	at += (20 * time.Second).Microseconds()
+	at += (100 * time.Second).Microseconds()
 	feed(2*time.Second, 10_000)
 	if got, want := h.target(); got != int64(h.qi+1)*histBucketUs || !want {
 		t.Errorf("target %d µs right after an outage, want the quantile's %d", got, int64(h.qi+1)*histBucketUs)
@@ -121,6 +123,48 @@ func TestDelayHistogramFollowsCalmWithinTheWindow(t *testing.T) {
 	h.observe(-4_000_000, 10_000)
 	if h.recentSpan > 2 {
 		t.Errorf("window of %d s after the clock stepped back, want it started again", h.recentSpan)
+	}
+}
+
+func TestDelayHistogramWindowLearnsTheRhythm(t *testing.T) {
+	// Calm spells that end soon after the window (12.5 s of calm, 2 s of
+	// 200 ms delays, again and again): the target may drop once, then the
+	// window doubles and it drops no more. Calm spells of a minute: it
+	// drops in each, and the window stays at its least.
+	for _, c := range []struct {
+		name        string
+		calm, rough time.Duration
+		wantDrops   func(drops, cycles int) bool
+		wantWindow  int
+	}{
+		{"calm 12.5 s", 12500 * time.Millisecond, 2 * time.Second, func(d, _ int) bool { return d <= 1 }, 2 * capMinSeconds},
+		{"calm 60 s", 60 * time.Second, 60 * time.Second, func(d, n int) bool { return d == n }, capMinSeconds},
+	} {
+		var h delayHistogram
+		at := int64(0)
+		dropped := false
+		drops := 0
+		feed := func(d time.Duration, rel int64) {
+			for end := at + d.Microseconds(); at < end; at += 20_000 {
+				h.observe(at, rel)
+				if got, _ := h.target(); got < 100_000 && h.quantileUs() > 100_000 {
+					if !dropped {
+						drops++
+					}
+					dropped = true
+				}
+			}
+			dropped = false
+		}
+		feed(60*time.Second, 200_000) // a rough start the quantile remembers
+		const cycles = 8
+		for range cycles {
+			feed(c.calm, 10_000)
+			feed(c.rough, 200_000)
+		}
+		if !c.wantDrops(drops, cycles) || h.capSeconds != c.wantWindow {
+			t.Errorf("%s: the target dropped in %d of %d calm spells, window %d s; want window %d s", c.name, drops, cycles, h.capSeconds, c.wantWindow)
+		}
 	}
 }
 
