@@ -52,6 +52,7 @@ import (
 	"time"
 
 	"github.com/haivivi/giztoy/bench/internal/constsched"
+	"github.com/haivivi/giztoy/bench/internal/latency"
 	"github.com/haivivi/giztoy/bench/internal/neteqmodel"
 	"github.com/haivivi/giztoy/bench/internal/traces"
 	"github.com/haivivi/giztoy/pkg/audio/opusrt"
@@ -418,14 +419,6 @@ func play(tr traces.Trace, opts ...opusrt.RealtimeOption) result {
 		removed:  int(s.PacketsRemoved),
 		late1m:   100 * float64(lateAfter1m) / float64(max(1, len(tr.Delays)-int(time.Minute/traces.FrameDuration))),
 	}
-	if len(lat) > 0 {
-		sum := 0.0
-		for _, l := range lat {
-			sum += l
-		}
-		r.latMean = sum / float64(len(lat))
-		slices.Sort(lat)
-		r.latP95 = lat[len(lat)*95/100]
-	}
+	r.latMean, r.latP95 = latency.MeanP95(lat)
 	return r
 }

@@ -85,6 +85,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/haivivi/giztoy/bench/internal/latency"
 	"github.com/haivivi/giztoy/bench/internal/traces"
 )
 
@@ -278,15 +279,7 @@ func Run(delays []float64, cfg Config) Result {
 		m.last = op
 	}
 	res.TargetMs = m.target
-	if len(lat) > 0 {
-		sum := 0.0
-		for _, l := range lat {
-			sum += l
-		}
-		res.LatMean = sum / float64(len(lat))
-		slices.Sort(lat)
-		res.LatP95 = lat[len(lat)*95/100]
-	}
+	res.LatMean, res.LatP95 = latency.MeanP95(lat)
 	return res
 }
 
