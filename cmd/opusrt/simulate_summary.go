@@ -214,7 +214,11 @@ func printSummary(w io.Writer, r *simResult) {
 		row("discontinuities", ev.discontinuities, "stamp jumps past the resync threshold: nothing concealed, nothing filled")
 	}
 	left("target delay", fmtDur(s.TargetDelay), "at the end, above the fastest recent arrival")
-	left("sender clock skew", fmt.Sprintf("%+.1f ppm", noNegZero(s.SkewPPM)), "as the buffer estimates it")
+	if s.SkewPPM == 0 && s.PlayedDuration < 16*time.Second {
+		left("sender clock skew", "-", "not estimated: the buffer needs 16 s of arrivals")
+	} else {
+		left("sender clock skew", fmt.Sprintf("%+.1f ppm", noNegZero(s.SkewPPM)), "as the buffer estimates it")
+	}
 	left("jitter (RFC 3550)", fmtDur(s.Jitter), "")
 	left("network delay mean", fmtDur(r.delays.mean()), "send to arrival, received copies")
 	left("network delay p95", fmtDur(r.delays.percentile(95)), "")

@@ -18,7 +18,9 @@ func TestSimulateNoArguments(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	for _, want := range []string{"speech.opus", "sent", "409", "received", "played", "late", "duplicate", "concealed", "jitter", "latency mean", "latency p95", "Add -o"} {
+	// The 8 s sample is too short for a skew: none is made up.
+	for _, want := range []string{"speech.opus", "sent", "409", "received", "played", "late", "duplicate", "concealed", "jitter", "latency mean", "latency p95", "Add -o",
+		"sender clock skew                  -  not estimated"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("summary lacks %q:\n%s", want, r.stdout)
 		}
