@@ -41,7 +41,8 @@ import (
 // network's (or a fast clock's) and are followed, but for a fall of more
 // than leadFallUs at once: no network gets seconds faster, so that is our
 // clock stepping back or the sender jumping ahead, and it adds to the lead
-// (the frames are held). A sender that builds its
+// (the frames are held; the gap a jump leaves is skipped against it, not
+// played). A sender that builds its
 // lead later in the stream cannot be told from a network that got faster,
 // and loses it (inactive frames first).
 //
@@ -132,6 +133,11 @@ type follower struct {
 	firstUs   int64 // the first arrival's transit
 	fastestUs int64 // the least transit in the lead's window
 	leadUs    int64
+	// The part of leadUs that sudden falls of the base transit added
+	// (leadFallUs): held for frames, but spent on loss slots, which are
+	// skipped against it (a sender that jumped ahead left a gap, and
+	// playing the gap would add it to the latency for good).
+	fallLeadUs int64
 
 	pendingSince time.Time // when the schedule first wanted to move; zero: it does not
 
@@ -160,7 +166,7 @@ func (f *follower) restart(epoch uint64) {
 	if f.hist != nil {
 		*f.hist = delayHistogram{}
 	}
-	f.seen, f.leadDone, f.leadUs = false, false, 0
+	f.seen, f.leadDone, f.leadUs, f.fallLeadUs = false, false, 0, 0
 	f.pendingSince = time.Time{}
 }
 
@@ -221,6 +227,7 @@ func (r *RealtimeBuffer) observeLocked(since time.Duration, startUs int64) {
 		// back, or the sender jumped ahead. Its frames are early, not
 		// excess: they are held as a lead, not cut.
 		f.leadUs += fall
+		f.fallLeadUs += fall
 	}
 	if f.hist != nil {
 		f.hist.observe(arrivalUs, transit-base)
@@ -284,7 +291,11 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 	}
 	target, _ := f.targetUs(frameUs)
 	offset := r.offsetLocked()
-	diff := offset - (base + f.leadUs + target) // > 0: later than it should be
+	lead := f.leadUs
+	if f.fallLeadUs > 0 && b.headLocked().kind == EventLoss {
+		lead -= f.fallLeadUs // a gap is not held for a lead: see fallLeadUs
+	}
+	diff := offset - (base + lead + target) // > 0: later than it should be
 	if diff >= 0 && diff < frameUs {
 		f.pendingSince = time.Time{}
 		return Event{}, false, false // the common case: where it should be
@@ -349,6 +360,9 @@ func (r *RealtimeBuffer) adjustLocked(now time.Time) (ev Event, ok, moved bool) 
 			s.posUs = pos + skip
 			r.shiftLocked(-skip)
 			b.countRemovedLocked(samples48k(skip), true)
+			spent := min(skip, f.fallLeadUs)
+			f.fallLeadUs -= spent
+			f.leadUs -= spent
 			moved = true
 		}
 		f.pendingSince = time.Time{}

@@ -163,3 +163,31 @@ func TestFollowClockJumps(t *testing.T) {
 		}
 	}
 }
+
+// A sender whose stamps jump 2 s ahead every 10 s (a clock that steps
+// forward, within the resync threshold): each jump is a sudden fall of the
+// transit, held as a lead, but the gap it leaves is skipped against that
+// lead, not played. Playing each gap made the latency grow by 2 s a jump
+// (held 10 s after 50 s, 10 s of loss played); now the latency stays at
+// one jump's worth and only the first gap is heard.
+func TestFollowSenderJumpsAhead(t *testing.T) {
+	for _, ad := range []bool{false, true} {
+		s := stream{
+			n:     3000,
+			send:  func(i int) time.Duration { return time.Duration(i) * 20 * time.Millisecond },
+			net:   func(int) time.Duration { return 40 * time.Millisecond },
+			frame: speech,
+			stamp: func(i int) int64 { return int64(1_000_000+20*i) + int64(i/500)*2000 },
+		}
+		var opts []opusrt.RealtimeOption
+		if ad {
+			opts = append(opts, opusrt.WithAdaptivePlayout(0, time.Second))
+		}
+		o := playStream(t, s, opts...)
+		_, hi := o.heldRange(50 * time.Second)
+		if hi > 2100*time.Millisecond || o.stats.LostDuration > 2500*time.Millisecond || len(o.lateAt) > 0 {
+			t.Errorf("adaptive %v: frames held up to %v after 50 s, %v of loss played, %d late; want at most 2.1 s, 2.5 s, none",
+				ad, hi, o.stats.LostDuration, len(o.lateAt))
+		}
+	}
+}
