@@ -141,34 +141,6 @@ func agree(src source, last, next int64) bool {
 	return d.Abs() <= opusrt.DefaultResyncThreshold
 }
 
-// timeline is where the frames recv writes to the buffer, stamped ones
-// and the RTP Receiver's alike, lie: it keeps the end of the audio
-// written, where a new stream starts when it would start before it.
-type timeline struct {
-	end    opusrt.EpochMillis // the latest end of a frame written
-	hasEnd bool
-}
-
-// add notes a frame written at stamp s.
-func (tl *timeline) add(f opusrt.Frame, s opusrt.EpochMillis) {
-	if e := s + opusrt.FromDuration(f.Duration()); !tl.hasEnd || e > tl.end {
-		tl.end, tl.hasEnd = e, true
-	}
-}
-
-// anchor returns the stamp of the first frame of a stream that starts at
-// now: now, or the end of the audio written so far if that is later by at
-// most the resync threshold, so that a stream that follows one sent ahead
-// of real time plays after it. It is rtp.Receiver's rule for a new RTP
-// stream, so that stamped and RTP streams start alike.
-func (tl *timeline) anchor(now time.Time) opusrt.EpochMillis {
-	a := opusrt.FromTime(now)
-	if tl.hasEnd && tl.end > a && (tl.end-a).Duration() <= opusrt.DefaultResyncThreshold {
-		a = tl.end
-	}
-	return a
-}
-
 // maxStamp is the largest stamp, either side of 0, the Buffer takes.
 const maxStamp = 1 << 42
 
@@ -187,7 +159,7 @@ const maxStamp = 1 << 42
 // buffer plays it from the takeover on.
 //
 // Stamps: a followed stream starts on recv's timeline at the time it is
-// followed (or where the audio before it ends, see timeline.anchor), its
+// followed (or where the audio before it ends, see rtp.Timeline), its
 // stamps moved by one shift for all its frames: a stamped sender's, and
 // the RTP Receiver's (which stamps a new RTP stream from its arrival by the
 // same rule, so its shift is 0 unless a stamped stream's audio is still to
@@ -221,7 +193,7 @@ type receiver struct {
 	// stamps onto it; it is set from the first frame written after
 	// anchoring is set (when a stream is followed, at anchorAt). scratch
 	// holds a frame restamped.
-	tl        timeline
+	tl        rtp.Timeline
 	shift     opusrt.EpochMillis
 	anchoring bool
 	anchorAt  time.Time
@@ -365,17 +337,17 @@ func (r *receiver) feed(f opusrt.Frame, stamp opusrt.EpochMillis, now time.Time)
 func (r *receiver) write(f opusrt.Frame, stamp opusrt.EpochMillis) (int, error) {
 	if r.anchoring {
 		r.anchoring = false
-		r.shift = r.tl.anchor(r.anchorAt) - stamp
+		r.shift = opusrt.EpochMillis(r.tl.Anchor(r.anchorAt)) - stamp
 	}
 	s := stamp + r.shift
 	if s > maxStamp || s < -maxStamp {
 		// A stamp the Buffer would refuse once shifted (a jump of more
 		// than a century):
 		// a new mapping from here, as the RTP Receiver makes for a jump.
-		r.shift = r.tl.anchor(r.now) - stamp
+		r.shift = opusrt.EpochMillis(r.tl.Anchor(r.now)) - stamp
 		s = stamp + r.shift
 	}
-	r.tl.add(f, s)
+	r.tl.Delivered(int64(s + opusrt.FromDuration(f.Duration())))
 	r.scratch = opusrt.AppendStamped(r.scratch[:0], f, s)
 	return r.rtb.Write(r.scratch)
 }

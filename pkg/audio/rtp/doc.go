@@ -17,7 +17,8 @@
 // *opusrt.Buffer is one, and StampedSink makes one of an
 // *opusrt.RealtimeBuffer. It makes the receiver reports. Its probation (a
 // new SSRC is believed once a second packet agrees) is a Probation, which
-// a receiver that takes other formats beside RTP can use for all of them.
+// a receiver that takes other formats beside RTP can use for all of them;
+// so is the Timeline on which it places one stream after another.
 // A Packetizer turns
 // frames into the packets of one stream, with a random SSRC, sequence
 // number and timestamp start, and makes the sender reports. Package sdp

@@ -97,8 +97,7 @@ type Receiver struct {
 	refEnd      int64     // refTs plus that packet's samples
 	shift       int64     // samples added to the mapping for overlaps
 	lastArrival time.Time // of the stream's last packet
-	endMs       int64     // the end of the audio delivered, for the next stream's anchor
-	hasEnd      bool
+	timeline    Timeline  // the audio delivered, for the next stream's anchor
 
 	srValid   bool
 	srSSRC    uint32
@@ -287,10 +286,6 @@ type packetPlace struct {
 	newStream bool
 }
 
-// maxAnchorLead is how far ahead of the arrival time a new stream's first
-// stamp may be put to follow the previous stream's audio.
-const maxAnchorLead = 5 * time.Second
-
 // startStreamLocked makes p the first packet of a new stream.
 func (r *Receiver) startStreamLocked(p *Packet, now time.Time) packetPlace {
 	if r.active {
@@ -299,7 +294,7 @@ func (r *Receiver) startStreamLocked(p *Packet, now time.Time) packetPlace {
 	r.active, r.ended, r.ssrc = true, false, p.SSRC
 	r.rec.init(p.SequenceNumber)
 	r.startTime = now
-	r.anchorMs = r.anchorLocked(now)
+	r.anchorMs = r.timeline.Anchor(now)
 	r.firstTs = int64(p.Timestamp)
 	r.refTs, r.refEnd, r.shift = r.firstTs, r.firstTs, 0
 	if r.pt < 0 {
@@ -308,17 +303,6 @@ func (r *Receiver) startStreamLocked(p *Packet, now time.Time) packetPlace {
 	}
 	r.stats.Streams++
 	return packetPlace{ext: int64(p.SequenceNumber), inOrder: true, newStream: true}
-}
-
-// anchorLocked returns the stamp of a new mapping's first packet arriving
-// at now: its arrival, or the end of the audio delivered so far if that is
-// later by less than maxAnchorLead.
-func (r *Receiver) anchorLocked(now time.Time) int64 {
-	anchor := int64(opusrt.FromTime(now))
-	if r.hasEnd && r.endMs > anchor && r.endMs-anchor <= maxAnchorLead.Milliseconds() {
-		anchor = r.endMs
-	}
-	return anchor
 }
 
 // maxTimestampJump is how far a timestamp may move against the arrival
@@ -342,7 +326,7 @@ func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) er
 	var silence int64
 	if place.inOrder && !place.newStream && r.jumpedLocked(ts, now) {
 		// A sender's clock jump, not silence: a new mapping from here.
-		r.anchorMs = r.anchorLocked(now)
+		r.anchorMs = r.timeline.Anchor(now)
 		r.firstTs, r.refTs, r.refEnd, r.shift = ts, ts, ts, 0
 		r.startTime = now
 		r.rec.transitValid = false
@@ -367,9 +351,7 @@ func (r *Receiver) deliverLocked(p *Packet, now time.Time, place packetPlace) er
 	r.rec.observeTransit(samplesIn(now.Sub(r.startTime)), ts-r.firstTs)
 	offset := ts - r.firstTs + r.shift
 	stamp := r.anchorMs + floorDiv(offset, opusClockRate/1000)
-	if end := r.anchorMs + ceilDiv(offset+samples, opusClockRate/1000); !r.hasEnd || end > r.endMs {
-		r.endMs, r.hasEnd = end, true
-	}
+	r.timeline.Delivered(r.anchorMs + ceilDiv(offset+samples, opusClockRate/1000))
 	r.lastArrival = now
 	r.ended = false // a stream that said BYE and came back is live again
 	r.stats.PacketsReceived++
